@@ -1,0 +1,33 @@
+#pragma once
+// The window of one (print_id, tile_id): its last three layers, each with the LayerTerms the fast
+// Q2 kernel needs. Layers must be pushed in increasing batch_id; the pipeline guarantees it.
+#include <array>
+#include <string>
+
+#include "analysis/outliers_fast.h"
+
+namespace lpbf {
+
+class TileWindow {
+ public:
+  // Makes `image` the newest layer; when the window is then full, appends its outliers (row-major).
+  // A layer whose shape differs from the window's cannot be compared with it: the window restarts
+  // with this layer alone and the reason is returned (empty string: accepted).
+  std::string push(Image16 image, std::vector<PixelPos>& outliers);
+
+  int depth() const { return depth_; }
+
+ private:
+  struct Layer {
+    Image16 image;
+    LayerTerms terms;
+  };
+  Layer& layer(int age) { return layers_[size_t((newest_ - age + kSlots) % kSlots)]; }
+
+  static constexpr int kSlots = 3;
+  std::array<Layer, kSlots> layers_;  // a ring; the new layer reuses the oldest slot's buffers
+  int newest_ = -1;
+  int depth_ = 0;
+};
+
+}  // namespace lpbf

@@ -1,0 +1,13 @@
+#pragma once
+// A batch that could not be answered: a value that travels to the summary, never an exception.
+#include <cstdint>
+#include <string>
+
+namespace lpbf {
+
+struct FailedBatch {
+  int64_t batch_id = -1;  // -1: the failure came before a batch id was known
+  std::string reason;
+};
+
+}  // namespace lpbf

@@ -1,0 +1,91 @@
+#include "io/tiff_decoder.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "io/memory_tiff.h"
+
+namespace lpbf {
+namespace {
+
+DecodedTiff failure(std::string why, const MemoryStream& s) {
+  if (!s.first_error.empty()) why += " (libtiff: " + s.first_error + ")";
+  return {Image16{}, "TIFF " + why};
+}
+
+template <class T>
+T field_or(TIFF* tif, ttag_t tag, T fallback) {
+  T value = fallback;
+  if (TIFFGetFieldDefaulted(tif, tag, &value) != 1) return fallback;
+  return value;
+}
+
+}  // namespace
+
+DecodedTiff decode_tiff(std::span<const uint8_t> bytes) {
+  MemoryStream stream;
+  stream.data = bytes.data();
+  stream.size = bytes.size();
+  if (bytes.size() < 8) return failure("is " + std::to_string(bytes.size()) + " bytes long, too short for a header", stream);
+  TiffHandle tif = open_memory_tiff(stream, "r");
+  if (!tif) return failure("header is not readable", stream);
+  TIFF* t = tif.get();
+
+  uint32_t width = 0, length = 0;
+  if (TIFFGetField(t, TIFFTAG_IMAGEWIDTH, &width) != 1 || TIFFGetField(t, TIFFTAG_IMAGELENGTH, &length) != 1)
+    return failure("has no image width or length", stream);
+  const uint16_t bits = field_or<uint16_t>(t, TIFFTAG_BITSPERSAMPLE, 1);
+  const uint16_t samples = field_or<uint16_t>(t, TIFFTAG_SAMPLESPERPIXEL, 1);
+  const uint16_t format = field_or<uint16_t>(t, TIFFTAG_SAMPLEFORMAT, SAMPLEFORMAT_UINT);
+  if (bits != 16) return failure("has " + std::to_string(bits) + " bits per sample, need 16", stream);
+  if (samples != 1) return failure("has " + std::to_string(samples) + " samples per pixel, need 1 (grey)", stream);
+  if (format != SAMPLEFORMAT_UINT)
+    return failure(std::string("has ") + (format == SAMPLEFORMAT_IEEEFP ? "floating-point" : format == SAMPLEFORMAT_INT ? "signed" : "unknown-format") +
+                       " samples, need unsigned integers", stream);
+  if (width == 0 || length == 0) return failure("is empty (" + std::to_string(length) + "x" + std::to_string(width) + ")", stream);
+  if (uint64_t(width) * length > kMaxTiffPixels)
+    return failure("is " + std::to_string(length) + "x" + std::to_string(width) + " pixels, over the limit of " +
+                       std::to_string(kMaxTiffPixels), stream);
+  if (!TIFFIsCODECConfigured(field_or<uint16_t>(t, TIFFTAG_COMPRESSION, COMPRESSION_NONE)))
+    return failure("uses a compression this libtiff cannot decode", stream);
+
+  DecodedTiff out;
+  out.image = Image16(int(length), int(width));
+  uint16_t* dst = out.image.pixels.data();
+  const size_t row_bytes = size_t(width) * 2;
+
+  if (TIFFIsTiled(t)) {
+    uint32_t tw = 0, tl = 0;
+    if (TIFFGetField(t, TIFFTAG_TILEWIDTH, &tw) != 1 || TIFFGetField(t, TIFFTAG_TILELENGTH, &tl) != 1 || tw == 0 || tl == 0)
+      return failure("is tiled but has no tile size", stream);
+    const tmsize_t tile_bytes = TIFFTileSize(t);
+    if (tile_bytes <= 0 || uint64_t(tile_bytes) < uint64_t(tw) * tl * 2) return failure("has an invalid tile size", stream);
+    std::vector<uint16_t> tile(size_t(tile_bytes) / 2 + 1);
+    for (uint32_t r0 = 0; r0 < length; r0 += tl) {
+      for (uint32_t c0 = 0; c0 < width; c0 += tw) {
+        const uint32_t index = TIFFComputeTile(t, c0, r0, 0, 0);
+        if (TIFFReadEncodedTile(t, index, tile.data(), tile_bytes) != tile_bytes)
+          return failure("tile " + std::to_string(index) + " is truncated or corrupt", stream);
+        const uint32_t rows = std::min(tl, length - r0), cols = std::min(tw, width - c0);
+        for (uint32_t r = 0; r < rows; ++r)
+          std::memcpy(dst + size_t(r0 + r) * width + c0, tile.data() + size_t(r) * tw, size_t(cols) * 2);
+      }
+    }
+  } else {
+    uint32_t rows_per_strip = field_or<uint32_t>(t, TIFFTAG_ROWSPERSTRIP, length);
+    rows_per_strip = std::clamp<uint32_t>(rows_per_strip, 1, length);
+    const uint32_t strips = TIFFNumberOfStrips(t);
+    if (uint64_t(strips) * rows_per_strip < length) return failure("has too few strips for its length", stream);
+    for (uint32_t s = 0; s < strips; ++s) {
+      const uint32_t r0 = s * rows_per_strip;
+      if (r0 >= length) break;
+      const uint32_t rows = std::min(rows_per_strip, length - r0);
+      const tmsize_t want = tmsize_t(rows) * tmsize_t(row_bytes);
+      if (TIFFReadEncodedStrip(t, s, dst + size_t(r0) * width, want) != want)
+        return failure("strip " + std::to_string(s) + " is truncated or corrupt", stream);
+    }
+  }
+  return out;
+}
+
+}  // namespace lpbf

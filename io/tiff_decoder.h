@@ -1,0 +1,24 @@
+#pragma once
+// TIFF bytes -> Image16. Accepts what SPEC §3 lists: 16-bit unsigned, one sample per pixel, strips
+// or tiles, either byte order, any compression libtiff decodes (none, LZW, Deflate, PackBits, ...).
+// Anything else is an error naming what was wrong; never a crash.
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "analysis/image.h"
+
+namespace lpbf {
+
+// A decoded image is at most this many pixels (SPEC asks for at least 8192 x 8192).
+inline constexpr uint64_t kMaxTiffPixels = uint64_t(1) << 28;
+
+struct DecodedTiff {
+  Image16 image;
+  std::string error;  // empty on success
+  bool ok() const { return error.empty(); }
+};
+
+DecodedTiff decode_tiff(std::span<const uint8_t> bytes);
+
+}  // namespace lpbf

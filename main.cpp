@@ -1,0 +1,41 @@
+// lpbf-bench: the DEBS 2025 Grand Challenge (L-PBF defect monitoring) solution and benchmark runner.
+// main() only picks the subcommand; each lives in core/*_command.cpp.
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include "core/commands.h"
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: lpbf-bench [--url URL --bench-name NAME ...]   run the benchmark
+       lpbf-bench replay DIR [--out FILE] [--check]     compute a recorded dataset offline
+       lpbf-bench challenger [--dataset DIR | --synthetic]   serve the challenger API
+       lpbf-bench worker --kafka BROKERS                analyse batches from Kafka
+
+`lpbf-bench COMMAND --help` describes a command.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string command = argc > 1 ? argv[1] : "";
+  try {
+    if (command == "replay") {
+      lpbf::CommandLine args(argc, argv, 2);
+      return lpbf::replay_command(args);
+    }
+    if (command == "--help" || command == "-h" || command == "help") {
+      std::fputs(kUsage, stdout);
+      return lpbf::kExitOk;
+    }
+    std::fprintf(stderr, "lpbf-bench: '%s' is not available in this build yet\n%s", command.c_str(), kUsage);
+    return lpbf::kExitSetupError;
+  } catch (const lpbf::UsageError& e) {
+    std::fprintf(stderr, "lpbf-bench: %s\n", e.what());
+    return lpbf::kExitSetupError;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "lpbf-bench: error: %s\n", e.what());
+    return lpbf::kExitSetupError;
+  }
+}
