@@ -56,10 +56,13 @@ std::vector<uint8_t> encode_tiff_samples(const void* data, uint32_t rows, uint32
   } else {
     const uint32_t rps = layout.block ? layout.block : std::max<uint32_t>(1, uint32_t(8192 / std::max<size_t>(1, cols * pixel_bytes)));
     TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, std::min(rps, rows));
+    // libtiff byte-swaps the buffer it is given in place for big-endian files: hand it a copy.
+    std::vector<uint8_t> strip(size_t(rps) * cols * pixel_bytes);
     for (uint32_t r0 = 0, s = 0; r0 < rows; r0 += rps, ++s) {
       const uint32_t n = std::min(rps, rows - r0);
-      if (TIFFWriteEncodedStrip(t, s, const_cast<uint8_t*>(bytes + size_t(r0) * cols * pixel_bytes),
-                                tmsize_t(n) * cols * pixel_bytes) < 0)
+      const size_t strip_bytes = size_t(n) * cols * pixel_bytes;
+      std::copy_n(bytes + size_t(r0) * cols * pixel_bytes, strip_bytes, strip.data());
+      if (TIFFWriteEncodedStrip(t, s, strip.data(), tmsize_t(strip_bytes)) < 0)
         throw std::runtime_error("TIFF strip write failed: " + stream.first_error);
     }
   }
