@@ -1,0 +1,50 @@
+#pragma once
+// A small benchmark harness: run a body repeatedly, report the median; collect rows for a table
+// and for perf/results.json. Medians, because the machines are shared and noisy.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace lpbf::perf {
+
+// Median seconds per call of `body`, over at least `min_reps` calls and about `budget_s` seconds.
+template <class F>
+double median_seconds(F&& body, int min_reps = 5, double budget_s = 0.5) {
+  std::vector<double> samples;
+  const auto start = std::chrono::steady_clock::now();
+  while (int(samples.size()) < min_reps ||
+         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() < budget_s) {
+    const auto t0 = std::chrono::steady_clock::now();
+    body();
+    samples.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    if (samples.size() >= 1000) break;
+  }
+  std::nth_element(samples.begin(), samples.begin() + long(samples.size() / 2), samples.end());
+  return samples[samples.size() / 2];
+}
+
+struct Row {
+  std::string group, name;
+  double value = 0;
+  std::string unit;
+  std::string note;
+};
+
+class Report {
+ public:
+  void add(std::string group, std::string name, double value, std::string unit, std::string note = "") {
+    rows_.push_back({std::move(group), std::move(name), value, std::move(unit), std::move(note)});
+    const Row& r = rows_.back();
+    std::printf("%-10s %-46s %12.4f %-10s %s\n", r.group.c_str(), r.name.c_str(), r.value, r.unit.c_str(), r.note.c_str());
+    std::fflush(stdout);
+  }
+  const std::vector<Row>& rows() const { return rows_; }
+  std::string json() const;
+
+ private:
+  std::vector<Row> rows_;
+};
+
+}  // namespace lpbf::perf

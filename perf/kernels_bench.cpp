@@ -1,0 +1,104 @@
+// Kernel benchmarks: Q2 fast vs reference, DBSCAN, TIFF decode, and a memory-bound baseline,
+// on 500x500 tiles (the real stream's size) and 1000x1000.
+#include "perf/kernels_bench.h"
+
+#include <random>
+
+#include "analysis/dbscan.h"
+#include "analysis/outliers_fast.h"
+#include "analysis/outliers_reference.h"
+#include "analysis/tile_window.h"
+#include "io/golden_dataset.h"
+#include "io/tiff_decoder.h"
+#include "io/tiff_encoder.h"
+
+namespace lpbf::perf {
+namespace {
+
+// A tile of the golden stream, or a noisy one of any size with scattered bright defects.
+Image16 synthetic_tile(int side, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> bed(9000, 1500);
+  Image16 img(side, side);
+  for (auto& v : img.pixels) v = uint16_t(std::clamp(bed(rng), 0.0, 65535.0));
+  std::uniform_int_distribution<int> pos(0, side - 1);
+  for (int k = 0; k < side / 10; ++k) {  // small hot spots: outliers, a few clusters
+    const int x = pos(rng), y = pos(rng);
+    for (int i = -2; i <= 2; ++i)
+      for (int j = -2; j <= 2; ++j)
+        if (x + i >= 0 && x + i < side && y + j >= 0 && y + j < side) img.at(x + i, y + j) = 40000;
+  }
+  return img;
+}
+
+struct Window {
+  Image16 oldest, middle, newest;
+};
+
+void bench_q2(Report& report, const std::string& label, const Window& w) {
+  const double px = double(w.newest.pixels.size());
+  volatile size_t sink = 0;
+  const double ref = median_seconds([&] { sink = sink + find_outliers_reference(w.oldest, w.middle, w.newest).size(); }, 3, 1.0);
+  // Streaming: the middle and oldest layers' terms exist already; a window costs one layer.
+  LayerTerms old_terms, mid_terms, new_terms;
+  advance_outlier_window(w.oldest, nullptr, old_terms, nullptr);
+  advance_outlier_window(w.middle, nullptr, mid_terms, nullptr);
+  const PastLayers past{w.middle, mid_terms, w.oldest, old_terms};
+  std::vector<PixelPos> outliers;
+  const double fast = median_seconds([&] {
+    outliers.clear();
+    advance_outlier_window(w.newest, &past, new_terms, &outliers);
+  }, 20, 1.0);
+  // A layer before its window is full: terms only (every layer pays this once).
+  const double terms_only = median_seconds([&] { advance_outlier_window(w.newest, nullptr, new_terms, nullptr); }, 20, 0.5);
+  // Memory-bound floor: one pass reading the three layers.
+  const double floor = median_seconds([&] {
+    uint64_t s = 0;
+    for (size_t i = 0; i < w.newest.pixels.size(); ++i) s += w.oldest.pixels[i] + w.middle.pixels[i] + w.newest.pixels[i];
+    sink = sink + s;
+  }, 20, 0.5);
+  report.add("q2", label + " reference", ref * 1e3, "ms/window", std::to_string(ref * 1e9 / px) + " ns/px");
+  report.add("q2", label + " fast (streaming)", fast * 1e3, "ms/window", std::to_string(fast * 1e9 / px) + " ns/px");
+  report.add("q2", label + " fast, layer terms only", terms_only * 1e3, "ms/layer", std::to_string(terms_only * 1e9 / px) + " ns/px");
+  report.add("q2", label + " 3-layer read (memory floor)", floor * 1e3, "ms/window");
+  report.add("q2", label + " speed-up fast vs reference", ref / fast, "x", std::to_string(outliers.size()) + " outliers");
+}
+
+void bench_dbscan(Report& report, const std::string& label, const std::vector<PixelPos>& pts) {
+  volatile size_t sink = 0;
+  const double t = median_seconds([&] { sink = sink + dbscan(pts).clusters.size(); }, 10, 0.5);
+  report.add("dbscan", label + " (" + std::to_string(pts.size()) + " points)", t * 1e3, "ms",
+             std::to_string(dbscan(pts).clusters.size()) + " clusters");
+}
+
+}  // namespace
+
+void run_kernel_benchmarks(Report& report) {
+  // The golden 500x500 stream's first full window of tile 0 (batches 0, 4, 8).
+  const GoldenDataset golden = load_golden_dataset(std::filesystem::path(LPBF_GOLDEN_DIR) / "tile500");
+  auto tile = [&](size_t i) { return decode_tiff(golden.load_batch(i).tif).image; };
+  bench_q2(report, "500x500 golden", {tile(0), tile(4), tile(8)});
+  bench_q2(report, "1000x1000 synthetic", {synthetic_tile(1000, 1), synthetic_tile(1000, 2), synthetic_tile(1000, 3)});
+
+  // DBSCAN: sparse scattered outliers, and a dense blob (every pixel of a 60x60 square).
+  std::mt19937 rng(9);
+  std::uniform_int_distribution<int> pos(0, 499);
+  std::vector<PixelPos> sparse, dense;
+  for (int i = 0; i < 2000; ++i) sparse.push_back({pos(rng), pos(rng)});
+  for (int x = 0; x < 60; ++x)
+    for (int y = 0; y < 60; ++y) dense.push_back({200 + x, 200 + y});
+  bench_dbscan(report, "sparse 500x500", sparse);
+  bench_dbscan(report, "dense 60x60 blob", dense);
+
+  // TIFF decode of one 500x500 tile per layout.
+  const Image16 img = synthetic_tile(500, 4);
+  for (const TiffLayout& layout : standard_tiff_layouts()) {
+    const std::vector<uint8_t> bytes = encode_tiff(img, layout);
+    volatile size_t sink = 0;
+    const double t = median_seconds([&] { sink = sink + decode_tiff(bytes).image.pixels.size(); }, 10, 0.3);
+    report.add("tiff", "decode 500x500 " + layout.name, double(img.pixels.size() * 2) / t / 1e6, "MB/s",
+               std::to_string(t * 1e3) + " ms");
+  }
+}
+
+}  // namespace lpbf::perf

@@ -1,0 +1,6 @@
+#pragma once
+#include "perf/harness.h"
+
+namespace lpbf::perf {
+void run_kernel_benchmarks(Report& report);
+}
