@@ -1,0 +1,69 @@
+#pragma once
+// One client connection to an HTTP/1.1 server on Boost.Beast, kept alive across requests.
+// A request's life reads top to bottom: request -> (resolve -> connect) -> write -> read -> done.
+// One request at a time per connection; a broken connection is reopened by the next request.
+#include <boost/asio/io_context.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace lpbf {
+
+struct HttpResponse {
+  unsigned status = 0;
+  std::string body;
+};
+
+// Where a request failed, for messages: "connect: Connection refused".
+struct HttpError {
+  std::string stage;  // "resolve", "connect", "write", "read"
+  boost::beast::error_code code;
+  explicit operator bool() const { return bool(code); }
+  std::string message() const { return code ? stage + ": " + code.message() : std::string(); }
+};
+
+using HttpCallback = std::function<void(const HttpError&, HttpResponse&&)>;
+
+// Bodies of responses above this size are refused (a batch holds one TIFF).
+inline constexpr uint64_t kMaxResponseBody = uint64_t(1) << 30;
+
+class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
+ public:
+  HttpConnection(boost::asio::io_context& io, std::string host, std::string port, std::chrono::milliseconds timeout);
+
+  // Sends one request; `done` runs on the io_context's thread. Call again only after `done`.
+  void request(boost::beast::http::verb method, std::string target, std::string body, std::string content_type,
+               HttpCallback done);
+
+ private:
+  void on_resolve(boost::beast::error_code ec, boost::asio::ip::tcp::resolver::results_type results);
+  void on_connect(boost::beast::error_code ec, boost::asio::ip::tcp::endpoint);
+  void do_write();
+  void on_write(boost::beast::error_code ec, std::size_t);
+  void on_read(boost::beast::error_code ec, std::size_t);
+  void finish(const char* stage, boost::beast::error_code ec);
+
+  boost::asio::ip::tcp::resolver resolver_;
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  std::string host_, port_;
+  std::chrono::milliseconds timeout_;
+  boost::asio::ip::tcp::resolver::results_type endpoints_;
+  bool connected_ = false;
+  bool retried_stale_ = false;
+  boost::beast::http::request<boost::beast::http::string_body> req_;
+  std::optional<boost::beast::http::response_parser<boost::beast::http::string_body>> parser_;
+  HttpCallback done_;
+};
+
+// Splits "http://host:port" (a path, if any, is ignored). Throws std::invalid_argument.
+struct HttpUrl {
+  std::string host, port;
+};
+HttpUrl parse_http_url(const std::string& url);
+
+}  // namespace lpbf

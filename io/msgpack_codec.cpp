@@ -1,0 +1,164 @@
+#include "io/msgpack_codec.h"
+
+#include <msgpack.hpp>
+
+#include <cstring>
+#include <optional>
+
+namespace lpbf {
+namespace {
+
+// The bin payload (a whole TIFF) is referenced in place while parsing, then copied once.
+bool reference_bin(msgpack::type::object_type type, std::size_t, void*) { return type == msgpack::type::BIN; }
+
+const msgpack::object* field(const msgpack::object& map, std::string_view name) {
+  for (uint32_t i = 0; i < map.via.map.size; ++i) {
+    const msgpack::object_kv& kv = map.via.map.ptr[i];
+    if (kv.key.type == msgpack::type::STR && std::string_view(kv.key.via.str.ptr, kv.key.via.str.size) == name)
+      return &kv.val;
+  }
+  return nullptr;
+}
+
+std::optional<int64_t> as_int(const msgpack::object* o) {
+  if (!o) return std::nullopt;
+  if (o->type == msgpack::type::POSITIVE_INTEGER) {
+    if (o->via.u64 > uint64_t(INT64_MAX)) return std::nullopt;
+    return int64_t(o->via.u64);
+  }
+  if (o->type == msgpack::type::NEGATIVE_INTEGER) return o->via.i64;
+  return std::nullopt;
+}
+
+std::optional<double> as_number(const msgpack::object* o) {
+  if (!o) return std::nullopt;
+  if (o->type == msgpack::type::FLOAT64 || o->type == msgpack::type::FLOAT32) return o->via.f64;
+  if (auto i = as_int(o)) return double(*i);
+  return std::nullopt;
+}
+
+std::optional<std::string> as_string(const msgpack::object* o) {
+  if (!o || o->type != msgpack::type::STR) return std::nullopt;
+  return std::string(o->via.str.ptr, o->via.str.size);
+}
+
+std::string missing(std::string_view name, std::string_view what) {
+  return "field '" + std::string(name) + "' is missing or not " + std::string(what);
+}
+
+// Parses `bytes` as one msgpack map; the error says why not.
+std::optional<msgpack::object_handle> parse_map(std::span<const uint8_t> bytes, std::string& error) {
+  try {
+    std::size_t offset = 0;
+    msgpack::object_handle oh = msgpack::unpack(reinterpret_cast<const char*>(bytes.data()), bytes.size(), offset,
+                                                reference_bin, nullptr);
+    if (oh.get().type != msgpack::type::MAP) {
+      error = "msgpack is not a map";
+      return std::nullopt;
+    }
+    if (offset != bytes.size()) {
+      error = "msgpack has " + std::to_string(bytes.size() - offset) + " trailing bytes";
+      return std::nullopt;
+    }
+    return oh;
+  } catch (const msgpack::insufficient_bytes&) {
+    error = "msgpack is truncated (" + std::to_string(bytes.size()) + " bytes)";
+  } catch (const std::exception& e) {
+    error = std::string("msgpack is malformed: ") + e.what();
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string encode_batch(const Batch& b) {
+  msgpack::sbuffer buf(b.tif.size() + 128);
+  msgpack::packer<msgpack::sbuffer> pk(buf);
+  pk.pack_map(5);
+  pk.pack("batch_id"), pk.pack(b.batch_id);
+  pk.pack("print_id"), pk.pack(b.print_id);
+  pk.pack("tile_id"), pk.pack(b.tile_id);
+  pk.pack("layer"), pk.pack(b.layer);
+  pk.pack("tif");
+  pk.pack_bin(uint32_t(b.tif.size()));
+  pk.pack_bin_body(reinterpret_cast<const char*>(b.tif.data()), uint32_t(b.tif.size()));
+  return std::string(buf.data(), buf.size());
+}
+
+std::string encode_result(const TileResult& r) {
+  msgpack::sbuffer buf(128 + 48 * r.centroids.size());
+  msgpack::packer<msgpack::sbuffer> pk(buf);
+  pk.pack_map(5);
+  pk.pack("batch_id"), pk.pack(r.batch_id);
+  pk.pack("print_id"), pk.pack(r.print_id);
+  pk.pack("tile_id"), pk.pack(r.tile_id);
+  pk.pack("saturated"), pk.pack(r.saturated);
+  pk.pack("centroids");
+  pk.pack_array(uint32_t(r.centroids.size()));
+  for (const Centroid& c : r.centroids) {
+    pk.pack_map(3);
+    pk.pack("x"), pk.pack_double(c.x);
+    pk.pack("y"), pk.pack_double(c.y);
+    pk.pack("count"), pk.pack(c.count);
+  }
+  return std::string(buf.data(), buf.size());
+}
+
+DecodedBatch decode_batch(std::span<const uint8_t> bytes) {
+  DecodedBatch out;
+  out.batch.batch_id = -1;
+  const auto oh = parse_map(bytes, out.error);
+  if (!oh) return out;
+  const msgpack::object& m = oh->get();
+  const auto id = as_int(field(m, "batch_id"));
+  if (!id) return out.error = "batch map: " + missing("batch_id", "an integer"), out;
+  out.batch.batch_id = *id;
+  const auto print = as_string(field(m, "print_id"));
+  if (!print) return out.error = "batch map: " + missing("print_id", "a string"), out;
+  const auto tile = as_int(field(m, "tile_id"));
+  if (!tile) return out.error = "batch map: " + missing("tile_id", "an integer"), out;
+  const auto layer = as_int(field(m, "layer"));
+  if (!layer) return out.error = "batch map: " + missing("layer", "an integer"), out;
+  const msgpack::object* tif = field(m, "tif");
+  if (!tif || tif->type != msgpack::type::BIN) return out.error = "batch map: " + missing("tif", "binary"), out;
+  out.batch.print_id = *print;
+  out.batch.tile_id = *tile;
+  out.batch.layer = *layer;
+  out.batch.tif.assign(reinterpret_cast<const uint8_t*>(tif->via.bin.ptr),
+                       reinterpret_cast<const uint8_t*>(tif->via.bin.ptr) + tif->via.bin.size);
+  return out;
+}
+
+DecodedResult decode_result(std::span<const uint8_t> bytes) {
+  DecodedResult out;
+  out.result.batch_id = -1;
+  const auto oh = parse_map(bytes, out.error);
+  if (!oh) return out;
+  const msgpack::object& m = oh->get();
+  const auto id = as_int(field(m, "batch_id"));
+  if (!id) return out.error = "result map: " + missing("batch_id", "an integer"), out;
+  out.result.batch_id = *id;
+  const auto print = as_string(field(m, "print_id"));
+  if (!print) return out.error = "result map: " + missing("print_id", "a string"), out;
+  const auto tile = as_int(field(m, "tile_id"));
+  if (!tile) return out.error = "result map: " + missing("tile_id", "an integer"), out;
+  const auto saturated = as_int(field(m, "saturated"));
+  if (!saturated) return out.error = "result map: " + missing("saturated", "an integer"), out;
+  const msgpack::object* cs = field(m, "centroids");
+  if (!cs || cs->type != msgpack::type::ARRAY) return out.error = "result map: " + missing("centroids", "an array"), out;
+  out.result.print_id = *print;
+  out.result.tile_id = *tile;
+  out.result.saturated = *saturated;
+  for (uint32_t i = 0; i < cs->via.array.size; ++i) {
+    const msgpack::object& c = cs->via.array.ptr[i];
+    const std::string where = "result map: centroid " + std::to_string(i) + ": ";
+    if (c.type != msgpack::type::MAP) return out.error = where + "not a map", out;
+    const auto x = as_number(field(c, "x")), y = as_number(field(c, "y"));
+    const auto count = as_int(field(c, "count"));
+    if (!x || !y || !count) return out.error = where + "needs numbers x, y and an integer count", out;
+    out.result.centroids.push_back({*x, *y, *count});
+  }
+  return out;
+}
+
+}  // namespace lpbf

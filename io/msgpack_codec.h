@@ -1,0 +1,31 @@
+#pragma once
+// The wire format of SPEC §1: batch maps (challenger -> solution) and result maps (solution ->
+// challenger) in msgpack. Decoding never throws: a truncated or mistyped map is an error value
+// naming the field.
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "analysis/tile_result.h"
+#include "io/batch.h"
+
+namespace lpbf {
+
+std::string encode_batch(const Batch& batch);
+std::string encode_result(const TileResult& result);
+
+struct DecodedBatch {
+  Batch batch;
+  std::string error;  // empty on success; batch.batch_id is filled when it could be read
+  bool ok() const { return error.empty(); }
+};
+DecodedBatch decode_batch(std::span<const uint8_t> bytes);
+
+struct DecodedResult {
+  TileResult result;
+  std::string error;
+  bool ok() const { return error.empty(); }
+};
+DecodedResult decode_result(std::span<const uint8_t> bytes);
+
+}  // namespace lpbf

@@ -1,0 +1,74 @@
+// The wire format (SPEC §1): round trips, and every malformed map is an error naming the field.
+#include <doctest/doctest.h>
+
+#include <msgpack.hpp>
+
+#include "io/msgpack_codec.h"
+
+using namespace lpbf;
+
+namespace {
+std::span<const uint8_t> bytes_of(const std::string& s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
+}  // namespace
+
+TEST_CASE("msgpack: a batch map round-trips with its TIFF bytes intact") {
+  Batch b{42, "P7", 3, 11, {}};
+  for (int i = 0; i < 100000; ++i) b.tif.push_back(uint8_t(i * 31));
+  const std::string wire = encode_batch(b);
+  const DecodedBatch d = decode_batch(bytes_of(wire));
+  REQUIRE(d.ok());
+  CHECK(d.batch.batch_id == 42);
+  CHECK(d.batch.print_id == "P7");
+  CHECK(d.batch.tile_id == 3);
+  CHECK(d.batch.layer == 11);
+  CHECK(d.batch.tif == b.tif);
+}
+
+TEST_CASE("msgpack: a result map round-trips, centroids as float64") {
+  const TileResult r{9, "P1", 2, 17, {{1.5, 2.25, 6}, {100.0 / 3.0, 7, 12}}};
+  const DecodedResult d = decode_result(bytes_of(encode_result(r)));
+  REQUIRE(d.ok());
+  CHECK(compare_results(r, d.result) == "");
+  CHECK(d.result.centroids[1].x == 100.0 / 3.0);  // exact: packed as double
+  const DecodedResult empty = decode_result(bytes_of(encode_result(TileResult{1, "P", 0, 0, {}})));
+  REQUIRE(empty.ok());
+  CHECK(empty.result.centroids.empty());
+}
+
+TEST_CASE("msgpack: truncated, empty and non-map input are errors") {
+  const std::string wire = encode_batch(Batch{1, "P", 0, 0, std::vector<uint8_t>(1000, 7)});
+  for (size_t len : {size_t(0), size_t(1), size_t(10), wire.size() / 2, wire.size() - 1}) {
+    const DecodedBatch d = decode_batch(bytes_of(wire.substr(0, len)));
+    INFO(len);
+    CHECK_FALSE(d.ok());
+    if (len > 0) CHECK(d.error.find("truncated") != std::string::npos);
+  }
+  msgpack::sbuffer buf;
+  msgpack::pack(buf, std::vector<int>{1, 2, 3});
+  CHECK(decode_batch({reinterpret_cast<const uint8_t*>(buf.data()), buf.size()}).error == "msgpack is not a map");
+  CHECK(decode_batch(bytes_of(wire + "x")).error.find("trailing") != std::string::npos);
+}
+
+TEST_CASE("msgpack: a missing or mistyped field is named") {
+  msgpack::sbuffer buf;
+  msgpack::packer<msgpack::sbuffer> pk(buf);
+  pk.pack_map(4);
+  pk.pack("batch_id"), pk.pack(5);
+  pk.pack("print_id"), pk.pack(17);  // not a string
+  pk.pack("tile_id"), pk.pack(0);
+  pk.pack("layer"), pk.pack(0);
+  const DecodedBatch d = decode_batch({reinterpret_cast<const uint8_t*>(buf.data()), buf.size()});
+  CHECK(d.error == "batch map: field 'print_id' is missing or not a string");
+  CHECK(d.batch.batch_id == 5);  // known, so the failure can name the batch
+
+  msgpack::sbuffer buf2;
+  msgpack::packer<msgpack::sbuffer> pk2(buf2);
+  pk2.pack_map(5);
+  pk2.pack("batch_id"), pk2.pack(5);
+  pk2.pack("print_id"), pk2.pack("P");
+  pk2.pack("tile_id"), pk2.pack(0);
+  pk2.pack("layer"), pk2.pack(0);
+  pk2.pack("tif"), pk2.pack("a string, not bin");
+  CHECK(decode_batch({reinterpret_cast<const uint8_t*>(buf2.data()), buf2.size()}).error ==
+        "batch map: field 'tif' is missing or not binary");
+}
