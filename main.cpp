@@ -25,6 +25,10 @@ int main(int argc, char** argv) {
       lpbf::CommandLine args(argc, argv, 2);
       return lpbf::replay_command(args);
     }
+ if (command == "challenger") {
+      lpbf::CommandLine args(argc, argv, 2);
+      return lpbf::challenger_command(args);
+    }
     if (command == "--help" || command == "-h" || command == "help") {
       std::fputs(kUsage, stdout);
       return lpbf::kExitOk;

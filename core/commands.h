@@ -11,5 +11,6 @@ inline constexpr int kExitBatchesFailed = 1;
 inline constexpr int kExitSetupError = 2;
 
 int replay_command(CommandLine& args);
+int challenger_command(CommandLine& args);
 
 }  // namespace lpbf

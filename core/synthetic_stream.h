@@ -1,0 +1,25 @@
+#pragma once
+// A deterministic, realistic-looking optical-tomography stream for the embedded challenger:
+// powder bed noise, printed parts with bright contours and hatch stripes whose angle turns every
+// layer, saturated spatter, and hot and cold defects that span a few layers (so that real
+// outlier clusters appear). Same spec and seed, same pixels, on any machine (no std:: RNGs).
+#include <cstdint>
+#include <string>
+
+#include "analysis/image.h"
+
+namespace lpbf {
+
+struct SyntheticSpec {
+  int layers = 12;
+  int grid = 4;      // tiles per side: grid * grid tiles per layer
+  int tile = 500;    // tile side in pixels
+  int prints = 1;
+  uint64_t seed = 1;
+  std::string describe() const;
+};
+
+// One tile of one layer of one print. tile_id is row-major in the grid.
+Image16 synthetic_tile(const SyntheticSpec& spec, int print, int layer, int tile_id);
+
+}  // namespace lpbf
