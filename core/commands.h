@@ -12,5 +12,6 @@ inline constexpr int kExitSetupError = 2;
 
 int replay_command(CommandLine& args);
 int challenger_command(CommandLine& args);
+int run_command(CommandLine& args);
 
 }  // namespace lpbf

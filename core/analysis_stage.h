@@ -1,0 +1,42 @@
+#pragma once
+// The analyse stage: an OpenMP team of workers, each receiving fetched batches, decoding the TIFF,
+// and running Q1-Q3 on the batch's tile window in tile order (TileSequencer). Outcomes, good or
+// failed, go to the submit stage.
+#include <atomic>
+
+#include "core/channel.h"
+#include "core/pipeline_messages.h"
+#include "core/stage_metrics.h"
+#include "core/tile_sequencer.h"
+
+namespace lpbf {
+
+class AnalysisStage {
+ public:
+  AnalysisStage(Receiver<FetchedBatch>& in, Sender<BatchOutcome>& out, StageMetrics& metrics)
+      : in_(in), out_(out), metrics_(metrics) {}
+
+  // The reorderer's thread numbers each batch in its tile before sending it here.
+  uint64_t assign(const Batch& b) { return sequencer_.assign({b.print_id, b.tile_id}); }
+
+  // Runs `threads` workers until close() was called and the input is drained.
+  void run(int threads);
+  void close() { closed_.store(true); }
+
+ private:
+  struct Decoded {
+    FetchedBatch fetched;
+    Image16 image;
+    std::string error;
+  };
+  void work_on(FetchedBatch&& fb);
+  void analyse(TileWindow& window, Decoded&& d);
+
+  Receiver<FetchedBatch>& in_;
+  Sender<BatchOutcome>& out_;
+  StageMetrics& metrics_;
+  TileSequencer<Decoded> sequencer_;
+  std::atomic<bool> closed_{false};
+};
+
+}  // namespace lpbf

@@ -1,0 +1,235 @@
+#include "core/benchmark_run.h"
+
+#include <simdjson.h>
+#include <unistd.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <cstdio>
+#include <thread>
+
+#include "core/analysis_stage.h"
+#include "core/fetch_stage.h"
+#include "core/latency_stats.h"
+#include "core/submit_stage.h"
+#include "io/json_text.h"
+
+namespace lpbf {
+
+namespace net = boost::asio;
+namespace http = boost::beast::http;
+
+namespace {
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// A control call (create, start, end), retried while the challenger cannot be reached.
+struct ControlCall {
+  HttpError error;
+  HttpResponse response;
+  bool ok() const { return !error && response.status == 200; }
+  std::string failure() const {
+    return error ? error.message() : "HTTP " + std::to_string(response.status) + ": " + trim(response.body);
+  }
+};
+
+ControlCall control_call(net::io_context& io, HttpConnection& conn, http::verb verb, const std::string& target,
+                         std::string body, const std::string& content_type) {
+  ControlCall call;
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(retry_delay(attempt));
+    bool done = false;
+    conn.request(verb, target, body, content_type, [&](const HttpError& e, HttpResponse&& r) {
+      call.error = e;
+      call.response = std::move(r);
+      done = true;
+    });
+    io.restart();
+    while (!done && io.run_one() > 0) {}
+    if (!call.error && call.response.status < 500) break;  // only unreachable or 5xx are retried
+  }
+  return call;
+}
+
+}  // namespace
+
+RunResult run_benchmark(const RunOptions& options) {
+  RunResult result;
+  HttpUrl url;
+  try {
+    url = parse_http_url(options.url);
+  } catch (const std::invalid_argument& e) {
+    result.setup_error = e.what();
+    return result;
+  }
+  net::io_context io;
+  ChallengerTarget target{url.host, url.port, "", options.timeout};
+  auto control = std::make_shared<HttpConnection>(io, url.host, url.port, options.timeout);
+
+  std::string create = "{\"apitoken\": ";
+  append_json_string(create, options.apitoken);
+  create += ", \"name\": ";
+  append_json_string(create, options.bench_name);
+  create += ", \"test\": " + std::string(options.test ? "true" : "false");
+  if (options.max_batches >= 0) create += ", \"max_batches\": " + std::to_string(options.max_batches);
+  create += ", \"queries\": [0]}";
+  const ControlCall created = control_call(io, *control, http::verb::post, "/api/create", create, "application/json");
+  if (!created.ok()) {
+    result.setup_error = "cannot create a bench at " + options.url + ": " + created.failure();
+    return result;
+  }
+  // The reply is a JSON string; accept a bare id too.
+  result.bench_id = trim(created.response.body);
+  simdjson::dom::parser parser;
+  std::string_view id;
+  if (parser.parse(created.response.body).get(id) == simdjson::SUCCESS) result.bench_id = std::string(id);
+  target.bench_id = result.bench_id;
+  const ControlCall started = control_call(io, *control, http::verb::post, "/api/start/" + result.bench_id, "", "");
+  if (!started.ok()) {
+    result.setup_error = "cannot start bench " + result.bench_id + ": " + started.failure();
+    return result;
+  }
+
+  // The pipeline. Workers wake the submit stage through the io_context.
+  StageMetrics metrics;
+  RunLedger& ledger = result.ledger;
+  std::unique_ptr<SubmitStage> submit;
+  QueueChannel<FetchedBatch> to_analyse;
+  QueueChannel<BatchOutcome> to_submit([&] { net::post(io, [&] { submit->wake(); }); });
+  AnalysisStage analysis(to_analyse, to_submit, metrics);
+  const int threads = options.threads > 0 ? options.threads : int(std::thread::hardware_concurrency());
+  const size_t max_in_flight = size_t(4 * threads + 2 * options.connections);
+
+  bool finished = false;
+  std::unique_ptr<FetchStage> fetch;
+  net::steady_timer progress_timer(io);
+  auto check_done = [&] {
+    if (finished || !fetch || !fetch->done() || ledger.outstanding() > 0 || !submit->idle()) return;
+    finished = true;
+    progress_timer.cancel();
+    io.stop();
+  };
+  auto on_change = [&] {
+    if (fetch) fetch->wake();
+    check_done();
+  };
+  submit = std::make_unique<SubmitStage>(io, target, options.connections, to_submit, ledger, metrics, on_change);
+  fetch = std::make_unique<FetchStage>(
+      io, target, options.connections, max_in_flight, to_analyse, [&](const Batch& b) { return analysis.assign(b); },
+      ledger, metrics, on_change);
+
+  const auto start = Clock::now();
+  std::function<void()> show_progress = [&] {
+    const double s = std::chrono::duration<double>(Clock::now() - start).count();
+    std::fprintf(stderr, "\r\033[K  %zu answered  %.0f batches/s  %zu failed  %zu in flight", ledger.answered,
+                 s > 0 ? double(ledger.answered) / s : 0.0, ledger.failures.size(), ledger.outstanding());
+    progress_timer.expires_after(std::chrono::milliseconds(250));
+    progress_timer.async_wait([&](const boost::system::error_code& ec) {
+      if (!ec) show_progress();
+    });
+  };
+  std::thread workers([&] { analysis.run(threads); });
+  io.restart();
+  // While workers analyse, the io thread may have nothing pending: keep it running until done.
+  auto keep_running = net::make_work_guard(io);
+  fetch->start();
+  if (options.progress) show_progress();
+  io.run();
+  if (options.progress) std::fprintf(stderr, "\r\033[K");
+  result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  analysis.close();
+  workers.join();
+
+  const ControlCall ended = control_call(io, *control, http::verb::post, "/api/end/" + result.bench_id, "", "");
+  result.end_reply = ended.ok() ? trim(ended.response.body) : "(end failed: " + ended.failure() + ")";
+  if (!ended.ok()) ledger.errors.push_back("cannot end bench " + result.bench_id + ": " + ended.failure());
+  result.fetch_ns = metrics.fetch_ns, result.decode_ns = metrics.decode_ns;
+  result.analyse_ns = metrics.analyse_ns, result.submit_ns = metrics.submit_ns;
+  result.max_queue_depth = std::max(to_analyse.max_depth(), to_submit.max_depth());
+  return result;
+}
+
+std::string summary_text(const RunOptions& options, const RunResult& r) {
+  const RunLedger& l = r.ledger;
+  const LatencySummary lat = summarise_latencies(l.latencies_ms);
+  char buf[1024];
+  std::string s;
+  std::snprintf(buf, sizeof buf, "bench %s \"%s\" at %s\n", r.bench_id.c_str(), options.bench_name.c_str(),
+                options.url.c_str());
+  s += buf;
+  std::snprintf(buf, sizeof buf, "  batches    %zu fetched, %zu answered, %zu failed\n", l.released, l.answered,
+                l.failures.size());
+  s += buf;
+  std::snprintf(buf, sizeof buf, "  time       %.3f s, %.1f batches/s\n", r.seconds,
+                r.seconds > 0 ? double(l.answered) / r.seconds : 0.0);
+  s += buf;
+  std::snprintf(buf, sizeof buf, "  latency    p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms (next_batch reply to result acknowledged)\n",
+                lat.p50, lat.p90, lat.p99, lat.max);
+  s += buf;
+  std::snprintf(buf, sizeof buf, "  busy       fetch %.3f s, decode %.3f s, analyse %.3f s, submit %.3f s; max queue depth %zu\n",
+                double(r.fetch_ns) / 1e9, double(r.decode_ns) / 1e9, double(r.analyse_ns) / 1e9,
+                double(r.submit_ns) / 1e9, r.max_queue_depth);
+  s += buf;
+  for (const std::string& e : l.errors) s += "  error      " + e + "\n";
+  for (const FailedBatch& f : l.failures)
+    s += "  failed     " + (f.batch_id >= 0 ? "batch " + std::to_string(f.batch_id) : std::string("a batch")) + ": " +
+         f.reason + "\n";
+  s += "challenger: " + r.end_reply + "\n";
+  return s;
+}
+
+std::string report_json(const RunOptions& options, const RunResult& r) {
+  const RunLedger& l = r.ledger;
+  const LatencySummary lat = summarise_latencies(l.latencies_ms);
+  std::string o = "{\n  \"bench_id\": ";
+  append_json_string(o, r.bench_id);
+  o += ",\n  \"bench_name\": ";
+  append_json_string(o, options.bench_name);
+  o += ",\n  \"url\": ";
+  append_json_string(o, options.url);
+  o += ",\n  \"connections\": " + std::to_string(options.connections) + ",\n  \"threads\": " +
+       std::to_string(options.threads > 0 ? options.threads : int(std::thread::hardware_concurrency()));
+  o += ",\n  \"batches\": " + std::to_string(l.released) + ",\n  \"results\": " + std::to_string(l.answered);
+  o += ",\n  \"failed\": [";
+  for (size_t i = 0; i < l.failures.size(); ++i) {
+    o += i ? ", " : "";
+    o += "{\"batch_id\": " + std::to_string(l.failures[i].batch_id) + ", \"reason\": ";
+    append_json_string(o, l.failures[i].reason);
+    o += "}";
+  }
+  o += "],\n  \"errors\": [";
+  for (size_t i = 0; i < l.errors.size(); ++i) {
+    o += i ? ", " : "";
+    append_json_string(o, l.errors[i]);
+  }
+  o += "],\n  \"wall_seconds\": ";
+  append_json_number(o, r.seconds);
+  o += ",\n  \"throughput\": ";
+  append_json_number(o, r.seconds > 0 ? double(l.answered) / r.seconds : 0.0);
+  o += ",\n  \"latency_ms\": {\"p50\": ";
+  append_json_number(o, lat.p50);
+  o += ", \"p90\": ";
+  append_json_number(o, lat.p90);
+  o += ", \"p99\": ";
+  append_json_number(o, lat.p99);
+  o += ", \"max\": ";
+  append_json_number(o, lat.max);
+  o += ", \"mean\": ";
+  append_json_number(o, lat.mean);
+  o += "},\n  \"stage_busy_seconds\": {\"fetch\": ";
+  append_json_number(o, double(r.fetch_ns) / 1e9);
+  o += ", \"decode\": ";
+  append_json_number(o, double(r.decode_ns) / 1e9);
+  o += ", \"analyse\": ";
+  append_json_number(o, double(r.analyse_ns) / 1e9);
+  o += ", \"submit\": ";
+  append_json_number(o, double(r.submit_ns) / 1e9);
+  o += "},\n  \"max_queue_depth\": " + std::to_string(r.max_queue_depth) + ",\n  \"challenger_end_reply\": ";
+  append_json_string(o, r.end_reply);
+  return o + "\n}\n";
+}
+
+}  // namespace lpbf

@@ -1,0 +1,40 @@
+#pragma once
+// One benchmark run against a challenger: create and start a bench, run the pipeline
+// fetch -> analyse -> submit until every batch is answered or reported, end the bench, summarise.
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "core/run_ledger.h"
+
+namespace lpbf {
+
+struct RunOptions {
+  std::string url;
+  std::string bench_name = "lpbf-bench";
+  std::string apitoken = "polimi-deib";
+  bool test = true;
+  int64_t max_batches = -1;  // -1: all
+  int connections = 4;
+  int threads = 0;           // 0: all cores
+  std::chrono::milliseconds timeout{10000};
+  bool progress = false;     // the live line on stderr
+};
+
+struct RunResult {
+  std::string bench_id;
+  RunLedger ledger;
+  double seconds = 0;        // first fetch to last result acknowledged
+  int64_t fetch_ns = 0, decode_ns = 0, analyse_ns = 0, submit_ns = 0;
+  size_t max_queue_depth = 0;  // analyse -> submit and fetch -> analyse, the larger
+  std::string end_reply;       // the challenger's /api/end answer, as it came
+  std::string setup_error;     // non-empty: the run could not start (exit status 2)
+};
+
+RunResult run_benchmark(const RunOptions& options);
+
+// The human summary, and the JSON report of --report.
+std::string summary_text(const RunOptions& options, const RunResult& r);
+std::string report_json(const RunOptions& options, const RunResult& r);
+
+}  // namespace lpbf

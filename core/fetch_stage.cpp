@@ -1,0 +1,119 @@
+#include "core/fetch_stage.h"
+
+#include "io/msgpack_codec.h"
+
+namespace lpbf {
+
+namespace http = boost::beast::http;
+
+FetchStage::FetchStage(boost::asio::io_context& io, const ChallengerTarget& target, int connections,
+                       size_t max_in_flight, Sender<FetchedBatch>& out, Number number, RunLedger& ledger,
+                       StageMetrics& metrics, std::function<void()> on_change)
+    : target_(target),
+      max_in_flight_(std::max<size_t>(1, max_in_flight)),
+      out_(out),
+      number_(std::move(number)),
+      ledger_(ledger),
+      metrics_(metrics),
+      on_change_(std::move(on_change)),
+      reorderer_(
+          [this](int64_t, std::optional<FetchedBatch>&& fb) {
+            if (!fb) return;  // unreadable reply, already reported
+            fb->tile_seq = number_(fb->batch);
+            ++ledger_.released;
+            out_.send(std::move(*fb));
+          },
+          [this](int64_t id) {
+            ledger_.fail(id, "never received: its next_batch request failed", false);
+          }) {
+  for (int i = 0; i < std::max(1, connections); ++i)
+    sessions_.push_back({std::make_shared<HttpConnection>(io, target.host, target.port, target.timeout),
+                         std::make_unique<boost::asio::steady_timer>(io), false, 0});
+}
+
+void FetchStage::start() {
+  for (size_t i = 0; i < sessions_.size(); ++i) pump(i);
+}
+
+void FetchStage::wake() {
+  for (size_t i = 0; i < sessions_.size(); ++i) pump(i);
+}
+
+void FetchStage::pump(size_t i) {
+  Session& s = sessions_[i];
+  if (s.busy || exhausted_) return;
+  if (ledger_.outstanding() + reorderer_.held() + in_flight_ >= max_in_flight_) return;  // backpressure
+  s.busy = true;
+  ++in_flight_;
+  const uint64_t ticket = reorderer_.request_sent();
+  s.connection->request(http::verb::get, "/api/next_batch/" + target_.bench_id, "", "",
+                        [this, i, ticket](const HttpError& e, HttpResponse&& r) { on_reply(i, ticket, e, std::move(r)); });
+}
+
+void FetchStage::on_reply(size_t i, uint64_t ticket, const HttpError& error, HttpResponse&& response) {
+  const auto fetched_at = Clock::now();
+  Session& s = sessions_[i];
+  s.busy = false;
+  --in_flight_;
+  {
+    StageMetrics::Timer t(metrics_.fetch_ns);
+    if (error || response.status >= 500) {
+      reorderer_.request_failed(ticket);
+      retry_later(i, error ? error.message() : "HTTP " + std::to_string(response.status) + ": " + response.body);
+    } else if (response.status == 404) {
+      exhausted_ = true;  // no more batches
+      reorderer_.request_failed(ticket);
+    } else if (response.status != 200) {
+      reorderer_.request_failed(ticket);
+      stop_fetching("next_batch answered HTTP " + std::to_string(response.status) + ": " + response.body);
+    } else {
+      s.failures = 0;
+      DecodedBatch d = decode_batch({reinterpret_cast<const uint8_t*>(response.body.data()), response.body.size()});
+      if (d.ok()) {
+        const int64_t id = d.batch.batch_id;
+        reorderer_.request_done(ticket, id, FetchedBatch{std::move(d.batch), 0, fetched_at});
+      } else if (d.batch.batch_id >= 0) {
+        ledger_.fail(d.batch.batch_id, "unreadable batch: " + d.error, false);
+        reorderer_.request_done(ticket, d.batch.batch_id, std::nullopt);
+      } else {
+        ledger_.fail(-1, "unreadable next_batch reply (" + std::to_string(response.body.size()) + " bytes): " + d.error, false);
+        reorderer_.request_failed(ticket);
+      }
+    }
+  }
+  check_finished();
+  pump(i);
+  on_change_();
+}
+
+void FetchStage::retry_later(size_t i, std::string why) {
+  Session& s = sessions_[i];
+  if (++s.failures >= kMaxAttempts) {
+    stop_fetching("next_batch failed " + std::to_string(s.failures) + " times in a row (" + why + "); stopped fetching");
+    return;
+  }
+  s.busy = true;  // waiting counts as busy: no other request from this session meanwhile
+  s.retry->expires_after(retry_delay(s.failures));
+  s.retry->async_wait([this, i](const boost::system::error_code&) {
+    sessions_[i].busy = false;
+    pump(i);
+    check_finished();
+    on_change_();
+  });
+}
+
+void FetchStage::stop_fetching(std::string why) {
+  if (exhausted_) return;
+  exhausted_ = true;
+  ledger_.errors.push_back(std::move(why));
+}
+
+void FetchStage::check_finished() {
+  if (finished_ || !exhausted_ || in_flight_ > 0) return;
+  for (const Session& s : sessions_)
+    if (s.busy) return;  // a retry timer is pending
+  reorderer_.finish();
+  finished_ = true;
+}
+
+}  // namespace lpbf

@@ -1,0 +1,28 @@
+#pragma once
+// What travels on the pipeline's arrows: fetch -> analyse carries FetchedBatch, analyse -> submit
+// carries BatchOutcome. A failed batch is an outcome with an error, never an exception.
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "analysis/tile_result.h"
+#include "io/batch.h"
+
+namespace lpbf {
+
+using Clock = std::chrono::steady_clock;
+
+struct FetchedBatch {
+  Batch batch;
+  uint64_t tile_seq = 0;        // its place in its tile's sequence (batch_id order)
+  Clock::time_point fetched_at; // when its next_batch reply arrived: latency starts here
+};
+
+struct BatchOutcome {
+  int64_t batch_id = -1;
+  std::optional<TileResult> result;  // empty: the batch failed, see error
+  std::string error;
+  Clock::time_point fetched_at;
+};
+
+}  // namespace lpbf

@@ -1,0 +1,104 @@
+// `lpbf-bench [--url URL --bench-name NAME ...]`: the benchmark run. Without --url it starts the
+// embedded challenger in-process on a free loopback port, serving a synthetic stream.
+#include <simdjson.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
+#include "core/benchmark_run.h"
+#include "core/challenger_host.h"
+#include "core/commands.h"
+#include "core/dataset_options.h"
+
+namespace lpbf {
+namespace {
+
+const std::string kRunHelp = std::string(R"(usage: lpbf-bench [--url URL] [--bench-name NAME] [options]
+
+Runs the DEBS 2025 Grand Challenge benchmark against a challenger: fetches every batch, computes
+Q1-Q3, posts the results, and prints a summary and the challenger's verdict. Without --url it
+starts the embedded challenger in-process (a synthetic stream of 500x500 tiles, or --dataset).
+
+  --url URL           challenger base URL, e.g. http://127.0.0.1:8866
+  --bench-name NAME   name of the bench (default lpbf-bench)
+  --apitoken TOKEN    API token (default polimi-deib)
+  --max-batches N     ask the challenger for at most N batches
+  --no-test           create the bench with "test": false (default: test mode)
+  --connections N     connections for fetching, and as many for submitting (default 4)
+  --threads N         analysis threads (default: all cores)
+  --timeout-ms MS     per HTTP request (default 10000)
+  --report FILE       write a JSON report: batches, failures, throughput, latency, stage times
+  --quiet             no progress line, no summary; only errors
+  -h, --help          this text
+
+Embedded challenger only (no --url):
+)") + kDatasetOptionsHelp + R"(
+Exit status: 0 every batch answered (and, with the embedded challenger, correct); 1 some batch
+failed or was wrong; 2 usage or set-up error (e.g. the challenger cannot be reached).
+)";
+
+// The verdict's "wrong" count, when the challenger reports one (the embedded one does).
+int64_t wrong_in_verdict(const std::string& reply) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (parser.parse(reply).get(doc) != simdjson::SUCCESS) return 0;
+  int64_t wrong = 0;
+  if (doc["wrong"].get(wrong) != simdjson::SUCCESS) return 0;
+  return wrong;
+}
+
+}  // namespace
+
+int run_command(CommandLine& args) {
+  if (args.help()) {
+    std::fputs(kRunHelp.c_str(), stdout);
+    return kExitOk;
+  }
+  RunOptions o;
+  const auto url = args.value("--url");
+  o.bench_name = args.value_or("--bench-name", o.bench_name);
+  o.apitoken = args.value_or("--apitoken", o.apitoken);
+  o.max_batches = args.int_or("--max-batches", -1, 0, INT64_MAX);
+  o.test = !args.flag("--no-test");
+  o.connections = int(args.int_or("--connections", o.connections, 1, 256));
+  o.threads = int(args.int_or("--threads", std::thread::hardware_concurrency(), 1, 1024));
+  o.timeout = std::chrono::milliseconds(args.int_or("--timeout-ms", 10000, 1, 3600000));
+  const auto report_path = args.value("--report");
+  const bool quiet = args.flag("--quiet");
+  o.progress = !quiet && isatty(STDERR_FILENO);
+
+  std::unique_ptr<ChallengerHost> embedded;
+  if (url) {
+    args.finish();  // dataset flags belong to the embedded challenger only
+    o.url = *url;
+  } else {
+    if (!quiet) std::fprintf(stderr, "no --url: starting the embedded challenger (preparing its dataset)...\n");
+    const auto dataset = dataset_from_options(args);
+    args.finish();
+    embedded = std::make_unique<ChallengerHost>(dataset, "127.0.0.1", 0, 1, o.apitoken);
+    o.url = embedded->url();
+    if (!quiet) std::fprintf(stderr, "embedded challenger at %s, serving %s\n", o.url.c_str(), dataset->description.c_str());
+  }
+
+  const RunResult r = run_benchmark(o);
+  if (!r.setup_error.empty()) {
+    std::fprintf(stderr, "lpbf-bench: %s\n", r.setup_error.c_str());
+    return kExitSetupError;
+  }
+  if (report_path) {
+    std::ofstream out(*report_path);
+    out << report_json(o, r);
+    if (!out) std::fprintf(stderr, "lpbf-bench: cannot write the report to %s\n", report_path->c_str());
+  }
+  const std::string summary = summary_text(o, r);
+  const bool failed = !r.ledger.failures.empty() || !r.ledger.errors.empty();
+  const int64_t wrong = wrong_in_verdict(r.end_reply);
+  if (!quiet) std::fputs(summary.c_str(), stdout);
+  else if (failed || wrong > 0) std::fputs(summary.c_str(), stderr);
+  if (wrong > 0) std::fprintf(stderr, "lpbf-bench: the challenger counted %lld wrong result(s)\n", (long long)wrong);
+  return (failed || wrong > 0) ? kExitBatchesFailed : kExitOk;
+}
+
+}  // namespace lpbf

@@ -1,0 +1,81 @@
+#include "core/submit_stage.h"
+
+#include "io/msgpack_codec.h"
+
+namespace lpbf {
+
+namespace http = boost::beast::http;
+
+SubmitStage::SubmitStage(boost::asio::io_context& io, const ChallengerTarget& target, int connections,
+                         Receiver<BatchOutcome>& in, RunLedger& ledger, StageMetrics& metrics,
+                         std::function<void()> on_change)
+    : target_(target), in_(in), ledger_(ledger), metrics_(metrics), on_change_(std::move(on_change)) {
+  for (int i = 0; i < std::max(1, connections); ++i)
+    sessions_.push_back({std::make_shared<HttpConnection>(io, target.host, target.port, target.timeout),
+                         std::make_unique<boost::asio::steady_timer>(io), false, 0, {}, {}});
+}
+
+void SubmitStage::wake() {
+  for (size_t i = 0; i < sessions_.size(); ++i) pump(i);
+}
+
+bool SubmitStage::idle() const {
+  for (const Session& s : sessions_)
+    if (s.busy) return false;
+  return true;
+}
+
+void SubmitStage::pump(size_t i) {
+  Session& s = sessions_[i];
+  while (!s.busy) {
+    std::optional<BatchOutcome> next = in_.receive(std::chrono::milliseconds(0));
+    if (!next) return;
+    if (!next->result) {  // failed in analysis: nothing to post, but it is accounted for
+      ledger_.fail(next->batch_id, next->error, true);
+      on_change_();
+      continue;
+    }
+    StageMetrics::Timer t(metrics_.submit_ns);
+    s.outcome = std::move(*next);
+    s.body = encode_result(*s.outcome.result);
+    s.attempts = 0;
+    s.busy = true;
+    post(i);
+  }
+}
+
+void SubmitStage::post(size_t i) {
+  Session& s = sessions_[i];
+  ++s.attempts;
+  s.connection->request(http::verb::post,
+                        "/api/result/0/" + target_.bench_id + "/" + std::to_string(s.outcome.batch_id), s.body,
+                        "application/msgpack",
+                        [this, i](const HttpError& e, HttpResponse&& r) { on_reply(i, e, std::move(r)); });
+}
+
+void SubmitStage::on_reply(size_t i, const HttpError& error, HttpResponse&& response) {
+  Session& s = sessions_[i];
+  const bool accepted = !error && response.status >= 200 && response.status < 300;
+  const bool retryable = error || response.status >= 500;
+  if (!accepted && retryable && s.attempts < kMaxAttempts) {
+    s.retry->expires_after(retry_delay(s.attempts));
+    s.retry->async_wait([this, i](const boost::system::error_code&) { post(i); });
+    return;
+  }
+  if (accepted) {
+    ++ledger_.answered;
+    ledger_.latencies_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - s.outcome.fetched_at).count());
+  } else {
+    const std::string why = error ? error.message() : "HTTP " + std::to_string(response.status) + ": " + response.body;
+    ledger_.fail(s.outcome.batch_id,
+                 "result not accepted after " + std::to_string(s.attempts) + " attempt(s): " +
+                     (why.size() && why.back() == '\n' ? why.substr(0, why.size() - 1) : why),
+                 true);
+  }
+  s.busy = false;
+  s.body.clear();
+  pump(i);
+  on_change_();
+}
+
+}  // namespace lpbf
