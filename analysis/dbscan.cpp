@@ -32,7 +32,7 @@ class CellGrid {
     for (size_t i = 0; i < sorted.size(); ++i) members_[fill[cell_of(sorted[i])]++] = int32_t(i);
   }
 
-  // Calls f(j) for every point j within kEps of point i, i itself included.
+  // Calls f(j) for every point j within kEps of point i, i itself included, until f returns false.
   template <class F>
   void for_each_neighbour(int32_t i, F&& f) const {
     const PixelPos p = points_[i];
@@ -43,7 +43,7 @@ class CellGrid {
         for (int32_t k = start_[cell]; k < start_[cell + 1]; ++k) {
           const int32_t j = members_[k];
           const int64_t dx = points_[j].x - p.x, dy = points_[j].y - p.y;
-          if (dx * dx + dy * dy <= kEpsSquared) f(j);
+          if (dx * dx + dy * dy <= kEpsSquared && !f(j)) return;
         }
       }
     }
@@ -80,7 +80,7 @@ Clustering dbscan(const std::vector<PixelPos>& input) {
   std::vector<uint8_t> core(n, 0);
   for (int32_t i = 0; i < n; ++i) {
     int count = 0;
-    grid.for_each_neighbour(i, [&](int32_t) { ++count; });
+    grid.for_each_neighbour(i, [&](int32_t) { return ++count < kMinSamples; });  // enough is enough
     core[i] = count >= kMinSamples;
   }
 
@@ -90,9 +90,10 @@ Clustering dbscan(const std::vector<PixelPos>& input) {
   for (int32_t i = 0; i < n; ++i) {
     if (!core[i]) continue;
     grid.for_each_neighbour(i, [&](int32_t j) {
-      if (j <= i || !core[j]) return;
+      if (j <= i || !core[j]) return true;
       const int32_t a = find_root(parent, i), b = find_root(parent, j);
       if (a != b) parent[std::max(a, b)] = std::min(a, b);
+      return true;
     });
   }
 
@@ -109,6 +110,7 @@ Clustering dbscan(const std::vector<PixelPos>& input) {
     int best = -1;
     grid.for_each_neighbour(i, [&](int32_t j) {
       if (core[j] && (best < 0 || label[j] < best)) best = label[j];
+      return true;
     });
     label[i] = best;
   }

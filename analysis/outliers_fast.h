@@ -16,8 +16,8 @@ namespace lpbf {
 struct LayerTerms {
   int rows = 0;
   int cols = 0;
-  std::vector<int32_t> as_middle;  // 79*D1 - 19*D3
-  std::vector<int32_t> as_oldest;  // 79*v  - 19*D2
+  TileBuffer<int32_t> as_middle;  // 79*D1 - 19*D3
+  TileBuffer<int32_t> as_oldest;  // 79*v  - 19*D2
 };
 
 // The two layers before the newest one, with their terms. All must share the newest's shape.

@@ -30,6 +30,8 @@ using HttpCallback = std::function<void(const HttpError&, HttpResponse&&)>;
 
 // Bodies of responses above this size are refused (a batch holds one TIFF).
 inline constexpr uint64_t kMaxResponseBody = uint64_t(1) << 30;
+// Spare room kept in a connection's read buffer, so that one read can take what the socket holds.
+inline constexpr size_t kReadBufferBytes = size_t(1) << 20;
 
 class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
  public:

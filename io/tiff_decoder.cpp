@@ -50,7 +50,7 @@ DecodedTiff decode_tiff(std::span<const uint8_t> bytes) {
     return failure("uses a compression this libtiff cannot decode", stream);
 
   DecodedTiff out;
-  out.image = Image16(int(length), int(width));
+  out.image = Image16::uninitialised(int(length), int(width));  // every strip or tile overwrites it
   uint16_t* dst = out.image.pixels.data();
   const size_t row_bytes = size_t(width) * 2;
 
