@@ -38,7 +38,11 @@ int main(int argc, char** argv) {
     }
     if (command == "--help" || command == "-h" || command == "help") {
       std::fputs(kUsage, stdout);
-      return lpbf::kExitOk;
+      std::fputs("\n", stdout);
+      char help_flag[] = "--help";  // the run's own options follow
+      char* help_argv[] = {argv[0], help_flag};
+      lpbf::CommandLine args(2, help_argv, 1);
+      return lpbf::run_command(args);
     }
     if (command == "worker") {
       std::fprintf(stderr, "lpbf-bench: 'worker' (the Kafka adapter) is not built yet\n");

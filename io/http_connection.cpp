@@ -1,5 +1,7 @@
 #include "io/http_connection.h"
 
+#include "io/http_server.h"
+
 #include <boost/asio/connect.hpp>
 #include <stdexcept>
 
@@ -51,6 +53,7 @@ void HttpConnection::on_resolve(beast::error_code ec, tcp::resolver::results_typ
 void HttpConnection::on_connect(beast::error_code ec, tcp::endpoint) {
   if (ec) return finish("connect", ec);
   connected_ = true;
+  set_close_on_exec(stream_.socket().native_handle());
   beast::error_code ignored;
   stream_.socket().set_option(tcp::no_delay(true), ignored);
   do_write();

@@ -5,6 +5,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/version.hpp>
+#include <array>
+#include <fcntl.h>
+
 #include <optional>
 
 namespace lpbf {
@@ -13,6 +16,11 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
+
+void set_close_on_exec(int fd) {
+  const int flags = ::fcntl(fd, F_GETFD);
+  if (flags >= 0) ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+}
 
 namespace {
 
@@ -38,6 +46,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec == http::error::end_of_stream) return do_close();
     if (ec == http::error::body_limit) {
       HttpReply r{413, "text/plain", "request body over " + std::to_string(kMaxRequestBody) + " bytes\n", nullptr};
+      linger_ = true;  // the client is still sending its body: read it away so it can read our answer
       return send(std::move(r), /*keep_alive=*/false);
     }
     if (ec) return;  // timeout, reset or garbage: drop the connection
@@ -81,12 +90,27 @@ class Session : public std::enable_shared_from_this<Session> {
   void do_close() {
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (linger_) drain();
+  }
+
+  // Lingering close: discard what the client still sends (bounded in bytes and time); closing
+  // with unread data would reset the connection before the client reads the answer.
+  void drain() {
+    if (drained_ > kMaxRequestBody * 8) return;
+    stream_.expires_after(std::chrono::seconds(5));
+    stream_.async_read_some(net::buffer(scratch_), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+      self->drained_ += n;
+      if (!ec) self->drain();
+    });
   }
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<const HttpHandler> handler_;
+  bool linger_ = false;
+  size_t drained_ = 0;
+  std::array<char, 65536> scratch_{};
 };
 
 }  // namespace
@@ -95,6 +119,7 @@ struct HttpServer::Listener : std::enable_shared_from_this<HttpServer::Listener>
   Listener(net::io_context& io, tcp::endpoint endpoint, HttpHandler handler)
       : io_(io), acceptor_(net::make_strand(io)), handler_(std::make_shared<const HttpHandler>(std::move(handler))) {
     acceptor_.open(endpoint.protocol());
+    set_close_on_exec(acceptor_.native_handle());
     acceptor_.set_option(net::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
     acceptor_.listen(net::socket_base::max_listen_connections);
@@ -107,6 +132,7 @@ struct HttpServer::Listener : std::enable_shared_from_this<HttpServer::Listener>
   void on_accept(beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
     if (!ec) {
+      set_close_on_exec(socket.native_handle());
       socket.set_option(tcp::no_delay(true), ec);
       std::make_shared<Session>(std::move(socket), handler_)->run();
     }
