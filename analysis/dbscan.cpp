@@ -2,131 +2,180 @@
 
 #include <algorithm>
 #include <numeric>
+#include <span>
 
 #include "analysis/constants.h"
 
 namespace lpbf {
 namespace {
 
-// Points bucketed into kEps-sized cells, cells stored contiguously (CSR), points in scan order.
+// Cells of side 15: two integer points in one cell differ by at most 14 in x and y, so they are
+// within 19.8 <= eps of each other. Hence a cell with >= min_samples points is all core, and a
+// cell's core points all belong to one cluster. Points within eps lie at most 2 cells apart; of
+// that 5x5 block the 4 corners are too far (gap >= 16 in both axes: 512 > 400).
+constexpr int kCell = 15;
+static_assert(2 * (kCell - 1) * (kCell - 1) <= kEpsSquared, "a cell must lie within eps");
+
+struct CellOffset {
+  int dx, dy;
+};
+constexpr CellOffset kNear[] = {{-2, -1}, {-2, 0}, {-2, 1}, {-1, -2}, {-1, -1}, {-1, 0}, {-1, 1}, {-1, 2},
+                                {0, -2},  {0, -1}, {0, 0},  {0, 1},   {0, 2},   {1, -2}, {1, -1}, {1, 0},
+                                {1, 1},   {1, 2},  {2, -1}, {2, 0},   {2, 1}};
+
+// Points (in scan order) bucketed into cells, each cell's members contiguous (CSR).
 class CellGrid {
  public:
-  explicit CellGrid(const std::vector<PixelPos>& sorted) : points_(sorted) {
+  explicit CellGrid(const std::vector<PixelPos>& pts) : pts_(pts) {
     int32_t min_x = 0, min_y = 0, max_x = 0, max_y = 0;
-    if (!sorted.empty()) {
-      min_x = max_x = sorted[0].x;
-      min_y = max_y = sorted[0].y;
-    }
-    for (const PixelPos& p : sorted) {
+    if (!pts.empty()) min_x = max_x = pts[0].x, min_y = max_y = pts[0].y;
+    for (const PixelPos& p : pts) {
       min_x = std::min(min_x, p.x), max_x = std::max(max_x, p.x);
       min_y = std::min(min_y, p.y), max_y = std::max(max_y, p.y);
     }
     origin_x_ = min_x, origin_y_ = min_y;
-    cells_x_ = (max_x - min_x) / kEps + 1;
-    cells_y_ = (max_y - min_y) / kEps + 1;
-    start_.assign(size_t(cells_x_) * cells_y_ + 1, 0);
-    for (const PixelPos& p : sorted) ++start_[cell_of(p) + 1];
+    cells_x_ = (max_x - min_x) / kCell + 1;
+    cells_y_ = (max_y - min_y) / kCell + 1;
+    start_.assign(size_t(cells_x_) * size_t(cells_y_) + 1, 0);
+    cell_of_.resize(pts.size());
+    for (size_t i = 0; i < pts.size(); ++i) ++start_[(cell_of_[i] = cell_index(pts[i])) + 1];
     std::partial_sum(start_.begin(), start_.end(), start_.begin());
-    members_.resize(sorted.size());
+    members_.resize(pts.size());
     std::vector<int32_t> fill(start_.begin(), start_.end() - 1);
-    for (size_t i = 0; i < sorted.size(); ++i) members_[fill[cell_of(sorted[i])]++] = int32_t(i);
+    for (size_t i = 0; i < pts.size(); ++i) members_[size_t(fill[cell_of_[i]]++)] = int32_t(i);  // stays sorted
   }
 
-  // Calls f(j) for every point j within kEps of point i, i itself included, until f returns false.
+  size_t cells() const { return start_.size() - 1; }
+  size_t cell_of(int32_t i) const { return cell_of_[size_t(i)]; }
+  std::span<const int32_t> members(size_t cell) const {
+    return {members_.data() + start_[cell], size_t(start_[cell + 1] - start_[cell])};
+  }
+  // Calls f(neighbour cell) for each cell that may hold points within eps of `cell` (itself too).
   template <class F>
-  void for_each_neighbour(int32_t i, F&& f) const {
-    const PixelPos p = points_[i];
-    const int cx = (p.x - origin_x_) / kEps, cy = (p.y - origin_y_) / kEps;
-    for (int gx = std::max(cx - 1, 0); gx <= std::min(cx + 1, cells_x_ - 1); ++gx) {
-      for (int gy = std::max(cy - 1, 0); gy <= std::min(cy + 1, cells_y_ - 1); ++gy) {
-        const size_t cell = size_t(gx) * cells_y_ + gy;
-        for (int32_t k = start_[cell]; k < start_[cell + 1]; ++k) {
-          const int32_t j = members_[k];
-          const int64_t dx = points_[j].x - p.x, dy = points_[j].y - p.y;
-          if (dx * dx + dy * dy <= kEpsSquared && !f(j)) return;
-        }
-      }
+  void for_each_near_cell(size_t cell, F&& f) const {
+    const int cx = int(cell / size_t(cells_y_)), cy = int(cell % size_t(cells_y_));
+    for (const CellOffset& o : kNear) {
+      const int x = cx + o.dx, y = cy + o.dy;
+      if (x >= 0 && x < cells_x_ && y >= 0 && y < cells_y_) f(size_t(x) * size_t(cells_y_) + size_t(y));
     }
+  }
+  bool near(int32_t a, int32_t b) const {
+    const int64_t dx = pts_[size_t(a)].x - pts_[size_t(b)].x, dy = pts_[size_t(a)].y - pts_[size_t(b)].y;
+    return dx * dx + dy * dy <= kEpsSquared;
   }
 
  private:
-  size_t cell_of(const PixelPos& p) const {
-    return size_t((p.x - origin_x_) / kEps) * cells_y_ + size_t((p.y - origin_y_) / kEps);
+  size_t cell_index(const PixelPos& p) const {
+    return size_t((p.x - origin_x_) / kCell) * size_t(cells_y_) + size_t((p.y - origin_y_) / kCell);
   }
-  const std::vector<PixelPos>& points_;
+  const std::vector<PixelPos>& pts_;
   int32_t origin_x_ = 0, origin_y_ = 0;
   int cells_x_ = 0, cells_y_ = 0;
   std::vector<int32_t> start_, members_;
+  std::vector<size_t> cell_of_;
 };
 
 int32_t find_root(std::vector<int32_t>& parent, int32_t i) {
-  while (parent[i] != i) i = parent[i] = parent[parent[i]];
+  while (parent[size_t(i)] != i) i = parent[size_t(i)] = parent[size_t(parent[size_t(i)])];
   return i;
+}
+
+// Union by smallest index: a component's root is its first point in scan order.
+void unite(std::vector<int32_t>& parent, int32_t a, int32_t b) {
+  a = find_root(parent, a), b = find_root(parent, b);
+  if (a != b) parent[size_t(std::max(a, b))] = std::min(a, b);
 }
 
 }  // namespace
 
 Clustering dbscan(const std::vector<PixelPos>& input) {
   const int32_t n = int32_t(input.size());
-  std::vector<int32_t> order(n);
+  std::vector<int32_t> order(static_cast<size_t>(n));
   std::iota(order.begin(), order.end(), 0);
   std::sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
-    return input[a].y != input[b].y ? input[a].y < input[b].y : input[a].x < input[b].x;
+    return input[size_t(a)].y != input[size_t(b)].y ? input[size_t(a)].y < input[size_t(b)].y
+                                                    : input[size_t(a)].x < input[size_t(b)].x;
   });
-  std::vector<PixelPos> pts(n);
-  for (int32_t i = 0; i < n; ++i) pts[i] = input[order[i]];
+  std::vector<PixelPos> pts(static_cast<size_t>(n));
+  for (int32_t i = 0; i < n; ++i) pts[size_t(i)] = input[size_t(order[size_t(i)])];
   const CellGrid grid(pts);
 
-  std::vector<uint8_t> core(n, 0);
-  for (int32_t i = 0; i < n; ++i) {
-    int count = 0;
-    grid.for_each_neighbour(i, [&](int32_t) { return ++count < kMinSamples; });  // enough is enough
-    core[i] = count >= kMinSamples;
+  // Core points: a full cell is all core; otherwise count neighbours up to min_samples.
+  std::vector<uint8_t> core(static_cast<size_t>(n), 0);
+  std::vector<std::vector<int32_t>> cores_of(grid.cells());
+  for (size_t cell = 0; cell < grid.cells(); ++cell) {
+    const auto members = grid.members(cell);
+    for (int32_t i : members) {
+      int count = int(members.size());
+      if (count < kMinSamples) {
+        grid.for_each_near_cell(cell, [&](size_t other) {
+          if (other == cell || count >= kMinSamples) return;
+          for (int32_t j : grid.members(other))
+            if (grid.near(i, j) && ++count >= kMinSamples) break;
+        });
+      }
+      if (count >= kMinSamples) {
+        core[size_t(i)] = 1;
+        cores_of[cell].push_back(i);
+      }
+    }
   }
 
-  // Union adjacent core points; the root of a component is its smallest index (= first in scan order).
-  std::vector<int32_t> parent(n);
+  // Clusters: a cell's cores are one; two cells join when any pair of their cores is within eps.
+  std::vector<int32_t> parent(static_cast<size_t>(n));
   std::iota(parent.begin(), parent.end(), 0);
-  for (int32_t i = 0; i < n; ++i) {
-    if (!core[i]) continue;
-    grid.for_each_neighbour(i, [&](int32_t j) {
-      if (j <= i || !core[j]) return true;
-      const int32_t a = find_root(parent, i), b = find_root(parent, j);
-      if (a != b) parent[std::max(a, b)] = std::min(a, b);
-      return true;
+  for (size_t cell = 0; cell < grid.cells(); ++cell) {
+    const auto& mine = cores_of[cell];
+    if (mine.empty()) continue;
+    for (int32_t i : mine) unite(parent, mine[0], i);
+    grid.for_each_near_cell(cell, [&](size_t other) {
+      if (other <= cell || cores_of[other].empty()) return;  // each pair of cells once
+      if (find_root(parent, mine[0]) == find_root(parent, cores_of[other][0])) return;
+      for (int32_t i : mine)
+        for (int32_t j : cores_of[other])
+          if (grid.near(i, j)) return unite(parent, i, j);
     });
   }
 
-  std::vector<int> label(n, -1);
+  // Number clusters by their first core point in scan order (roots come first in a component).
+  std::vector<int> label(static_cast<size_t>(n), -1);
   int clusters = 0;
   for (int32_t i = 0; i < n; ++i) {
-    if (!core[i]) continue;
+    if (!core[size_t(i)]) continue;
     const int32_t root = find_root(parent, i);
-    if (root == i) label[i] = clusters++;  // roots come first in their component
-    else label[i] = label[root];
+    label[size_t(i)] = root == i ? clusters++ : label[size_t(root)];
   }
+  // A border point joins the smallest-numbered cluster with a core point within eps.
   for (int32_t i = 0; i < n; ++i) {
-    if (core[i]) continue;
+    if (core[size_t(i)]) continue;
     int best = -1;
-    grid.for_each_neighbour(i, [&](int32_t j) {
-      if (core[j] && (best < 0 || label[j] < best)) best = label[j];
-      return true;
+    grid.for_each_near_cell(grid.cell_of(i), [&](size_t other) {
+      const auto& cores = cores_of[other];
+      if (cores.empty()) return;
+      const int cluster = label[size_t(cores[0])];  // one cluster per cell
+      if (best >= 0 && cluster >= best) return;
+      for (int32_t j : cores)
+        if (grid.near(i, j)) {
+          best = cluster;
+          return;
+        }
     });
-    label[i] = best;
+    label[size_t(i)] = best;
   }
 
   Clustering result;
-  result.labels.assign(n, -1);
-  result.clusters.assign(clusters, Centroid{});
-  std::vector<int64_t> sum_x(clusters, 0), sum_y(clusters, 0);
+  result.labels.assign(size_t(n), -1);
+  result.clusters.assign(size_t(clusters), Centroid{});
+  std::vector<int64_t> sum_x(size_t(clusters), 0), sum_y(size_t(clusters), 0);
   for (int32_t i = 0; i < n; ++i) {
-    result.labels[order[i]] = label[i];
-    if (label[i] < 0) continue;
-    sum_x[label[i]] += pts[i].x;
-    sum_y[label[i]] += pts[i].y;
-    ++result.clusters[label[i]].count;
+    const int l = label[size_t(i)];
+    result.labels[size_t(order[size_t(i)])] = l;
+    if (l < 0) continue;
+    sum_x[size_t(l)] += pts[size_t(i)].x;
+    sum_y[size_t(l)] += pts[size_t(i)].y;
+    ++result.clusters[size_t(l)].count;
   }
-  for (int c = 0; c < clusters; ++c) {
+  for (size_t c = 0; c < size_t(clusters); ++c) {
     result.clusters[c].x = double(sum_x[c]) / double(result.clusters[c].count);
     result.clusters[c].y = double(sum_y[c]) / double(result.clusters[c].count);
   }

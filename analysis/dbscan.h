@@ -1,6 +1,6 @@
 #pragma once
 // Q3: DBSCAN with scikit-learn's semantics (SPEC §2), over integer points, eps and min_samples of
-// the challenge. A uniform grid of eps-sized cells limits each neighbour query to 3x3 cells.
+// the challenge, on a grid of cells small enough that each cell lies within eps (see dbscan.cpp).
 //
 // Equivalence with sklearn's expansion loop: its clusters are the connected components of core
 // points, numbered by each component's first core point in scan order (y, then x); a border point
