@@ -1,5 +1,5 @@
 # lpbf-bench: `make run` and `make test` each do all set-up on a fresh Debian machine.
-# Targets: deps build run test perf profile clean.
+# Targets: deps build run test perf perf-gate profile clean.
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
@@ -12,7 +12,9 @@ PACKAGES := cmake make g++ pkg-config zlib1g-dev libboost-dev libtiff-dev libsim
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build run test unit-test sanitize-test perf profile clean
+.PHONY: deps build run test unit-test sanitize-test perf perf-gate profile clean
+PROFILE_BUILD ?= build-profile
+PROFILE_ARGS  ?= --layers 40 --quiet
 
 # Installs only what is missing; with everything present it costs one dpkg-query.
 deps:
@@ -33,8 +35,9 @@ build: deps $(BUILD)/CMakeCache.txt
 run: build
 	./$(BUILD)/lpbf-bench $(RUN_ARGS)
 
-# Unit and end-to-end tests in the optimised build, then again under ASan + UBSan.
-test: unit-test sanitize-test
+# The throughput regression gate (ratios against perf/baseline.json), then unit and
+# end-to-end tests in the optimised build and again under ASan + UBSan.
+test: perf-gate unit-test sanitize-test
 
 unit-test: build
 	cd $(BUILD) && ctest --output-on-failure
@@ -45,7 +48,18 @@ sanitize-test: deps
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure
 
 perf: build
-	./$(BUILD)/lpbf-perf
+	./$(BUILD)/lpbf-perf perf/results.json
+
+perf-gate: build
+	./$(BUILD)/lpbf-perf --gate perf/baseline.json
+
+# A run under `perf record -g` with symbols and frame pointers; prints the top of the report.
+profile: deps
+	@command -v perf >/dev/null || { $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q linux-perf; }
+	cmake -S . -B $(PROFILE_BUILD) -DCMAKE_BUILD_TYPE=Release -DLPBF_PROFILE=ON >/dev/null
+	cmake --build $(PROFILE_BUILD) -j $(JOBS) --target lpbf-bench
+	perf record -g -e cpu-clock -o $(PROFILE_BUILD)/perf.data ./$(PROFILE_BUILD)/lpbf-bench $(PROFILE_ARGS)
+	perf report -i $(PROFILE_BUILD)/perf.data --no-children --stdio --sort sym 2>/dev/null | grep -E '^ +[0-9]' | head -30
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) build-profile
+	rm -rf $(BUILD) $(ASAN_BUILD) $(PROFILE_BUILD)

@@ -2,10 +2,13 @@
 #include <doctest/doctest.h>
 #include <simdjson.h>
 
+#include <algorithm>
 #include <map>
+#include <random>
 #include <set>
 
 #include "analysis/dbscan.h"
+#include "analysis/dbscan_reference.h"
 #include "analysis/tile_result.h"
 #include "io/golden_dataset.h"
 #include "tests/test_support.h"
@@ -101,4 +104,23 @@ TEST_CASE("Q3: all 400 golden cases give scikit-learn's clusters") {
   // The tie rule is exercised: 32 contested border points, spread over 20 cases.
   CHECK(contested_points == 32);
   CHECK(contested_cases == 20);
+}
+
+TEST_CASE("Q3: grid DBSCAN equals the literal sklearn algorithm on random and clumped point sets") {
+  std::mt19937 rng(31);
+  for (int round = 0; round < 300; ++round) {
+    const int side = 30 + int(rng() % 200), count = 1 + int(rng() % 400);
+    std::uniform_int_distribution<int> pos(0, side);
+    std::set<std::pair<int, int>> unique;  // outliers are distinct pixels
+    while (int(unique.size()) < std::min(count, (side + 1) * (side + 1))) unique.insert({pos(rng), pos(rng)});
+    std::vector<PixelPos> pts;
+    for (auto [x, y] : unique) pts.push_back({x, y});
+    std::sort(pts.begin(), pts.end(), [](PixelPos a, PixelPos b) { return a.y != b.y ? a.y < b.y : a.x < b.x; });
+    const Clustering fast = dbscan(pts), ref = dbscan_reference(pts);
+    INFO("round " << round);
+    REQUIRE(fast.labels == ref.labels);  // same numbering too: both follow scan order
+    TileResult a, b;
+    a.centroids = fast.clusters, b.centroids = ref.clusters;
+    CHECK(compare_results(b, a) == "");
+  }
 }

@@ -1,0 +1,59 @@
+#include "perf/end_to_end_bench.h"
+
+#include <algorithm>
+#include <map>
+#include <vector>
+
+#include "core/benchmark_run.h"
+#include "core/challenger_host.h"
+#include "core/latency_stats.h"
+
+namespace lpbf::perf {
+namespace {
+
+std::shared_ptr<const ServedDataset> dataset(int layers, const std::string& layout) {
+  static std::map<std::pair<int, std::string>, std::shared_ptr<const ServedDataset>> cache;
+  auto& ds = cache[{layers, layout}];
+  if (!ds) {
+    SyntheticSpec spec;
+    spec.layers = layers;
+    spec.grid = 4;
+    spec.tile = 500;
+    ds = std::make_shared<const ServedDataset>(make_synthetic_dataset(spec, layout));
+  }
+  return ds;
+}
+
+}  // namespace
+
+EndToEnd measure_end_to_end(int layers, const std::string& layout, int threads, int connections) {
+  ChallengerHost host(dataset(layers, layout), "127.0.0.1", 0, 1);
+  RunOptions o;
+  o.url = host.url();
+  o.bench_name = "perf";
+  o.threads = threads;
+  o.connections = connections;
+  const RunResult r = run_benchmark(o);
+  const LatencySummary lat = summarise_latencies(r.ledger.latencies_ms);
+  return {r.seconds > 0 ? double(r.ledger.answered) / r.seconds : 0, lat.p50, lat.p99, r.ledger.answered,
+          r.ledger.failures.size()};
+}
+
+void run_end_to_end_benchmarks(Report& report, int layers) {
+  for (const std::string layout : {"raw", ""}) {
+    const std::string name = layout.empty() ? "mixed TIFF layouts" : "uncompressed TIFF";
+    for (int threads : {1, 2}) {
+      std::vector<EndToEnd> runs;  // the median of three runs, by throughput
+      for (int rep = 0; rep < 3; ++rep) runs.push_back(measure_end_to_end(layers, layout, threads, 4));
+      std::sort(runs.begin(), runs.end(), [](auto& a, auto& b) { return a.batches_per_s < b.batches_per_s; });
+      const EndToEnd best = runs[1];
+      const std::string label = name + ", " + std::to_string(threads) + " thread(s)";
+      report.add("e2e", label + " throughput", best.batches_per_s, "batches/s",
+                 std::to_string(best.answered) + " answered, " + std::to_string(best.failed) + " failed");
+      report.add("e2e", label + " latency p50", best.p50_ms, "ms");
+      report.add("e2e", label + " latency p99", best.p99_ms, "ms");
+    }
+  }
+}
+
+}  // namespace lpbf::perf

@@ -1,0 +1,17 @@
+#pragma once
+#include "perf/harness.h"
+
+namespace lpbf::perf {
+
+struct EndToEnd {
+  double batches_per_s = 0, p50_ms = 0, p99_ms = 0;
+  size_t answered = 0, failed = 0;
+};
+
+// The runner against the embedded challenger on loopback: synthetic 500x500 tiles, 16 a layer.
+// `layout` "" rotates through every TIFF layout, "raw" is uncompressed only.
+EndToEnd measure_end_to_end(int layers, const std::string& layout, int threads, int connections);
+
+void run_end_to_end_benchmarks(Report& report, int layers);
+
+}  // namespace lpbf::perf
