@@ -1,6 +1,7 @@
 #pragma once
-// The window of one (print_id, tile_id): its last three layers, each with the LayerTerms the fast
-// Q2 kernel needs. Layers must be pushed in increasing batch_id; the pipeline guarantees it.
+// The window of one (print_id, tile_id): its last three images (needed only to re-decide exact
+// ties) and the fast Q2 kernel's folded state. Layers must be pushed in increasing batch_id; the
+// pipeline guarantees it.
 #include <array>
 #include <string>
 
@@ -18,16 +19,13 @@ class TileWindow {
   int depth() const { return depth_; }
 
  private:
-  struct Layer {
-    Image16 image;
-    LayerTerms terms;
-  };
-  Layer& layer(int age) { return layers_[size_t((newest_ - age + kSlots) % kSlots)]; }
+  const Image16& layer(int age) const { return images_[size_t((newest_ - age + kSlots) % kSlots)]; }
 
   static constexpr int kSlots = 3;
-  std::array<Layer, kSlots> layers_;  // a ring; the new layer reuses the oldest slot's buffers
+  std::array<Image16, kSlots> images_;  // a ring: the new image takes the oldest's slot
   int newest_ = -1;
   int depth_ = 0;
+  OutlierState state_;
 };
 
 }  // namespace lpbf
