@@ -17,6 +17,7 @@ struct RunOptions {
   int64_t max_batches = -1;  // -1: all
   int connections = 4;
   int threads = 0;           // 0: all cores
+  int max_in_flight = 0;     // batches fetched and not yet answered; 0: 2 * threads + connections
   std::chrono::milliseconds timeout{10000};
   bool progress = false;     // the live line on stderr
 };

@@ -28,6 +28,8 @@ starts the embedded challenger in-process (a synthetic stream of 500x500 tiles, 
   --no-test           create the bench with "test": false (default: test mode)
   --connections N     connections for fetching, and as many for submitting (default 4)
   --threads N         analysis threads (default: all cores)
+  --max-in-flight N   batches fetched but not yet answered, at most (default 2 x threads +
+                      connections): fewer lowers latency, more can hide a slow network
   --timeout-ms MS     per HTTP request (default 10000)
   --report FILE       write a JSON report: batches, failures, throughput, latency, stage times
   --quiet             no progress line, no summary; only errors
@@ -64,6 +66,7 @@ int run_command(CommandLine& args) {
   o.test = !args.flag("--no-test");
   o.connections = int(args.int_or("--connections", o.connections, 1, 256));
   o.threads = int(args.int_or("--threads", std::thread::hardware_concurrency(), 1, 1024));
+  o.max_in_flight = int(args.int_or("--max-in-flight", 0, 1, 100000));
   o.timeout = std::chrono::milliseconds(args.int_or("--timeout-ms", 10000, 1, 3600000));
   const auto report_path = args.value("--report");
   const bool quiet = args.flag("--quiet");
