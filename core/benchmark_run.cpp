@@ -186,53 +186,33 @@ std::string summary_text(const RunOptions& options, const RunResult& r) {
 
 std::string report_json(const RunOptions& options, const RunResult& r) {
   const RunLedger& l = r.ledger;
-  const LatencySummary lat = summarise_latencies(l.latencies_ms);
-  std::string o = "{\n  \"bench_id\": ";
-  append_json_string(o, r.bench_id);
-  o += ",\n  \"bench_name\": ";
-  append_json_string(o, options.bench_name);
-  o += ",\n  \"url\": ";
-  append_json_string(o, options.url);
-  o += ",\n  \"connections\": " + std::to_string(options.connections) + ",\n  \"threads\": " +
-       std::to_string(options.threads > 0 ? options.threads : int(std::thread::hardware_concurrency()));
-  o += ",\n  \"batches\": " + std::to_string(l.released) + ",\n  \"results\": " + std::to_string(l.answered);
-  o += ",\n  \"failed\": [";
-  for (size_t i = 0; i < l.failures.size(); ++i) {
-    o += i ? ", " : "";
-    o += "{\"batch_id\": " + std::to_string(l.failures[i].batch_id) + ", \"reason\": ";
-    append_json_string(o, l.failures[i].reason);
-    o += "}";
-  }
-  o += "],\n  \"errors\": [";
-  for (size_t i = 0; i < l.errors.size(); ++i) {
-    o += i ? ", " : "";
-    append_json_string(o, l.errors[i]);
-  }
-  o += "],\n  \"wall_seconds\": ";
-  append_json_number(o, r.seconds);
-  o += ",\n  \"throughput\": ";
-  append_json_number(o, r.seconds > 0 ? double(l.answered) / r.seconds : 0.0);
-  o += ",\n  \"latency_ms\": {\"p50\": ";
-  append_json_number(o, lat.p50);
-  o += ", \"p90\": ";
-  append_json_number(o, lat.p90);
-  o += ", \"p99\": ";
-  append_json_number(o, lat.p99);
-  o += ", \"max\": ";
-  append_json_number(o, lat.max);
-  o += ", \"mean\": ";
-  append_json_number(o, lat.mean);
-  o += "},\n  \"stage_busy_seconds\": {\"fetch\": ";
-  append_json_number(o, double(r.fetch_ns) / 1e9);
-  o += ", \"decode\": ";
-  append_json_number(o, double(r.decode_ns) / 1e9);
-  o += ", \"analyse\": ";
-  append_json_number(o, double(r.analyse_ns) / 1e9);
-  o += ", \"submit\": ";
-  append_json_number(o, double(r.submit_ns) / 1e9);
-  o += "},\n  \"max_queue_depth\": " + std::to_string(r.max_queue_depth) + ",\n  \"challenger_end_reply\": ";
-  append_json_string(o, r.end_reply);
-  return o + "\n}\n";
+  std::vector<std::string> failed, errors;
+  for (const FailedBatch& f : l.failures) failed.push_back(JsonObject().field("batch_id", f.batch_id).field("reason", f.reason).str());
+  for (const std::string& e : l.errors) errors.push_back(JsonObject().field("message", e).str());
+  const std::string stages = JsonObject()
+                                 .field("fetch", double(r.fetch_ns) / 1e9)
+                                 .field("decode", double(r.decode_ns) / 1e9)
+                                 .field("analyse", double(r.analyse_ns) / 1e9)
+                                 .field("submit", double(r.submit_ns) / 1e9)
+                                 .str();
+  return JsonObject()
+             .field("bench_id", r.bench_id)
+             .field("bench_name", options.bench_name)
+             .field("url", options.url)
+             .field("connections", options.connections)
+             .field("threads", options.threads > 0 ? options.threads : int(std::thread::hardware_concurrency()))
+             .field("batches", l.released)
+             .field("results", l.answered)
+             .raw("failed", json_array(failed))
+             .raw("errors", json_array(errors))
+             .field("wall_seconds", r.seconds)
+             .field("throughput", r.seconds > 0 ? double(l.answered) / r.seconds : 0.0)
+             .raw("latency_ms", latency_json(summarise_latencies(l.latencies_ms)))
+             .raw("stage_busy_seconds", stages)
+             .field("max_queue_depth", r.max_queue_depth)
+             .field("challenger_end_reply", r.end_reply)
+             .str() +
+         "\n";
 }
 
 }  // namespace lpbf

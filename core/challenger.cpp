@@ -156,37 +156,25 @@ HttpReply Challenger::result(Bench& b, const std::string& batch_id_text, const s
 
 std::string Challenger::verdict_json(const Bench& b) const {
   const double seconds = b.results > 0 ? std::chrono::duration<double>(b.last_result - b.first_served).count() : 0;
-  const LatencySummary lat = summarise_latencies(b.latencies_ms);
-  std::string o = "{\"bench_id\": ";
-  append_json_string(o, b.id);
-  o += ", \"name\": ";
-  append_json_string(o, b.name);
-  o += ", \"state\": \"" + std::string(b.ended ? "ended" : "running") + "\"";
-  o += ", \"scored\": " + std::string(dataset_->expected.empty() ? "false" : "true");
-  o += ", \"batches\": " + std::to_string(b.limit) + ", \"served\": " + std::to_string(b.next) +
-       ", \"results\": " + std::to_string(b.results) + ", \"missing\": " + std::to_string(b.limit - b.results) +
-       ", \"wrong\": " + std::to_string(b.wrong) + ", \"duplicates\": " + std::to_string(b.duplicates);
-  o += ", \"wrong_examples\": [";
-  for (size_t i = 0; i < b.wrong_examples.size(); ++i) {
-    o += i ? ", " : "";
-    o += "{\"batch_id\": " + std::to_string(b.wrong_examples[i].first) + ", \"reason\": ";
-    append_json_string(o, b.wrong_examples[i].second);
-    o += "}";
-  }
-  o += "], \"seconds\": ";
-  append_json_number(o, seconds);
-  o += ", \"throughput\": ";
-  append_json_number(o, seconds > 0 ? double(b.results) / seconds : 0.0);
-  o += ", \"latency_ms\": {\"p50\": ";
-  append_json_number(o, lat.p50);
-  o += ", \"p90\": ";
-  append_json_number(o, lat.p90);
-  o += ", \"p99\": ";
-  append_json_number(o, lat.p99);
-  o += ", \"max\": ";
-  append_json_number(o, lat.max);
-  o += "}}";
-  return o;
+  std::vector<std::string> examples;
+  for (const auto& [id, reason] : b.wrong_examples)
+    examples.push_back(JsonObject().field("batch_id", id).field("reason", reason).str());
+  return JsonObject()
+      .field("bench_id", b.id)
+      .field("name", b.name)
+      .field("state", b.ended ? "ended" : "running")
+      .field("scored", !dataset_->expected.empty())
+      .field("batches", b.limit)
+      .field("served", b.next)
+      .field("results", b.results)
+      .field("missing", b.limit - b.results)
+      .field("wrong", b.wrong)
+      .field("duplicates", b.duplicates)
+      .raw("wrong_examples", json_array(examples))
+      .field("seconds", seconds)
+      .field("throughput", seconds > 0 ? double(b.results) / seconds : 0.0)
+      .raw("latency_ms", latency_json(summarise_latencies(b.latencies_ms)))
+      .str();
 }
 
 HttpReply Challenger::end(Bench& b) {

@@ -1,7 +1,10 @@
 #pragma once
 // Percentiles of a set of latencies (nearest-rank), for reports and verdicts.
 #include <algorithm>
+#include <string>
 #include <vector>
+
+#include "io/json_text.h"
 
 namespace lpbf {
 
@@ -19,6 +22,11 @@ inline LatencySummary summarise_latencies(std::vector<double> ms) {
   for (double v : ms) sum += v;
   s.mean = sum / double(ms.size());
   return s;
+}
+
+inline std::string latency_json(const LatencySummary& s) {
+  return JsonObject().field("p50", s.p50).field("p90", s.p90).field("p99", s.p99).field("max", s.max)
+      .field("mean", s.mean).str();
 }
 
 }  // namespace lpbf

@@ -41,6 +41,43 @@ void append_json_number(std::string& out, double v) {
   out.append(buf, end);
 }
 
+void JsonObject::key(std::string_view k) {
+  if (out_.size() > 1) out_ += ", ";
+  append_json_string(out_, k);
+  out_ += ": ";
+}
+JsonObject& JsonObject::field(std::string_view k, std::string_view value) {
+  key(k);
+  append_json_string(out_, value);
+  return *this;
+}
+JsonObject& JsonObject::field(std::string_view k, double value) {
+  key(k);
+  append_json_number(out_, value);
+  return *this;
+}
+JsonObject& JsonObject::field(std::string_view k, int64_t value) {
+  key(k);
+  out_ += std::to_string(value);
+  return *this;
+}
+JsonObject& JsonObject::field(std::string_view k, bool value) {
+  key(k);
+  out_ += value ? "true" : "false";
+  return *this;
+}
+JsonObject& JsonObject::raw(std::string_view k, std::string_view json) {
+  key(k);
+  out_ += json;
+  return *this;
+}
+
+std::string json_array(const std::vector<std::string>& values) {
+  std::string out = "[";
+  for (size_t i = 0; i < values.size(); ++i) out += (i ? ", " : "") + values[i];
+  return out + "]";
+}
+
 void append_result_json(std::string& out, const TileResult& r) {
   out += "{\"batch_id\": " + std::to_string(r.batch_id) + ", \"print_id\": ";
   append_json_string(out, r.print_id);

@@ -19,22 +19,11 @@
 namespace lpbf::perf {
 
 std::string Report::json() const {
-  std::string out = "[\n";
-  for (size_t i = 0; i < rows_.size(); ++i) {
-    const Row& r = rows_[i];
-    out += "  {\"group\": ";
-    append_json_string(out, r.group);
-    out += ", \"name\": ";
-    append_json_string(out, r.name);
-    out += ", \"value\": ";
-    append_json_number(out, r.value);
-    out += ", \"unit\": ";
-    append_json_string(out, r.unit);
-    out += ", \"note\": ";
-    append_json_string(out, r.note);
-    out += i + 1 < rows_.size() ? "},\n" : "}\n";
-  }
-  return out + "]\n";
+  std::vector<std::string> rows;
+  for (const Row& r : rows_)
+    rows.push_back(JsonObject().field("group", r.group).field("name", r.name).field("value", r.value)
+                       .field("unit", r.unit).field("note", r.note).str());
+  return json_array(rows) + "\n";
 }
 
 namespace {
