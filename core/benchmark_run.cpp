@@ -6,10 +6,12 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <cstdio>
+#include <atomic>
 #include <thread>
 
 #include "core/analysis_stage.h"
 #include "core/fetch_stage.h"
+#include "core/kafka_bridge.h"
 #include "core/latency_stats.h"
 #include "core/submit_stage.h"
 #include "io/json_text.h"
@@ -120,9 +122,25 @@ RunResult run_benchmark(const RunOptions& options) {
     check_done();
   };
   submit = std::make_unique<SubmitStage>(io, target, options.connections, to_submit, ledger, metrics, on_change);
+  // The arrow fetch -> analyse: in-process, or Kafka topics with workers that may live elsewhere.
+  std::unique_ptr<KafkaBridge> kafka;
+  std::vector<std::thread> kafka_workers;
+  std::atomic<bool> stop_kafka_workers{false};
+  Sender<FetchedBatch>* to_analysis = &to_analyse;
+  if (options.kafka) {
+    try {
+      kafka = std::make_unique<KafkaBridge>(*options.kafka, result.bench_id, to_submit);
+    } catch (const std::exception& e) {
+      result.setup_error = e.what();
+      return result;
+    }
+    to_analysis = kafka.get();
+    for (int i = 0; i < options.kafka_workers; ++i)
+      kafka_workers.emplace_back([&] { run_kafka_worker(*options.kafka, stop_kafka_workers); });
+  }
   fetch = std::make_unique<FetchStage>(
-      io, target, options.connections, max_in_flight, to_analyse, [&](const Batch& b) { return analysis.assign(b); },
-      ledger, metrics, on_change);
+      io, target, options.connections, max_in_flight, *to_analysis,
+      [&](const Batch& b) { return options.kafka ? 0 : analysis.assign(b); }, ledger, metrics, on_change);
 
   const auto start = Clock::now();
   std::function<void()> show_progress = [&] {
@@ -134,7 +152,9 @@ RunResult run_benchmark(const RunOptions& options) {
       if (!ec) show_progress();
     });
   };
-  std::thread workers([&] { analysis.run(threads); });
+  std::thread workers([&] {
+    if (!options.kafka) analysis.run(threads);
+  });
   io.restart();
   // While workers analyse, the io thread may have nothing pending: keep it running until done.
   auto keep_running = net::make_work_guard(io);
@@ -145,6 +165,11 @@ RunResult run_benchmark(const RunOptions& options) {
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   analysis.close();
   workers.join();
+  if (kafka) {
+    kafka->stop();
+    stop_kafka_workers = true;
+    for (auto& w : kafka_workers) w.join();
+  }
 
   const ControlCall ended = control_call(io, *control, http::verb::post, "/api/end/" + result.bench_id, "", "");
   result.end_reply = ended.ok() ? trim(ended.response.body) : "(end failed: " + ended.failure() + ")";

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "core/kafka_worker.h"
 #include "core/run_ledger.h"
 
 namespace lpbf {
@@ -20,6 +21,10 @@ struct RunOptions {
   int max_in_flight = 0;     // batches fetched and not yet answered; 0: 2 * threads + connections
   std::chrono::milliseconds timeout{10000};
   bool progress = false;     // the live line on stderr
+  // With Kafka, fetched batches go through its topics and `kafka_workers` in-process workers
+  // (0: only other processes, `lpbf-bench worker`) analyse them.
+  std::optional<KafkaTopology> kafka;
+  int kafka_workers = 1;
 };
 
 struct RunResult {

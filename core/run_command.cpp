@@ -11,6 +11,7 @@
 #include "core/challenger_host.h"
 #include "core/commands.h"
 #include "core/dataset_options.h"
+#include "core/kafka_options.h"
 
 namespace lpbf {
 namespace {
@@ -35,8 +36,12 @@ starts the embedded challenger in-process (a synthetic stream of 500x500 tiles, 
   --quiet             no progress line, no summary; only errors
   -h, --help          this text
 
+Kafka (the fetch -> analyse arrow as topics, analysis scaled out over processes):
+)") + kKafkaOptionsHelp + R"(  --workers N       analysis workers in this process with --kafka (default 1; 0: only
+                    `lpbf-bench worker` processes)
+
 Embedded challenger only (no --url):
-)") + kDatasetOptionsHelp + R"(
+)" + kDatasetOptionsHelp + R"(
 Exit status: 0 every batch answered (and, with the embedded challenger, correct); 1 some batch
 failed or was wrong; 2 usage or set-up error (e.g. the challenger cannot be reached).
 )";
@@ -71,6 +76,11 @@ int run_command(CommandLine& args) {
   const auto report_path = args.value("--report");
   const bool quiet = args.flag("--quiet");
   o.progress = !quiet && isatty(STDERR_FILENO);
+
+  std::unique_ptr<MockKafkaCluster> mock_kafka;
+  o.kafka = kafka_from_options(args, mock_kafka);
+  o.kafka_workers = int(args.int_or("--workers", 1, 0, 256));
+  if (mock_kafka && !quiet) std::fprintf(stderr, "mock Kafka cluster at %s\n", mock_kafka->bootstraps().c_str());
 
   std::unique_ptr<ChallengerHost> embedded;
   if (url) {

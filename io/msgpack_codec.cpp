@@ -161,4 +161,47 @@ DecodedResult decode_result(std::span<const uint8_t> bytes) {
   return out;
 }
 
+std::string encode_outcome(int64_t batch_id, const TileResult* result, const std::string& error) {
+  msgpack::sbuffer buf;
+  msgpack::packer<msgpack::sbuffer> pk(buf);
+  pk.pack_array(3);
+  pk.pack(batch_id);
+  pk.pack(error);
+  if (result) {
+    const std::string r = encode_result(*result);
+    buf.write(r.data(), r.size());  // a result map, as posted to the challenger
+  } else {
+    pk.pack_nil();
+  }
+  return std::string(buf.data(), buf.size());
+}
+
+DecodedOutcome decode_outcome(std::span<const uint8_t> bytes) {
+  DecodedOutcome out;
+  try {
+    std::size_t offset = 0;
+    msgpack::object_handle oh = msgpack::unpack(reinterpret_cast<const char*>(bytes.data()), bytes.size(), offset);
+    const msgpack::object& o = oh.get();
+    if (o.type != msgpack::type::ARRAY || o.via.array.size != 3) return out.decode_error = "outcome is not a 3-array", out;
+    const auto id = as_int(&o.via.array.ptr[0]);
+    const auto error = as_string(&o.via.array.ptr[1]);
+    if (!id || !error) return out.decode_error = "outcome has no batch id or error field", out;
+    out.batch_id = *id;
+    out.error = *error;
+    const msgpack::object& r = o.via.array.ptr[2];
+    if (r.type == msgpack::type::NIL) {
+      if (out.error.empty()) out.error = "the worker sent neither a result nor an error";
+      return out;
+    }
+    msgpack::sbuffer again;  // re-read the embedded result map with the one result decoder
+    msgpack::pack(again, r);
+    DecodedResult d = decode_result({reinterpret_cast<const uint8_t*>(again.data()), again.size()});
+    if (!d.ok()) return out.decode_error = d.error, out;
+    out.result = std::move(d.result);
+  } catch (const std::exception& e) {
+    out.decode_error = std::string("outcome is malformed: ") + e.what();
+  }
+  return out;
+}
+
 }  // namespace lpbf

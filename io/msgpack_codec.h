@@ -3,6 +3,7 @@
 // challenger) in msgpack. Decoding never throws: a truncated or mistyped map is an error value
 // naming the field.
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -27,5 +28,16 @@ struct DecodedResult {
   bool ok() const { return error.empty(); }
 };
 DecodedResult decode_result(std::span<const uint8_t> bytes);
+
+// What an analysis worker sends back over Kafka for one batch: its result, or why it failed.
+// Wire: a msgpack array [batch_id, error string ("" when answered), result map or nil].
+std::string encode_outcome(int64_t batch_id, const TileResult* result, const std::string& error);
+struct DecodedOutcome {
+  int64_t batch_id = -1;
+  std::optional<TileResult> result;
+  std::string error;         // the batch's failure, as the worker reported it
+  std::string decode_error;  // the message itself was unreadable
+};
+DecodedOutcome decode_outcome(std::span<const uint8_t> bytes);
 
 }  // namespace lpbf

@@ -1,0 +1,30 @@
+#include "core/kafka_options.h"
+
+namespace lpbf {
+
+std::optional<KafkaTopology> kafka_from_options(CommandLine& args, std::unique_ptr<MockKafkaCluster>& mock) {
+  KafkaTopology t;
+  const auto brokers = args.value("--kafka");
+  t.group = args.value_or("--group", t.group);
+  t.raw_topic = args.value_or("--raw-topic", t.raw_topic);
+  t.results_topic = args.value_or("--results-topic", t.results_topic);
+  t.partitions = int(args.int_or("--partitions", t.partitions, 1, 10000));
+  if (!brokers) return std::nullopt;
+  if (brokers->rfind("mock", 0) == 0) {
+    int n = 3;
+    if (brokers->size() > 4) {
+      if ((*brokers)[4] != ':') throw UsageError("--kafka takes brokers or mock[:N], not '" + *brokers + "'");
+      n = std::atoi(brokers->c_str() + 5);
+      if (n < 1 || n > 16) throw UsageError("--kafka mock:N takes 1 to 16 brokers");
+    }
+    mock = std::make_unique<MockKafkaCluster>(n);
+    mock->create_topic(t.raw_topic, t.partitions);
+    mock->create_topic(t.results_topic, t.partitions);
+    t.kafka.brokers = mock->bootstraps();
+  } else {
+    t.kafka.brokers = *brokers;
+  }
+  return t;
+}
+
+}  // namespace lpbf

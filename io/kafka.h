@@ -1,0 +1,102 @@
+#pragma once
+// Kafka through librdkafka: a producer, a consumer, topic creation, and librdkafka's built-in mock
+// cluster (tests and demos). Errors are values (strings naming what failed), not exceptions,
+// except in constructors, which throw std::runtime_error when a client cannot be created.
+#include <librdkafka/rdkafka.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+struct rd_kafka_mock_cluster_s;
+
+namespace lpbf {
+
+struct KafkaMessage {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t offset = 0;
+  std::string key, value;
+};
+
+// Settings every client here shares: short timeouts, so that a dead broker or worker is noticed
+// in seconds, not minutes.
+struct KafkaOptions {
+  std::string brokers;
+  std::chrono::milliseconds session_timeout{6000};
+};
+
+class KafkaProducer {
+ public:
+  // Idempotent, acks=all. `on_delivery(opaque, error)` runs from poll()/flush() on the caller's thread.
+  using Delivery = std::function<void(void* opaque, const std::string& error)>;
+  KafkaProducer(const KafkaOptions& options, Delivery on_delivery = {});
+  ~KafkaProducer();
+  // Queues a message (copied). Returns an error string, empty on success.
+  std::string produce(const std::string& topic, const std::string& key, const std::string& value, void* opaque = nullptr);
+  void poll(std::chrono::milliseconds timeout);
+  std::string flush(std::chrono::milliseconds timeout);
+  // Empty when the brokers answer a metadata request within `timeout`, else why not.
+  std::string check_reachable(std::chrono::milliseconds timeout);
+  rd_kafka_t* handle() { return rk_; }
+
+ private:
+  static void on_delivery_report(rd_kafka_t*, const rd_kafka_message_t* m, void* self);
+  rd_kafka_t* rk_ = nullptr;
+  Delivery on_delivery_;
+};
+
+class KafkaConsumer {
+ public:
+  // Partitions assigned to this consumer (after a rebalance), and those taken away.
+  struct Rebalance {
+    // Returns the assigned partitions to read from their beginning (the others resume at the
+    // group's committed offset).
+    std::function<std::vector<int32_t>(const std::vector<int32_t>& assigned)> on_assign;
+    std::function<void(const std::vector<int32_t>& revoked)> on_revoke;
+  };
+  // Joins `group`, subscribed to `topic`, reading from the earliest offset when none is committed.
+  // Offsets are committed only by commit().
+  KafkaConsumer(const KafkaOptions& options, const std::string& group, const std::string& topic,
+                Rebalance rebalance = {});
+  ~KafkaConsumer();
+  // A message, or nothing within `timeout`. Errors that are not end-of-partition come back in `error`.
+  std::optional<KafkaMessage> poll(std::chrono::milliseconds timeout, std::string* error = nullptr);
+  // Commits "everything before offset + 1" of that partition (asynchronously).
+  void commit(const std::string& topic, int32_t partition, int64_t offset);
+  // The committed offset of a partition of this group (-1: none).
+  int64_t committed(const std::string& topic, int32_t partition, std::chrono::milliseconds timeout);
+  void close();
+
+ private:
+  static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts, void* self);
+  rd_kafka_t* rk_ = nullptr;
+  Rebalance rebalance_;
+  bool closed_ = false;
+};
+
+// Creates the topics that do not exist yet (with `partitions` each). Empty, or why not.
+std::string ensure_kafka_topics(const KafkaOptions& options, const std::vector<std::string>& topics, int partitions,
+                                std::chrono::milliseconds timeout);
+
+// librdkafka's in-process mock cluster: real brokers on loopback for tests and demos.
+class MockKafkaCluster {
+ public:
+  explicit MockKafkaCluster(int brokers);
+  ~MockKafkaCluster();
+  std::string bootstraps() const { return bootstraps_; }
+  void create_topic(const std::string& topic, int partitions);
+  void set_broker_down(int broker_id, bool down);
+  int brokers() const { return brokers_; }
+
+ private:
+  rd_kafka_t* host_ = nullptr;
+  rd_kafka_mock_cluster_s* cluster_ = nullptr;
+  std::string bootstraps_;
+  int brokers_ = 0;
+};
+
+}  // namespace lpbf
