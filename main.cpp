@@ -14,6 +14,7 @@ constexpr const char* kUsage = R"(usage: lpbf-bench [--url URL --bench-name NAME
        lpbf-bench replay DIR [--out FILE] [--check]     compute a recorded dataset offline
        lpbf-bench challenger [--dataset DIR | --synthetic]   serve the challenger API
        lpbf-bench worker --kafka BROKERS                analyse batches from Kafka
+       lpbf-bench kafka-mock                            host a mock Kafka cluster
 
 `lpbf-bench COMMAND --help` describes a command.
 )";
@@ -45,8 +46,12 @@ int main(int argc, char** argv) {
       return lpbf::run_command(args);
     }
     if (command == "worker") {
-      std::fprintf(stderr, "lpbf-bench: 'worker' (the Kafka adapter) is not built yet\n");
-      return lpbf::kExitSetupError;
+      lpbf::CommandLine args(argc, argv, 2);
+      return lpbf::worker_command(args);
+    }
+    if (command == "kafka-mock") {
+      lpbf::CommandLine args(argc, argv, 2);
+      return lpbf::kafka_mock_command(args);
     }
     // Anything else is the benchmark run and its options.
     lpbf::CommandLine args(argc, argv, 1);

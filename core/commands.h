@@ -13,5 +13,7 @@ inline constexpr int kExitSetupError = 2;
 int replay_command(CommandLine& args);
 int challenger_command(CommandLine& args);
 int run_command(CommandLine& args);
+int worker_command(CommandLine& args);
+int kafka_mock_command(CommandLine& args);
 
 }  // namespace lpbf

@@ -98,6 +98,8 @@ KafkaConsumer::KafkaConsumer(const KafkaOptions& o, const std::string& group, co
   rd_kafka_conf_set(conf, "session.timeout.ms", std::to_string(o.session_timeout.count()).c_str(), err, sizeof err);
   rd_kafka_conf_set(conf, "heartbeat.interval.ms", "500", err, sizeof err);
   rd_kafka_conf_set(conf, "fetch.message.max.bytes", "134217728", err, sizeof err);
+  // A batch waits for the consumer's long-poll: keep it short (the default 500 ms is per hop).
+  rd_kafka_conf_set(conf, "fetch.wait.max.ms", "10", err, sizeof err);
   rd_kafka_conf_set_opaque(conf, this);
   rd_kafka_conf_set_rebalance_cb(conf, &KafkaConsumer::on_rebalance);
   rk_ = make_client(RD_KAFKA_CONSUMER, conf);

@@ -1,0 +1,94 @@
+// `lpbf-bench worker` (analysis only, from Kafka) and `lpbf-bench kafka-mock` (a mock cluster for
+// other processes to share), both running until SIGINT or SIGTERM.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <atomic>
+#include <cstdio>
+#include <thread>
+#include <vector>
+
+#include "core/commands.h"
+#include "core/kafka_options.h"
+
+namespace lpbf {
+namespace {
+
+void wait_for_signal() {
+  boost::asio::io_context io;
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([](const boost::system::error_code&, int) {});
+  io.run();
+}
+
+const std::string kWorkerHelp = std::string(R"(usage: lpbf-bench worker --kafka BROKERS [--group G] [--threads N] ...
+
+Analyses batches from Kafka for a runner started with --kafka: consumes the raw-batch topic in a
+consumer group, computes Q1-Q3 on each tile's window, produces outcomes to the results topic.
+Start as many as you like, on any machine that reaches the brokers; partitions are shared out
+among them and move to the others when one stops or dies.
+
+  --threads N       consumers in this process (default 1)
+)") + kKafkaOptionsHelp;
+
+const std::string kMockHelp = R"(usage: lpbf-bench kafka-mock [--brokers N] [--partitions P]
+
+Hosts librdkafka's mock Kafka cluster (N brokers on loopback, default 3) with the raw-batch and
+results topics, prints its bootstrap address, and serves until interrupted. For trying the
+scale-out without a real cluster: point runners and workers at the printed address.
+)";
+
+}  // namespace
+
+int worker_command(CommandLine& args) {
+  if (args.help()) {
+    std::fputs(kWorkerHelp.c_str(), stdout);
+    return kExitOk;
+  }
+  std::unique_ptr<MockKafkaCluster> mock;
+  const auto topology = kafka_from_options(args, mock);
+  const int threads = int(args.int_or("--threads", 1, 1, 256));
+  args.finish();
+  if (!topology) throw UsageError("worker needs --kafka BROKERS (see lpbf-bench worker --help)");
+  {
+    KafkaProducer probe(topology->kafka);
+    const std::string unreachable = probe.check_reachable(std::chrono::seconds(5));
+    if (!unreachable.empty())
+      throw std::runtime_error("cannot reach the Kafka brokers at " + topology->kafka.brokers + ": " + unreachable);
+  }
+  std::printf("worker: %d consumer(s) in group %s on %s at %s\n", threads, topology->group.c_str(),
+              topology->raw_topic.c_str(), topology->kafka.brokers.c_str());
+  std::fflush(stdout);
+  std::atomic<bool> stop{false};
+  std::atomic<size_t> produced{0};
+  std::vector<std::thread> workers;
+  for (int i = 0; i < threads; ++i)
+    workers.emplace_back([&] {
+      std::string error;
+      produced += run_kafka_worker(*topology, stop, &error);
+      if (!error.empty()) std::fprintf(stderr, "worker: %s\n", error.c_str());
+    });
+  wait_for_signal();
+  stop = true;
+  for (auto& w : workers) w.join();
+  std::printf("worker: stopped after %zu outcome(s)\n", produced.load());
+  return kExitOk;
+}
+
+int kafka_mock_command(CommandLine& args) {
+  if (args.help()) {
+    std::fputs(kMockHelp.c_str(), stdout);
+    return kExitOk;
+  }
+  const int brokers = int(args.int_or("--brokers", 3, 1, 16));
+  const int partitions = int(args.int_or("--partitions", 8, 1, 10000));
+  args.finish();
+  MockKafkaCluster cluster(brokers);
+  cluster.create_topic("raw-batch", partitions);
+  cluster.create_topic("results", partitions);
+  std::printf("mock Kafka cluster: %s\n", cluster.bootstraps().c_str());
+  std::fflush(stdout);
+  wait_for_signal();
+  return kExitOk;
+}
+
+}  // namespace lpbf
