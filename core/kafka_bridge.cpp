@@ -32,6 +32,7 @@ void KafkaBridge::send(FetchedBatch fb) {
     std::lock_guard lock(mutex_);
     waiting_[fb.batch.batch_id] = fb.fetched_at;
   }
+  if (stalled()) return deliver(fb.batch.batch_id, std::nullopt, stalled_);
   const std::string key = bench_ + "|" + fb.batch.print_id + "/" + std::to_string(fb.batch.tile_id);
   const std::string err = producer_->produce(topology_.raw_topic, key, encode_batch(fb.batch),
                                              reinterpret_cast<void*>(intptr_t(fb.batch.batch_id)));
@@ -53,11 +54,30 @@ void KafkaBridge::deliver(int64_t batch_id, std::optional<TileResult> result, st
   to_submit_.send(BatchOutcome{batch_id, std::move(result), std::move(error), fetched_at});
 }
 
+void KafkaBridge::expire_overdue() {
+  const auto deadline = Clock::now() - topology_.outcome_timeout;
+  std::vector<int64_t> failing;
+  {
+    std::lock_guard lock(mutex_);
+    bool overdue = false;
+    for (const auto& [id, fetched_at] : waiting_) overdue |= fetched_at < deadline;
+    if (overdue && stalled_.empty())
+      stalled_ = "no outcome from the Kafka workers within " + std::to_string(topology_.outcome_timeout.count()) +
+                 " s (are workers running, and the brokers up?)";
+    // Once one batch is overdue the topics are not moving: fail everything waiting now rather
+    // than each after its own timeout, and (in send) every later batch at once.
+    if (!stalled_.empty())
+      for (const auto& entry : waiting_) failing.push_back(entry.first);
+  }
+  for (int64_t id : failing) deliver(id, std::nullopt, stalled_);
+}
+
 void KafkaBridge::receive_loop() {
   KafkaConsumer consumer(topology_.kafka, "lpbf-submit-" + bench_, topology_.results_topic);
   const std::string prefix = bench_ + "|";
   while (!stop_.load()) {
     producer_->poll(std::chrono::milliseconds(0));  // delivery reports of raw batches
+    expire_overdue();
     std::optional<KafkaMessage> m = consumer.poll(std::chrono::milliseconds(50));
     if (!m || m->key.rfind(prefix, 0) != 0) continue;  // another bench's outcome
     DecodedOutcome o = decode_outcome({reinterpret_cast<const uint8_t*>(m->value.data()), m->value.size()});

@@ -27,6 +27,7 @@ class KafkaBridge final : public Sender<FetchedBatch> {
 
  private:
   void receive_loop();
+  void expire_overdue();
   void deliver(int64_t batch_id, std::optional<TileResult> result, std::string error);
 
   KafkaTopology topology_;
@@ -37,6 +38,11 @@ class KafkaBridge final : public Sender<FetchedBatch> {
   std::unordered_map<int64_t, Clock::time_point> waiting_;  // sent, no outcome yet
   std::atomic<bool> stop_{false};
   std::atomic<size_t> duplicates_{0};
+  std::string stalled_;  // set once, under mutex_: why the Kafka path is considered dead
+  bool stalled() {
+    std::lock_guard lock(mutex_);
+    return !stalled_.empty();
+  }
   std::thread receiver_;
 };
 

@@ -9,6 +9,7 @@ std::optional<KafkaTopology> kafka_from_options(CommandLine& args, std::unique_p
   t.raw_topic = args.value_or("--raw-topic", t.raw_topic);
   t.results_topic = args.value_or("--results-topic", t.results_topic);
   t.partitions = int(args.int_or("--partitions", t.partitions, 1, 10000));
+  t.outcome_timeout = std::chrono::seconds(args.int_or("--kafka-timeout", t.outcome_timeout.count(), 1, 86400));
   if (!brokers) return std::nullopt;
   if (brokers->rfind("mock", 0) == 0) {
     int n = 3;

@@ -16,6 +16,7 @@ inline constexpr const char* kKafkaOptionsHelp =
   --raw-topic T     topic of fetched batches (default raw-batch)
   --results-topic T topic of outcomes (default results)
   --partitions N    partitions of topics created here (default 8)
+  --kafka-timeout S a batch with no outcome after S seconds fails (default 60)
 )";
 
 // Reads the Kafka flags; nullopt without --kafka. For `mock`, starts the cluster into `mock`

@@ -22,6 +22,9 @@ struct KafkaTopology {
   std::string results_topic = "results";
   std::string group = "lpbf-workers";
   int partitions = 8;
+  // The runner fails a batch whose outcome has not come back within this time (no live worker,
+  // a lost broker): every batch ends answered or listed.
+  std::chrono::seconds outcome_timeout{60};
 };
 
 // Runs one worker (one consumer) until `stop` is set. Returns how many outcomes it produced.

@@ -145,3 +145,47 @@ TEST_CASE("kafka: two worker processes, one killed mid-run: every batch answered
   CHECK(verdict(host.challenger(), "wrong") == 0);
   CHECK(verdict(host.challenger(), "duplicates") == 0);
 }
+
+TEST_CASE("kafka: with no worker alive, batches fail after --kafka-timeout, listed; the run ends") {
+  ChallengerHost host(std::make_shared<const ServedDataset>(load_served_dataset(test::golden_dir() / "small")),
+                      "127.0.0.1", 0, 1);
+  const auto r = test::run_command(test::binary() + " --url " + host.url() +
+                                   " --kafka mock --workers 0 --kafka-timeout 3 --max-batches 5");
+  INFO(r.output);
+  CHECK(r.exit_code == 1);
+  CHECK(r.output.find("5 fetched, 0 answered, 5 failed") != std::string::npos);
+  CHECK(r.output.find("no outcome from the Kafka workers within 3 s") != std::string::npos);
+}
+
+TEST_CASE("kafka: a broker lost mid-run: the run ends with every batch answered or listed") {
+  MockKafkaCluster cluster(3);
+  cluster.create_topic("raw-batch", 8);
+  cluster.create_topic("results", 8);
+  SyntheticSpec spec;
+  spec.layers = 6, spec.grid = 4, spec.tile = 120;
+  ChallengerHost host(std::make_shared<const ServedDataset>(make_synthetic_dataset(spec, "raw")), "127.0.0.1", 0, 1);
+  const fs::path report = fs::temp_directory_path() / ("lpbf-broker-" + std::to_string(::getpid()) + ".json");
+  std::thread breaker([&] {
+    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (verdict(host.challenger(), "results") < 10 && std::chrono::steady_clock::now() < end)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    cluster.set_broker_down(2, true);
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto r = test::run_command(test::binary() + " --url " + host.url() + " --kafka " + cluster.bootstraps() +
+                                   " --workers 2 --max-in-flight 2 --kafka-timeout 5 --quiet --report " +
+                                   report.string());
+  breaker.join();
+  MESSAGE("run took " << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() << " s");
+  INFO(r.output);
+  CHECK((r.exit_code == 0 || r.exit_code == 1));
+  simdjson::dom::parser p;
+  const std::string text = read_file_bytes(report);
+  simdjson::dom::element doc = p.parse(text);
+  const int64_t batches = int64_t(doc["batches"]), results = int64_t(doc["results"]);
+  const size_t failed = simdjson::dom::array(doc["failed"]).size();
+  CHECK(batches == 96);
+  CHECK(results + int64_t(failed) >= batches);  // nothing silently lost
+  CHECK(verdict(host.challenger(), "wrong") == 0);
+  fs::remove(report);
+}
