@@ -7,6 +7,7 @@
 #include "core/benchmark_run.h"
 #include "core/challenger_host.h"
 #include "core/latency_stats.h"
+#include "io/kafka.h"
 
 namespace lpbf::perf {
 namespace {
@@ -26,9 +27,19 @@ std::shared_ptr<const ServedDataset> dataset(int layers, const std::string& layo
 
 }  // namespace
 
-EndToEnd measure_end_to_end(int layers, const std::string& layout, int threads, int connections) {
+EndToEnd measure_end_to_end(int layers, const std::string& layout, int threads, int connections, int kafka_workers) {
   ChallengerHost host(dataset(layers, layout), "127.0.0.1", 0, 1);
+  std::unique_ptr<MockKafkaCluster> mock;
   RunOptions o;
+  if (kafka_workers > 0) {
+    mock = std::make_unique<MockKafkaCluster>(3);
+    KafkaTopology t;
+    mock->create_topic(t.raw_topic, t.partitions);
+    mock->create_topic(t.results_topic, t.partitions);
+    t.kafka.brokers = mock->bootstraps();
+    o.kafka = t;
+    o.kafka_workers = kafka_workers;
+  }
   o.url = host.url();
   o.bench_name = "perf";
   o.threads = threads;
@@ -53,6 +64,16 @@ void run_end_to_end_benchmarks(Report& report, int layers) {
       report.add("e2e", label + " latency p50", best.p50_ms, "ms");
       report.add("e2e", label + " latency p99", best.p99_ms, "ms");
     }
+  }
+  // The same stream through Kafka topics (mock cluster, 3 brokers, 8 partitions). One run each:
+  // consumer-group joins cost seconds, which this short stream does not amortise.
+  for (int workers : {1, 2}) {
+    const EndToEnd k = measure_end_to_end(layers, "raw", 1, 4, workers);
+    const std::string label = "uncompressed TIFF, --kafka mock, " + std::to_string(workers) + " worker(s)";
+    report.add("kafka", label + " throughput", k.batches_per_s, "batches/s",
+               std::to_string(k.answered) + " answered, " + std::to_string(k.failed) + " failed");
+    report.add("kafka", label + " latency p50", k.p50_ms, "ms");
+    report.add("kafka", label + " latency p99", k.p99_ms, "ms");
   }
 }
 

@@ -10,7 +10,8 @@ struct EndToEnd {
 
 // The runner against the embedded challenger on loopback: synthetic 500x500 tiles, 16 a layer.
 // `layout` "" rotates through every TIFF layout, "raw" is uncompressed only.
-EndToEnd measure_end_to_end(int layers, const std::string& layout, int threads, int connections);
+// `kafka_workers` > 0: through librdkafka's mock cluster with that many in-process workers.
+EndToEnd measure_end_to_end(int layers, const std::string& layout, int threads, int connections, int kafka_workers = 0);
 
 void run_end_to_end_benchmarks(Report& report, int layers);
 
