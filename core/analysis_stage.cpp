@@ -2,8 +2,7 @@
 
 #include <omp.h>
 
-#include "analysis/analyse_layer.h"
-#include "io/tiff_decoder.h"
+#include "core/analyse_batch.h"
 
 namespace lpbf {
 
@@ -22,9 +21,7 @@ void AnalysisStage::work_on(FetchedBatch&& fb) {
   Decoded d;
   {
     StageMetrics::Timer t(metrics_.decode_ns);
-    DecodedTiff tiff = decode_tiff(fb.batch.tif);
-    d.image = std::move(tiff.image);
-    d.error = std::move(tiff.error);
+    d.tiff = decode_tiff(fb.batch.tif);
   }
   fb.batch.tif = {};  // the bytes are no longer needed: free them before waiting for the tile
   const TileKey key{fb.batch.print_id, fb.batch.tile_id};
@@ -34,18 +31,12 @@ void AnalysisStage::work_on(FetchedBatch&& fb) {
 }
 
 void AnalysisStage::analyse(TileWindow& window, Decoded&& d) {
-  const Batch& b = d.fetched.batch;
-  BatchOutcome out{b.batch_id, std::nullopt, {}, d.fetched.fetched_at};
-  if (!d.error.empty()) {
-    out.error = d.error;
-    window = TileWindow{};  // the tile's window lost a layer: start it again
-  } else {
+  BatchAnswer a;
+  {
     StageMetrics::Timer t(metrics_.analyse_ns);
-    LayerAnalysis a = analyse_layer(window, std::move(d.image));
-    if (!a.error.empty()) out.error = a.error;
-    else out.result = TileResult{b.batch_id, b.print_id, b.tile_id, a.saturated, std::move(a.centroids)};
+    a = answer_decoded(window, d.fetched.batch, std::move(d.tiff));
   }
-  out_.send(std::move(out));
+  out_.send(BatchOutcome{d.fetched.batch.batch_id, std::move(a.result), std::move(a.error), d.fetched.fetched_at});
 }
 
 }  // namespace lpbf

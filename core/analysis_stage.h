@@ -8,6 +8,7 @@
 #include "core/pipeline_messages.h"
 #include "core/stage_metrics.h"
 #include "core/tile_sequencer.h"
+#include "io/tiff_decoder.h"
 
 namespace lpbf {
 
@@ -25,9 +26,8 @@ class AnalysisStage {
 
  private:
   struct Decoded {
-    FetchedBatch fetched;
-    Image16 image;
-    std::string error;
+    FetchedBatch fetched;  // its TIFF bytes already released
+    DecodedTiff tiff;
   };
   void work_on(FetchedBatch&& fb);
   void analyse(TileWindow& window, Decoded&& d);

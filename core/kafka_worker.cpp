@@ -4,9 +4,8 @@
 #include <mutex>
 #include <set>
 
-#include "analysis/analyse_layer.h"
+#include "core/analyse_batch.h"
 #include "io/msgpack_codec.h"
-#include "io/tiff_decoder.h"
 
 namespace lpbf {
 
@@ -87,16 +86,9 @@ size_t run_kafka_worker(const KafkaTopology& t, const std::atomic<bool>& stop, s
     if (!d.ok()) {
       failure = "unreadable batch from Kafka: " + d.error;
     } else {
-      TileWindow& window = windows[{m->partition, m->key}];  // bench|print_id/tile_id
-      DecodedTiff tiff = decode_tiff(d.batch.tif);
-      if (!tiff.ok()) {
-        failure = tiff.error;
-        window = TileWindow{};
-      } else {
-        LayerAnalysis a = analyse_layer(window, std::move(tiff.image));
-        if (!a.error.empty()) failure = a.error;
-        else result = TileResult{d.batch.batch_id, d.batch.print_id, d.batch.tile_id, a.saturated, std::move(a.centroids)};
-      }
+      BatchAnswer a = answer_batch(windows[{m->partition, m->key}], d.batch);  // key: bench|print_id/tile_id
+      result = std::move(a.result);
+      failure = std::move(a.error);
     }
     if (replaying) continue;  // rebuilding windows: this batch was answered before
     Progress& pr = progress[m->partition];

@@ -5,8 +5,7 @@
 #include <algorithm>
 #include <map>
 
-#include "analysis/analyse_layer.h"
-#include "io/tiff_decoder.h"
+#include "core/analyse_batch.h"
 
 namespace lpbf {
 
@@ -29,18 +28,10 @@ ReplayOutput replay_dataset(const GoldenDataset& dataset, int threads) {
   for (size_t g = 0; g < groups.size(); ++g) {
     TileWindow window;
     for (size_t i : groups[g]) {
-      const ManifestEntry& entry = dataset.manifest[i];
       try {
-        Batch batch = dataset.load_batch(i);
-        DecodedTiff decoded = decode_tiff(batch.tif);
-        if (!decoded.ok()) {
-          reasons[i] = decoded.error;
-          window = TileWindow{};  // the missing layer breaks the window: restart it
-          continue;
-        }
-        LayerAnalysis a = analyse_layer(window, std::move(decoded.image));
-        if (!a.error.empty()) reasons[i] = a.error;
-        else out.results[i] = TileResult{entry.batch_id, entry.print_id, entry.tile_id, a.saturated, std::move(a.centroids)};
+        BatchAnswer a = answer_batch(window, dataset.load_batch(i));
+        if (a.result) out.results[i] = std::move(a.result);
+        else reasons[i] = std::move(a.error);
       } catch (const std::exception& e) {  // unreadable file, out of memory: this batch fails, not the run
         reasons[i] = e.what();
         window = TileWindow{};
