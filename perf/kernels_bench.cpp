@@ -36,6 +36,8 @@ struct Window {
   Image16 oldest, middle, newest;
 };
 
+void bench_dbscan(Report& report, const std::string& label, std::vector<PixelPos> pts);
+
 void bench_q2(Report& report, const std::string& label, const Window& w) {
   const double px = double(w.newest.pixels.size());
   volatile size_t sink = 0;
@@ -74,6 +76,7 @@ void bench_q2(Report& report, const std::string& label, const Window& w) {
   report.add("q2", label + " fast, layer terms only", terms_only * 1e3, "ms/layer", std::to_string(terms_only * 1e9 / px) + " ns/px");
   report.add("q2", label + " 3-layer read (memory floor)", floor * 1e3, "ms/window");
   report.add("q2", label + " speed-up fast vs reference", ref / (fast - rewind), "x", std::to_string(outliers.size()) + " outliers");
+  bench_dbscan(report, label + " window's outliers", outliers);  // Q3 on what this tile's Q2 found
 }
 
 void bench_dbscan(Report& report, const std::string& label, std::vector<PixelPos> pts) {
