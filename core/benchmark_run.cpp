@@ -23,19 +23,12 @@ namespace http = boost::beast::http;
 
 namespace {
 
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
 // A control call (create, start, end), retried while the challenger cannot be reached.
 struct ControlCall {
   HttpError error;
   HttpResponse response;
   bool ok() const { return !error && response.status == 200; }
-  std::string failure() const {
-    return error ? error.message() : "HTTP " + std::to_string(response.status) + ": " + trim(response.body);
-  }
+  std::string failure() const { return describe_failure(error, response); }
 };
 
 ControlCall control_call(net::io_context& io, HttpConnection& conn, http::verb verb, const std::string& target,
@@ -71,20 +64,17 @@ RunResult run_benchmark(const RunOptions& options) {
   ChallengerTarget target{url.host, url.port, "", options.timeout};
   auto control = std::make_shared<HttpConnection>(io, url.host, url.port, options.timeout);
 
-  std::string create = "{\"apitoken\": ";
-  append_json_string(create, options.apitoken);
-  create += ", \"name\": ";
-  append_json_string(create, options.bench_name);
-  create += ", \"test\": " + std::string(options.test ? "true" : "false");
-  if (options.max_batches >= 0) create += ", \"max_batches\": " + std::to_string(options.max_batches);
-  create += ", \"queries\": [0]}";
-  const ControlCall created = control_call(io, *control, http::verb::post, "/api/create", create, "application/json");
+  JsonObject create;
+  create.field("apitoken", options.apitoken).field("name", options.bench_name).field("test", options.test);
+  if (options.max_batches >= 0) create.field("max_batches", options.max_batches);
+  create.raw("queries", "[0]");
+  const ControlCall created = control_call(io, *control, http::verb::post, "/api/create", create.str(), "application/json");
   if (!created.ok()) {
     result.setup_error = "cannot create a bench at " + options.url + ": " + created.failure();
     return result;
   }
   // The reply is a JSON string; accept a bare id too.
-  result.bench_id = trim(created.response.body);
+  result.bench_id = created.response.text();
   simdjson::dom::parser parser;
   std::string_view id;
   if (parser.parse(created.response.body).get(id) == simdjson::SUCCESS) result.bench_id = std::string(id);
@@ -102,7 +92,7 @@ RunResult run_benchmark(const RunOptions& options) {
   QueueChannel<FetchedBatch> to_analyse;
   QueueChannel<BatchOutcome> to_submit([&] { net::post(io, [&] { submit->wake(); }); });
   AnalysisStage analysis(to_analyse, to_submit, metrics);
-  const int threads = options.threads > 0 ? options.threads : int(std::thread::hardware_concurrency());
+  const int threads = options.effective_threads();
   // Enough batches in flight to keep every worker and connection busy; more only adds queueing
   // latency (measured: 16 in flight doubled p50 for no throughput).
   const size_t max_in_flight =
@@ -172,7 +162,7 @@ RunResult run_benchmark(const RunOptions& options) {
   }
 
   const ControlCall ended = control_call(io, *control, http::verb::post, "/api/end/" + result.bench_id, "", "");
-  result.end_reply = ended.ok() ? trim(ended.response.body) : "(end failed: " + ended.failure() + ")";
+  result.end_reply = ended.ok() ? ended.response.text() : "(end failed: " + ended.failure() + ")";
   if (!ended.ok()) ledger.errors.push_back("cannot end bench " + result.bench_id + ": " + ended.failure());
   result.fetch_ns = metrics.fetch_ns, result.decode_ns = metrics.decode_ns;
   result.analyse_ns = metrics.analyse_ns, result.submit_ns = metrics.submit_ns;
@@ -225,7 +215,7 @@ std::string report_json(const RunOptions& options, const RunResult& r) {
              .field("bench_name", options.bench_name)
              .field("url", options.url)
              .field("connections", options.connections)
-             .field("threads", options.threads > 0 ? options.threads : int(std::thread::hardware_concurrency()))
+             .field("threads", options.effective_threads())
              .field("batches", l.released)
              .field("results", l.answered)
              .raw("failed", json_array(failed))

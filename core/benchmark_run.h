@@ -4,6 +4,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "core/kafka_worker.h"
 #include "core/run_ledger.h"
@@ -25,6 +26,8 @@ struct RunOptions {
   // (0: only other processes, `lpbf-bench worker`) analyse them.
   std::optional<KafkaTopology> kafka;
   int kafka_workers = 1;
+
+  int effective_threads() const { return threads > 0 ? threads : int(std::thread::hardware_concurrency()); }
 };
 
 struct RunResult {

@@ -59,13 +59,13 @@ void FetchStage::on_reply(size_t i, uint64_t ticket, const HttpError& error, Htt
     StageMetrics::Timer t(metrics_.fetch_ns);
     if (error || response.status >= 500) {
       reorderer_.request_failed(ticket);
-      retry_later(i, error ? error.message() : "HTTP " + std::to_string(response.status) + ": " + response.body);
+      retry_later(i, describe_failure(error, response));
     } else if (response.status == 404) {
       exhausted_ = true;  // no more batches
       reorderer_.request_failed(ticket);
     } else if (response.status != 200) {
       reorderer_.request_failed(ticket);
-      stop_fetching("next_batch answered HTTP " + std::to_string(response.status) + ": " + response.body);
+      stop_fetching("next_batch answered " + describe_failure(error, response));
     } else {
       s.failures = 0;
       DecodedBatch d = decode_batch({reinterpret_cast<const uint8_t*>(response.body.data()), response.body.size()});

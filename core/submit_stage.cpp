@@ -66,10 +66,9 @@ void SubmitStage::on_reply(size_t i, const HttpError& error, HttpResponse&& resp
     ++ledger_.answered;
     ledger_.latencies_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - s.outcome.fetched_at).count());
   } else {
-    const std::string why = error ? error.message() : "HTTP " + std::to_string(response.status) + ": " + response.body;
     ledger_.fail(s.outcome.batch_id,
                  "result not accepted after " + std::to_string(s.attempts) + " attempt(s): " +
-                     (why.size() && why.back() == '\n' ? why.substr(0, why.size() - 1) : why),
+                     describe_failure(error, response),
                  true);
   }
   s.busy = false;

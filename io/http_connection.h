@@ -16,6 +16,12 @@ namespace lpbf {
 struct HttpResponse {
   unsigned status = 0;
   std::string body;
+  // The body as one line of text: without the trailing newline servers add to plain replies.
+  std::string text() const {
+    std::string t = body;
+    while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
+    return t;
+  }
 };
 
 // Where a request failed, for messages: "connect: Connection refused".
@@ -27,6 +33,11 @@ struct HttpError {
 };
 
 using HttpCallback = std::function<void(const HttpError&, HttpResponse&&)>;
+
+// Why a request did not succeed, for messages: "connect: Connection refused" or "HTTP 500: reason".
+inline std::string describe_failure(const HttpError& error, const HttpResponse& response) {
+  return error ? error.message() : "HTTP " + std::to_string(response.status) + ": " + response.text();
+}
 
 // Bodies of responses above this size are refused (a batch holds one TIFF).
 inline constexpr uint64_t kMaxResponseBody = uint64_t(1) << 30;
