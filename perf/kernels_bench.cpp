@@ -9,6 +9,7 @@
 #include "analysis/outliers_fast.h"
 #include "analysis/outliers_reference.h"
 #include "analysis/tile_window.h"
+#include "core/synthetic_stream.h"
 #include "io/golden_dataset.h"
 #include "io/tiff_decoder.h"
 #include "io/tiff_encoder.h"
@@ -16,20 +17,12 @@
 namespace lpbf::perf {
 namespace {
 
-// A tile of the golden stream, or a noisy one of any size with scattered bright defects.
-Image16 synthetic_tile(int side, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<double> bed(9000, 1500);
-  Image16 img(side, side);
-  for (auto& v : img.pixels) v = uint16_t(std::clamp(bed(rng), 0.0, 65535.0));
-  std::uniform_int_distribution<int> pos(0, side - 1);
-  for (int k = 0; k < side / 10; ++k) {  // small hot spots: outliers, a few clusters
-    const int x = pos(rng), y = pos(rng);
-    for (int i = -2; i <= 2; ++i)
-      for (int j = -2; j <= 2; ++j)
-        if (x + i >= 0 && x + i < side && y + j >= 0 && y + j < side) img.at(x + i, y + j) = 40000;
-  }
-  return img;
+// Layer `layer` of one tile of the project's synthetic stream (core/synthetic_stream.h).
+Image16 synthetic_layer(int side, int layer) {
+  SyntheticSpec spec;
+  spec.grid = 1;
+  spec.tile = side;
+  return synthetic_tile(spec, 0, layer, 0);
 }
 
 struct Window {
@@ -97,7 +90,7 @@ void run_kernel_benchmarks(Report& report) {
   const GoldenDataset golden = load_golden_dataset(std::filesystem::path(LPBF_GOLDEN_DIR) / "tile500");
   auto tile = [&](size_t i) { return decode_tiff(golden.load_batch(i).tif).image; };
   bench_q2(report, "500x500 golden", {tile(0), tile(4), tile(8)});
-  bench_q2(report, "1000x1000 synthetic", {synthetic_tile(1000, 1), synthetic_tile(1000, 2), synthetic_tile(1000, 3)});
+  bench_q2(report, "1000x1000 synthetic", {synthetic_layer(1000, 0), synthetic_layer(1000, 1), synthetic_layer(1000, 2)});
 
   // DBSCAN: sparse scattered outliers, and a dense blob (every pixel of a 60x60 square).
   std::mt19937 rng(9);
@@ -110,7 +103,7 @@ void run_kernel_benchmarks(Report& report) {
   bench_dbscan(report, "dense 60x60 blob", dense);
 
   // TIFF decode of one 500x500 tile per layout.
-  const Image16 img = synthetic_tile(500, 4);
+  const Image16 img = synthetic_layer(500, 0);
   for (const TiffLayout& layout : standard_tiff_layouts()) {
     const std::vector<uint8_t> bytes = encode_tiff(img, layout);
     volatile size_t sink = 0;
