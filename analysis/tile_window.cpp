@@ -11,13 +11,14 @@ std::string TileWindow::push(Image16 image, std::vector<PixelPos>& outliers) {
             " but the tile's previous layers are " + std::to_string(layer(0).rows) + "x" +
             std::to_string(layer(0).cols) + "; its window restarts at this layer";
     depth_ = 0;
-    state_.layers = 0;
   }
   newest_ = (newest_ + 1) % kSlots;
   images_[size_t(newest_)] = std::move(image);
-  const bool full = depth_ + 1 >= kWindowDepth;
-  advance_outliers(layer(0), full ? &layer(1) : nullptr, full ? &layer(2) : nullptr, state_, full ? &outliers : nullptr);
   depth_ = std::min(depth_ + 1, kWindowDepth);
+  if (depth_ == kWindowDepth) {
+    const std::vector<PixelPos> found = find_outliers_fast(layer(2), layer(1), layer(0));
+    outliers.insert(outliers.end(), found.begin(), found.end());
+  }
   return error;
 }
 

@@ -1,7 +1,6 @@
 #pragma once
-// The window of one (print_id, tile_id): its last three images (needed only to re-decide exact
-// ties) and the fast Q2 kernel's folded state. Layers must be pushed in increasing batch_id; the
-// pipeline guarantees it.
+// The window of one (print_id, tile_id): its last three images, all the fast Q2 kernel reads.
+// Layers must be pushed in increasing batch_id; the pipeline guarantees it.
 #include <array>
 #include <string>
 
@@ -25,7 +24,6 @@ class TileWindow {
   std::array<Image16, kSlots> images_;  // a ring: the new image takes the oldest's slot
   int newest_ = -1;
   int depth_ = 0;
-  OutlierState state_;
 };
 
 }  // namespace lpbf

@@ -35,23 +35,12 @@ int gate(const char* baseline_path) {
   Report report;
   std::printf("%-10s %-46s %12s %-10s %s\n", "gate", "ratio (same run)", "measured", "", "floor");
 
-  // Q2 on the golden 500x500 window: fast (streaming) vs reference.
+  // Q2 on the golden 500x500 window: fast vs reference.
   const GoldenDataset golden = load_golden_dataset(std::filesystem::path(LPBF_GOLDEN_DIR) / "tile500");
   auto tile = [&](size_t i) { return decode_tiff(golden.load_batch(i).tif).image; };
   const Image16 o = tile(0), m = tile(4), n = tile(8);
-  OutlierState warm;
-  advance_outliers(o, nullptr, nullptr, warm, nullptr);
-  advance_outliers(m, nullptr, nullptr, warm, nullptr);
-  OutlierState state = warm;
   std::vector<PixelPos> outliers;
-  // The state is updated in place: each repetition rewinds it (a copy, a small part of the time).
-  const double fast = median_seconds([&] {
-    outliers.clear();
-    state.next_window = warm.next_window;
-    state.after_next = warm.after_next;
-    state.layers = 2;
-    advance_outliers(n, &m, &o, state, &outliers);
-  }, 20, 0.5);
+  const double fast = median_seconds([&] { outliers = find_outliers_fast(o, m, n); }, 20, 0.5);
   const double ref = median_seconds([&] { outliers = find_outliers_reference(o, m, n); }, 3, 0.5);
 
   // DBSCAN on a dense blob: grid vs the literal algorithm.
