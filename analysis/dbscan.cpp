@@ -75,6 +75,40 @@ class CellGrid {
   std::vector<size_t> cell_of_;
 };
 
+// Stable counting sort of `order` by key(point) - lo, keys in [lo, lo + span).
+template <class Key>
+std::vector<int32_t> counting_sort(const std::vector<PixelPos>& pts, const std::vector<int32_t>& order, int32_t lo,
+                                   size_t span, Key key) {
+  std::vector<int32_t> start(span + 1, 0);
+  for (int32_t i : order) ++start[size_t(key(pts[size_t(i)]) - lo) + 1];
+  std::partial_sum(start.begin(), start.end(), start.begin());
+  std::vector<int32_t> sorted(order.size());
+  for (int32_t i : order) sorted[size_t(start[size_t(key(pts[size_t(i)]) - lo)]++)] = i;
+  return sorted;
+}
+
+// Indices of `pts` in scan order (y, then x). Tile coordinates span at most the tile, so two
+// stable counting sorts (by x, then by y) do it in linear time; a comparison sort took 30% of
+// DBSCAN on a real window's ~1700 outliers. Far-flung coordinates fall back to std::sort.
+std::vector<int32_t> scan_order(const std::vector<PixelPos>& pts) {
+  std::vector<int32_t> order(pts.size());
+  std::iota(order.begin(), order.end(), 0);
+  if (pts.size() < 2) return order;
+  auto [min_x, max_x] = std::minmax_element(pts.begin(), pts.end(), [](PixelPos a, PixelPos b) { return a.x < b.x; });
+  auto [min_y, max_y] = std::minmax_element(pts.begin(), pts.end(), [](PixelPos a, PixelPos b) { return a.y < b.y; });
+  const int64_t span_x = int64_t(max_x->x) - min_x->x + 1, span_y = int64_t(max_y->y) - min_y->y + 1;
+  const int64_t small = 4 * int64_t(pts.size()) + 4096;
+  if (span_x > small || span_y > small) {
+    std::sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
+      const PixelPos p = pts[size_t(a)], q = pts[size_t(b)];
+      return p.y != q.y ? p.y < q.y : p.x < q.x;
+    });
+    return order;
+  }
+  order = counting_sort(pts, order, min_x->x, size_t(span_x), [](PixelPos p) { return p.x; });
+  return counting_sort(pts, order, min_y->y, size_t(span_y), [](PixelPos p) { return p.y; });
+}
+
 int32_t find_root(std::vector<int32_t>& parent, int32_t i) {
   while (parent[size_t(i)] != i) i = parent[size_t(i)] = parent[size_t(parent[size_t(i)])];
   return i;
@@ -90,19 +124,16 @@ void unite(std::vector<int32_t>& parent, int32_t a, int32_t b) {
 
 Clustering dbscan(const std::vector<PixelPos>& input) {
   const int32_t n = int32_t(input.size());
-  std::vector<int32_t> order(static_cast<size_t>(n));
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
-    return input[size_t(a)].y != input[size_t(b)].y ? input[size_t(a)].y < input[size_t(b)].y
-                                                    : input[size_t(a)].x < input[size_t(b)].x;
-  });
+  const std::vector<int32_t> order = scan_order(input);
   std::vector<PixelPos> pts(static_cast<size_t>(n));
   for (int32_t i = 0; i < n; ++i) pts[size_t(i)] = input[size_t(order[size_t(i)])];
   const CellGrid grid(pts);
 
   // Core points: a full cell is all core; otherwise count neighbours up to min_samples.
   std::vector<uint8_t> core(static_cast<size_t>(n), 0);
-  std::vector<std::vector<int32_t>> cores_of(grid.cells());
+  // Each cell's core points, contiguous (CSR like the grid): one allocation, not one per cell.
+  std::vector<int32_t> core_start(grid.cells() + 1, 0), core_list;
+  core_list.reserve(size_t(n));
   for (size_t cell = 0; cell < grid.cells(); ++cell) {
     const auto members = grid.members(cell);
     for (int32_t i : members) {
@@ -116,23 +147,27 @@ Clustering dbscan(const std::vector<PixelPos>& input) {
       }
       if (count >= kMinSamples) {
         core[size_t(i)] = 1;
-        cores_of[cell].push_back(i);
+        core_list.push_back(i);
       }
     }
+    core_start[cell + 1] = int32_t(core_list.size());
   }
+  auto cores_of = [&](size_t cell) {
+    return std::span<const int32_t>(core_list.data() + core_start[cell], size_t(core_start[cell + 1] - core_start[cell]));
+  };
 
   // Clusters: a cell's cores are one; two cells join when any pair of their cores is within eps.
   std::vector<int32_t> parent(static_cast<size_t>(n));
   std::iota(parent.begin(), parent.end(), 0);
   for (size_t cell = 0; cell < grid.cells(); ++cell) {
-    const auto& mine = cores_of[cell];
+    const auto mine = cores_of(cell);
     if (mine.empty()) continue;
     for (int32_t i : mine) unite(parent, mine[0], i);
     grid.for_each_near_cell(cell, [&](size_t other) {
-      if (other <= cell || cores_of[other].empty()) return;  // each pair of cells once
-      if (find_root(parent, mine[0]) == find_root(parent, cores_of[other][0])) return;
+      if (other <= cell || cores_of(other).empty()) return;  // each pair of cells once
+      if (find_root(parent, mine[0]) == find_root(parent, cores_of(other)[0])) return;
       for (int32_t i : mine)
-        for (int32_t j : cores_of[other])
+        for (int32_t j : cores_of(other))
           if (grid.near(i, j)) return unite(parent, i, j);
     });
   }
@@ -150,7 +185,7 @@ Clustering dbscan(const std::vector<PixelPos>& input) {
     if (core[size_t(i)]) continue;
     int best = -1;
     grid.for_each_near_cell(grid.cell_of(i), [&](size_t other) {
-      const auto& cores = cores_of[other];
+      const auto cores = cores_of(other);
       if (cores.empty()) return;
       const int cluster = label[size_t(cores[0])];  // one cluster per cell
       if (best >= 0 && cluster >= best) return;
