@@ -77,7 +77,7 @@ RunResult run_benchmark(const RunOptions& options) {
   result.bench_id = created.response.text();
   simdjson::dom::parser parser;
   std::string_view id;
-  if (parser.parse(created.response.body).get(id) == simdjson::SUCCESS) result.bench_id = std::string(id);
+  if (parser.parse(created.response.text()).get(id) == simdjson::SUCCESS) result.bench_id = std::string(id);
   target.bench_id = result.bench_id;
   const ControlCall started = control_call(io, *control, http::verb::post, "/api/start/" + result.bench_id, "", "");
   if (!started.ok()) {

@@ -68,7 +68,8 @@ void FetchStage::on_reply(size_t i, uint64_t ticket, const HttpError& error, Htt
       stop_fetching("next_batch answered " + describe_failure(error, response));
     } else {
       s.failures = 0;
-      DecodedBatch d = decode_batch({reinterpret_cast<const uint8_t*>(response.body.data()), response.body.size()});
+      const size_t body_bytes = response.body.size();
+      DecodedBatch d = decode_batch(std::make_shared<const ByteBuffer>(std::move(response.body)));  // no copy
       if (d.ok()) {
         const int64_t id = d.batch.batch_id;
         reorderer_.request_done(ticket, id, FetchedBatch{std::move(d.batch), 0, fetched_at});
@@ -76,7 +77,7 @@ void FetchStage::on_reply(size_t i, uint64_t ticket, const HttpError& error, Htt
         ledger_.fail(d.batch.batch_id, "unreadable batch: " + d.error, false);
         reorderer_.request_done(ticket, d.batch.batch_id, std::nullopt);
       } else {
-        ledger_.fail(-1, "unreadable next_batch reply (" + std::to_string(response.body.size()) + " bytes): " + d.error, false);
+        ledger_.fail(-1, "unreadable next_batch reply (" + std::to_string(body_bytes) + " bytes): " + d.error, false);
         reorderer_.request_failed(ticket);
       }
     }

@@ -52,7 +52,7 @@ Batch GoldenDataset::load_batch(size_t i) const {
   const ManifestEntry& e = manifest.at(i);
   Batch b{e.batch_id, e.print_id, e.tile_id, e.layer, {}};
   const std::string bytes = read_file_bytes(dir / e.file);
-  b.tif.assign(bytes.begin(), bytes.end());
+  b.tif = SharedBytes(ByteBuffer(bytes.begin(), bytes.end()));
   return b;
 }
 

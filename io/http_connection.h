@@ -11,14 +11,16 @@
 #include <optional>
 #include <string>
 
+#include "io/batch.h"
+
 namespace lpbf {
 
 struct HttpResponse {
   unsigned status = 0;
-  std::string body;
+  ByteBuffer body;  // not zero-filled as it grows: a batch body is 500 KB
   // The body as one line of text: without the trailing newline servers add to plain replies.
   std::string text() const {
-    std::string t = body;
+    std::string t(body.begin(), body.end());
     while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
     return t;
   }
@@ -69,7 +71,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   bool connected_ = false;
   bool retried_stale_ = false;
   boost::beast::http::request<boost::beast::http::string_body> req_;
-  std::optional<boost::beast::http::response_parser<boost::beast::http::string_body>> parser_;
+  std::optional<boost::beast::http::response_parser<boost::beast::http::vector_body<uint8_t, UninitAllocator<uint8_t>>>> parser_;
   HttpCallback done_;
 };
 

@@ -8,7 +8,7 @@
 namespace lpbf {
 namespace {
 
-// The bin payload (a whole TIFF) is referenced in place while parsing, then copied once.
+// The bin payload (a whole TIFF) is referenced in place, never copied.
 bool reference_bin(msgpack::type::object_type type, std::size_t, void*) { return type == msgpack::type::BIN; }
 
 const msgpack::object* field(const msgpack::object& map, std::string_view name) {
@@ -105,9 +105,13 @@ std::string encode_result(const TileResult& r) {
 }
 
 DecodedBatch decode_batch(std::span<const uint8_t> bytes) {
+  return decode_batch(std::make_shared<const ByteBuffer>(bytes.begin(), bytes.end()));
+}
+
+DecodedBatch decode_batch(std::shared_ptr<const ByteBuffer> bytes) {
   DecodedBatch out;
   out.batch.batch_id = -1;
-  const auto oh = parse_map(bytes, out.error);
+  const auto oh = parse_map(*bytes, out.error);
   if (!oh) return out;
   const msgpack::object& m = oh->get();
   const auto id = as_int(field(m, "batch_id"));
@@ -124,8 +128,7 @@ DecodedBatch decode_batch(std::span<const uint8_t> bytes) {
   out.batch.print_id = *print;
   out.batch.tile_id = *tile;
   out.batch.layer = *layer;
-  out.batch.tif.assign(reinterpret_cast<const uint8_t*>(tif->via.bin.ptr),
-                       reinterpret_cast<const uint8_t*>(tif->via.bin.ptr) + tif->via.bin.size);
+  out.batch.tif = SharedBytes(std::move(bytes), {reinterpret_cast<const uint8_t*>(tif->via.bin.ptr), tif->via.bin.size});
   return out;
 }
 

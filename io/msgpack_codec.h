@@ -3,6 +3,7 @@
 // challenger) in msgpack. Decoding never throws: a truncated or mistyped map is an error value
 // naming the field.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -20,6 +21,9 @@ struct DecodedBatch {
   std::string error;  // empty on success; batch.batch_id is filled when it could be read
   bool ok() const { return error.empty(); }
 };
+// The batch's TIFF stays inside `bytes`, shared, not copied.
+DecodedBatch decode_batch(std::shared_ptr<const ByteBuffer> bytes);
+// Copies `bytes` first (a Kafka message's payload is not ours to keep).
 DecodedBatch decode_batch(std::span<const uint8_t> bytes);
 
 struct DecodedResult {

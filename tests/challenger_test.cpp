@@ -138,7 +138,7 @@ TEST_CASE("challenger over HTTP: 16 concurrent connections on one bench get ever
   ChallengerHost host(ds, "127.0.0.1", 0, 2);
   test::HttpTestClient control(host.url());
   simdjson::dom::parser p;
-  const std::string created = control.call(http::verb::post, "/api/create", R"({"apitoken": "polimi-deib", "name": "c16"})").body;
+  const std::string created = control.call(http::verb::post, "/api/create", R"({"apitoken": "polimi-deib", "name": "c16"})").text();
   const std::string bench = std::string(std::string_view(p.parse(created).get_string()));
 
   boost::asio::io_context io;
@@ -149,7 +149,7 @@ TEST_CASE("challenger over HTTP: 16 concurrent connections on one bench get ever
   std::function<void(size_t)> next = [&](size_t i) {
     conns[i]->request(http::verb::get, "/api/next_batch/" + bench, "", "", [&, i](const HttpError& e, HttpResponse&& r) {
       if (e || r.status != 200) return;
-      const DecodedBatch d = decode_batch(bytes(r.body));
+      const DecodedBatch d = decode_batch(std::make_shared<const ByteBuffer>(std::move(r.body)));
       served.push_back(d.batch.batch_id);
       conns[i]->request(http::verb::post, "/api/result/0/" + bench + "/" + std::to_string(d.batch.batch_id),
                         encode_result(ds->expected[size_t(d.batch.batch_id)]), "application/msgpack",
@@ -167,7 +167,7 @@ TEST_CASE("challenger over HTTP: 16 concurrent connections on one bench get ever
   CHECK(served.size() == ds->batches.size());
   CHECK(std::set<int64_t>(served.begin(), served.end()).size() == ds->batches.size());
   CHECK(posted == ds->batches.size());
-  const std::string verdict = control.call(http::verb::post, "/api/end/" + bench).body;
+  const std::string verdict = control.call(http::verb::post, "/api/end/" + bench).text();
   CHECK(verdict_field(verdict, "results") == int64_t(ds->batches.size()));
   CHECK(verdict_field(verdict, "wrong") == 0);
   CHECK(verdict_field(verdict, "duplicates") == 0);

@@ -12,8 +12,9 @@ std::span<const uint8_t> bytes_of(const std::string& s) { return {reinterpret_ca
 }  // namespace
 
 TEST_CASE("msgpack: a batch map round-trips with its TIFF bytes intact") {
-  Batch b{42, "P7", 3, 11, {}};
-  for (int i = 0; i < 100000; ++i) b.tif.push_back(uint8_t(i * 31));
+  ByteBuffer tif;
+  for (int i = 0; i < 100000; ++i) tif.push_back(uint8_t(i * 31));
+  const Batch b{42, "P7", 3, 11, SharedBytes(std::move(tif))};
   const std::string wire = encode_batch(b);
   const DecodedBatch d = decode_batch(bytes_of(wire));
   REQUIRE(d.ok());
@@ -22,6 +23,19 @@ TEST_CASE("msgpack: a batch map round-trips with its TIFF bytes intact") {
   CHECK(d.batch.tile_id == 3);
   CHECK(d.batch.layer == 11);
   CHECK(d.batch.tif == b.tif);
+
+  // From a buffer the batch may keep (an HTTP body): the TIFF stays inside it, not copied, and
+  // outlives every other owner of the buffer.
+  auto body = std::make_shared<const ByteBuffer>(wire.begin(), wire.end());
+  const uint8_t* begin = body->data();
+  const uint8_t* end = begin + body->size();
+  DecodedBatch shared = decode_batch(std::move(body));
+  REQUIRE(shared.ok());
+  CHECK(shared.batch.tif.data() > begin);
+  CHECK(shared.batch.tif.data() + shared.batch.tif.size() <= end);
+  const Batch kept = shared.batch;
+  shared = DecodedBatch{};
+  CHECK(kept.tif == b.tif);
 }
 
 TEST_CASE("msgpack: a result map round-trips, centroids as float64") {
