@@ -19,7 +19,7 @@ struct RunOptions {
   int64_t max_batches = -1;  // -1: all
   int connections = 4;
   int threads = 0;           // 0: all cores
-  int max_in_flight = 0;     // batches fetched and not yet answered; 0: 2 * threads + connections
+  int max_in_flight = 0;     // batches fetched and not yet answered; 0: threads + connections + 1
   std::chrono::milliseconds timeout{10000};
   bool progress = false;     // the live line on stderr
   // With Kafka, fetched batches go through its topics and `kafka_workers` in-process workers

@@ -29,8 +29,8 @@ starts the embedded challenger in-process (a synthetic stream of 500x500 tiles, 
   --no-test           create the bench with "test": false (default: test mode)
   --connections N     connections for fetching, and as many for submitting (default 4)
   --threads N         analysis threads (default: all cores)
-  --max-in-flight N   batches fetched but not yet answered, at most (default 2 x threads +
-                      connections): fewer lowers latency, more can hide a slow network
+  --max-in-flight N   batches fetched but not yet answered, at most (default threads +
+                      connections + 1): fewer lowers latency, more can hide a slow network
   --timeout-ms MS     per HTTP request (default 10000)
   --report FILE       write a JSON report: batches, failures, throughput, latency, stage times
   --quiet             no progress line, no summary; only errors
