@@ -14,7 +14,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps build run test unit-test sanitize-test perf perf-gate profile clean
 PROFILE_BUILD ?= build-profile
-PROFILE_ARGS  ?= --layers 40 --quiet
+PROFILE_DATASET ?= --layers 40 --layout raw
+PROFILE_ARGS    ?= --quiet
 
 # Installs only what is missing; with everything present it costs one dpkg-query.
 deps:
@@ -54,12 +55,20 @@ perf-gate: build
 	./$(BUILD)/lpbf-perf --gate perf/baseline.json
 
 # A run under `perf record -g` with symbols and frame pointers; prints the top of the report.
+# The challenger runs in its own process, so that the profile holds the runner alone (its
+# dataset preparation, scored by the reference kernels, would otherwise fill the report).
 profile: deps
 	@command -v perf >/dev/null || { $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q linux-perf; }
 	cmake -S . -B $(PROFILE_BUILD) -DCMAKE_BUILD_TYPE=Release -DLPBF_PROFILE=ON >/dev/null
 	cmake --build $(PROFILE_BUILD) -j $(JOBS) --target lpbf-bench
-	perf record -g -e cpu-clock -o $(PROFILE_BUILD)/perf.data ./$(PROFILE_BUILD)/lpbf-bench $(PROFILE_ARGS)
-	perf report -i $(PROFILE_BUILD)/perf.data --no-children --stdio --sort sym 2>/dev/null | grep -E '^ +[0-9]' | head -30
+	@./$(PROFILE_BUILD)/lpbf-bench challenger --port 0 $(PROFILE_DATASET) > $(PROFILE_BUILD)/challenger.log 2>&1 & \
+	pid=$$!; trap 'kill $$pid 2>/dev/null' EXIT; \
+	for i in $$(seq 600); do grep -q 'listening on' $(PROFILE_BUILD)/challenger.log && break; \
+	  kill -0 $$pid 2>/dev/null || { cat $(PROFILE_BUILD)/challenger.log; exit 1; }; sleep 0.1; done; \
+	url=$$(grep -o 'http://[0-9.:]*' $(PROFILE_BUILD)/challenger.log | head -1); \
+	echo "profiling the runner against the challenger at $$url"; \
+	perf record -g -e cpu-clock -o $(PROFILE_BUILD)/perf.data ./$(PROFILE_BUILD)/lpbf-bench --url $$url $(PROFILE_ARGS)
+	perf report -i $(PROFILE_BUILD)/perf.data --no-children --stdio --sort sym -g none 2>/dev/null | grep -E '^ +[0-9]' | head -30
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(PROFILE_BUILD)
