@@ -144,17 +144,37 @@ struct Window {
   const Image16& newest;
 };
 
+// What the strip needs, per padded row q (rows + 8 of them): kStep, run wavefront step q; kOutput,
+// image row q may hold an outlier (a newest pixel with 5000 < v < 65000). Image row x comes out of
+// step x + 8 and depends on steps x .. x + 8 alone: stale ring rows from before feed only rows
+// above it. So an output row needs its 9 steps, and dark powder bed needs none.
+constexpr uint8_t kStep = 1, kOutput = 2;
+void mark_needed(const Image16& newest, int first, int width, std::vector<uint8_t>& needed) {
+  needed.assign(size_t(newest.rows) + 2 * kPad, 0);
+  constexpr uint16_t kLow = kEmptyThreshold + 1, kRange = kSaturationThreshold - kLow;  // v - kLow < kRange
+  for (int x = 0; x < newest.rows; ++x) {
+    const uint16_t* row = &newest.pixels[size_t(x) * size_t(newest.cols) + size_t(first)];
+    uint16_t any = 0;
+    for (int y = 0; y < width; ++y) any |= uint16_t(uint16_t(row[y] - kLow) < kRange);
+    if (!any) continue;
+    needed[size_t(x)] |= kOutput;
+    for (int q = x; q <= x + 2 * kPad; ++q) needed[size_t(q)] |= kStep;
+  }
+}
+
 // Padded row q arrives (image row q - 4 of each layer): a wavefront step, then the outliers of
 // image row q - 8 in the strip's columns [first, first + width).
 template <int Phase>
-bool strip_step(StripRows& s, const Window& w, int first, int width, int q, std::vector<PixelPos>& outliers) {
+bool strip_step(StripRows& s, const Window& w, int first, int width, const uint8_t* needed, int q,
+                std::vector<PixelPos>& outliers) {
   if (q >= w.newest.rows + 2 * kPad) return false;
+  if (!(needed[q] & kStep)) return true;
   load_row(w.newest, q - kPad, first, width, s.newest[Phase]);
   load_row(w.middle, q - kPad, first, width, s.middle);
   load_row(w.oldest, q - kPad, first, width, s.oldest);
   const bool has_candidate = wavefront_step<Phase>(s, width) != 0;
-  const int x = q - 2 * kPad;
-  if (x < 0 || !has_candidate) return true;
+  const int x = q - 2 * kPad;  // the output row: valid only if all its steps ran, as for kOutput rows
+  if (x < 0 || !(needed[x] & kOutput) || !has_candidate) return true;
   // Outliers are rare: skip sixteen non-candidates at a time.
   for (int y = 0; y < width; y += 16) {
     int32_t any = 0;
@@ -173,11 +193,12 @@ bool strip_step(StripRows& s, const Window& w, int first, int width, int q, std:
 }
 
 template <int... Phase>
-void run_strip(StripRows& s, const Window& w, int first, int width, std::vector<PixelPos>& outliers,
-               std::integer_sequence<int, Phase...>) {
+void run_strip(StripRows& s, const Window& w, int first, int width, std::vector<uint8_t>& needed,
+               std::vector<PixelPos>& outliers, std::integer_sequence<int, Phase...>) {
+  mark_needed(w.newest, first, width, needed);
   std::memset(&s, 0, sizeof s);  // rows above the image: their sums are zero
   for (int q0 = 0;; q0 += 8)
-    if (!(strip_step<Phase>(s, w, first, width, q0 + Phase, outliers) && ...)) return;
+    if (!(strip_step<Phase>(s, w, first, width, needed.data(), q0 + Phase, outliers) && ...)) return;
 }
 
 // Strips append their outliers strip by strip; a stable counting sort by row restores row-major order.
@@ -197,8 +218,9 @@ std::vector<PixelPos> find_outliers_fast(const Image16& oldest, const Image16& m
   std::vector<PixelPos> outliers;
   const Window w{oldest, middle, newest};
   StripRows strip_rows;  // ~25 KB on the stack: hot in L1, nothing shared between threads
+  std::vector<uint8_t> needed;
   for (int first = 0; first < newest.cols; first += kStrip)
-    run_strip(strip_rows, w, first, std::min(kStrip, newest.cols - first), outliers,
+    run_strip(strip_rows, w, first, std::min(kStrip, newest.cols - first), needed, outliers,
               std::make_integer_sequence<int, 8>{});
   if (newest.cols > kStrip) sort_by_row(outliers, newest.rows);
   return outliers;

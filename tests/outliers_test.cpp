@@ -150,6 +150,36 @@ TEST_CASE("Q2: fast kernel equals the reference across its column strips (128 wi
   check_fast_equals_reference(zero, zero, newest);
 }
 
+TEST_CASE("Q2: fast kernel equals the reference where it skips rows that cannot hold an outlier") {
+  // The fast kernel runs no wavefront steps over newest-layer rows without a pixel in
+  // (5000, 65000) and restarts 8 rows before the next one. Rows here are either such rows (dark
+  // bed and saturated spatter: large sums, never outliers themselves) or full-range ones, in runs
+  // of random length, sometimes only in one strip's columns; the older layers stay full-range.
+  std::mt19937 rng(5000);
+  std::uniform_int_distribution<int> dark(0, 5000), run(1, 14), coin(0, 3);
+  size_t outliers_seen = 0, skipping_rows = 0;
+  for (int round = 0; round < 12; ++round) {
+    const int rows = 60 + round * 7, cols = round % 2 ? 300 : 130;
+    const Image16 o = random_image(rows, cols, rng), m = random_image(rows, cols, rng);
+    Image16 n = random_image(rows, cols, rng);
+    bool bright = coin(rng) == 0;
+    for (int x = 0, left = run(rng); x < rows; ++x, --left) {
+      if (left == 0) bright = !bright, left = run(rng);
+      if (bright) continue;
+      ++skipping_rows;
+      const int keep_from = coin(rng) == 0 ? 128 : cols;  // some rows keep the second strip's pixels
+      for (int y = 0; y < std::min(keep_from, cols); ++y)
+        n.at(x, y) = uint16_t(coin(rng) == 0 ? 65000 + dark(rng) % 536 : dark(rng));
+    }
+    const auto ref = find_outliers_reference(o, m, n);
+    outliers_seen += ref.size();
+    INFO("round " << round << ", shape " << rows << "x" << cols);
+    REQUIRE(find_outliers_fast(o, m, n) == ref);
+  }
+  CHECK(skipping_rows > 300);
+  CHECK(outliers_seen > 1000);
+}
+
 TEST_CASE("Q2: fast kernel equals the reference on a 500x500 window (the real tile size)") {
   std::mt19937 rng(500);
   const Image16 o = random_image(500, 500, rng), m = random_image(500, 500, rng), n = random_image(500, 500, rng);
