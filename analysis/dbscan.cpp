@@ -1,6 +1,7 @@
 #include "analysis/dbscan.h"
 
 #include <algorithm>
+#include <climits>
 #include <numeric>
 #include <span>
 
@@ -109,6 +110,23 @@ std::vector<int32_t> scan_order(const std::vector<PixelPos>& pts) {
   return counting_sort(pts, order, min_y->y, size_t(span_y), [](PixelPos p) { return p.y; });
 }
 
+// The bounding box of a cell's core points, to rule out whole cells or points before comparing
+// pairs: most neighbouring cells two apart hold no pair within eps.
+struct Box {
+  int32_t min_x = INT32_MAX, max_x = INT32_MIN, min_y = INT32_MAX, max_y = INT32_MIN;
+  void add(PixelPos p) {
+    min_x = std::min(min_x, p.x), max_x = std::max(max_x, p.x);
+    min_y = std::min(min_y, p.y), max_y = std::max(max_y, p.y);
+  }
+  // Whether some point of `o` (a box, or a point as a box of one) may lie within eps of this box.
+  bool may_reach(const Box& o) const {
+    const int64_t dx = std::max({int64_t(min_x) - o.max_x, int64_t(o.min_x) - max_x, int64_t(0)});
+    const int64_t dy = std::max({int64_t(min_y) - o.max_y, int64_t(o.min_y) - max_y, int64_t(0)});
+    return dx * dx + dy * dy <= kEpsSquared;
+  }
+  static Box of(PixelPos p) { return {p.x, p.x, p.y, p.y}; }
+};
+
 int32_t find_root(std::vector<int32_t>& parent, int32_t i) {
   while (parent[size_t(i)] != i) i = parent[size_t(i)] = parent[size_t(parent[size_t(i)])];
   return i;
@@ -133,6 +151,7 @@ Clustering dbscan(const std::vector<PixelPos>& input) {
   std::vector<uint8_t> core(static_cast<size_t>(n), 0);
   // Each cell's core points, contiguous (CSR like the grid): one allocation, not one per cell.
   std::vector<int32_t> core_start(grid.cells() + 1, 0), core_list;
+  std::vector<Box> core_box(grid.cells());
   core_list.reserve(size_t(n));
   for (size_t cell = 0; cell < grid.cells(); ++cell) {
     const auto members = grid.members(cell);
@@ -148,6 +167,7 @@ Clustering dbscan(const std::vector<PixelPos>& input) {
       if (count >= kMinSamples) {
         core[size_t(i)] = 1;
         core_list.push_back(i);
+        core_box[cell].add(pts[size_t(i)]);
       }
     }
     core_start[cell + 1] = int32_t(core_list.size());
@@ -165,10 +185,13 @@ Clustering dbscan(const std::vector<PixelPos>& input) {
     for (int32_t i : mine) unite(parent, mine[0], i);
     grid.for_each_near_cell(cell, [&](size_t other) {
       if (other <= cell || cores_of(other).empty()) return;  // each pair of cells once
+      if (!core_box[cell].may_reach(core_box[other])) return;
       if (find_root(parent, mine[0]) == find_root(parent, cores_of(other)[0])) return;
-      for (int32_t i : mine)
+      for (int32_t i : mine) {
+        if (!core_box[other].may_reach(Box::of(pts[size_t(i)]))) continue;
         for (int32_t j : cores_of(other))
           if (grid.near(i, j)) return unite(parent, i, j);
+      }
     });
   }
 
@@ -188,7 +211,7 @@ Clustering dbscan(const std::vector<PixelPos>& input) {
       const auto cores = cores_of(other);
       if (cores.empty()) return;
       const int cluster = label[size_t(cores[0])];  // one cluster per cell
-      if (best >= 0 && cluster >= best) return;
+      if ((best >= 0 && cluster >= best) || !core_box[other].may_reach(Box::of(pts[size_t(i)]))) return;
       for (int32_t j : cores)
         if (grid.near(i, j)) {
           best = cluster;
