@@ -24,19 +24,36 @@ constexpr CellOffset kNear[] = {{-2, -1}, {-2, 0}, {-2, 1}, {-1, -2}, {-1, -1}, 
                                 {0, -2},  {0, -1}, {0, 0},  {0, 1},   {0, 2},   {1, -2}, {1, -1}, {1, 0},
                                 {1, 1},   {1, 2},  {2, -1}, {2, 0},   {2, 1}};
 
+// A bounding box of points. Per cell, of its core points: it rules out whole cells or points
+// before comparing pairs (most neighbouring cells two apart hold no pair within eps).
+struct Box {
+  int32_t min_x = INT32_MAX, max_x = INT32_MIN, min_y = INT32_MAX, max_y = INT32_MIN;
+  void add(PixelPos p) {
+    min_x = std::min(min_x, p.x), max_x = std::max(max_x, p.x);
+    min_y = std::min(min_y, p.y), max_y = std::max(max_y, p.y);
+  }
+  // Whether some point of `o` (a box, or a point as a box of one) may lie within eps of this box.
+  bool may_reach(const Box& o) const {
+    const int64_t dx = std::max({int64_t(min_x) - o.max_x, int64_t(o.min_x) - max_x, int64_t(0)});
+    const int64_t dy = std::max({int64_t(min_y) - o.max_y, int64_t(o.min_y) - max_y, int64_t(0)});
+    return dx * dx + dy * dy <= kEpsSquared;
+  }
+  static Box of(PixelPos p) { return {p.x, p.x, p.y, p.y}; }
+  static Box of(const std::vector<PixelPos>& pts) {
+    Box b;
+    for (const PixelPos& p : pts) b.add(p);
+    return b;
+  }
+};
+
 // Points (in scan order) bucketed into cells, each cell's members contiguous (CSR).
 class CellGrid {
  public:
   explicit CellGrid(const std::vector<PixelPos>& pts) : pts_(pts) {
-    int32_t min_x = 0, min_y = 0, max_x = 0, max_y = 0;
-    if (!pts.empty()) min_x = max_x = pts[0].x, min_y = max_y = pts[0].y;
-    for (const PixelPos& p : pts) {
-      min_x = std::min(min_x, p.x), max_x = std::max(max_x, p.x);
-      min_y = std::min(min_y, p.y), max_y = std::max(max_y, p.y);
-    }
-    origin_x_ = min_x, origin_y_ = min_y;
-    cells_x_ = (max_x - min_x) / kCell + 1;
-    cells_y_ = (max_y - min_y) / kCell + 1;
+    const Box bounds = pts.empty() ? Box::of(PixelPos{0, 0}) : Box::of(pts);
+    origin_x_ = bounds.min_x, origin_y_ = bounds.min_y;
+    cells_x_ = (bounds.max_x - bounds.min_x) / kCell + 1;
+    cells_y_ = (bounds.max_y - bounds.min_y) / kCell + 1;
     start_.assign(size_t(cells_x_) * size_t(cells_y_) + 1, 0);
     cell_of_.resize(pts.size());
     for (size_t i = 0; i < pts.size(); ++i) ++start_[(cell_of_[i] = cell_index(pts[i])) + 1];
@@ -95,9 +112,8 @@ std::vector<int32_t> scan_order(const std::vector<PixelPos>& pts) {
   std::vector<int32_t> order(pts.size());
   std::iota(order.begin(), order.end(), 0);
   if (pts.size() < 2) return order;
-  auto [min_x, max_x] = std::minmax_element(pts.begin(), pts.end(), [](PixelPos a, PixelPos b) { return a.x < b.x; });
-  auto [min_y, max_y] = std::minmax_element(pts.begin(), pts.end(), [](PixelPos a, PixelPos b) { return a.y < b.y; });
-  const int64_t span_x = int64_t(max_x->x) - min_x->x + 1, span_y = int64_t(max_y->y) - min_y->y + 1;
+  const Box bounds = Box::of(pts);
+  const int64_t span_x = int64_t(bounds.max_x) - bounds.min_x + 1, span_y = int64_t(bounds.max_y) - bounds.min_y + 1;
   const int64_t small = 4 * int64_t(pts.size()) + 4096;
   if (span_x > small || span_y > small) {
     std::sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
@@ -106,26 +122,9 @@ std::vector<int32_t> scan_order(const std::vector<PixelPos>& pts) {
     });
     return order;
   }
-  order = counting_sort(pts, order, min_x->x, size_t(span_x), [](PixelPos p) { return p.x; });
-  return counting_sort(pts, order, min_y->y, size_t(span_y), [](PixelPos p) { return p.y; });
+  order = counting_sort(pts, order, bounds.min_x, size_t(span_x), [](PixelPos p) { return p.x; });
+  return counting_sort(pts, order, bounds.min_y, size_t(span_y), [](PixelPos p) { return p.y; });
 }
-
-// The bounding box of a cell's core points, to rule out whole cells or points before comparing
-// pairs: most neighbouring cells two apart hold no pair within eps.
-struct Box {
-  int32_t min_x = INT32_MAX, max_x = INT32_MIN, min_y = INT32_MAX, max_y = INT32_MIN;
-  void add(PixelPos p) {
-    min_x = std::min(min_x, p.x), max_x = std::max(max_x, p.x);
-    min_y = std::min(min_y, p.y), max_y = std::max(max_y, p.y);
-  }
-  // Whether some point of `o` (a box, or a point as a box of one) may lie within eps of this box.
-  bool may_reach(const Box& o) const {
-    const int64_t dx = std::max({int64_t(min_x) - o.max_x, int64_t(o.min_x) - max_x, int64_t(0)});
-    const int64_t dy = std::max({int64_t(min_y) - o.max_y, int64_t(o.min_y) - max_y, int64_t(0)});
-    return dx * dx + dy * dy <= kEpsSquared;
-  }
-  static Box of(PixelPos p) { return {p.x, p.x, p.y, p.y}; }
-};
 
 int32_t find_root(std::vector<int32_t>& parent, int32_t i) {
   while (parent[size_t(i)] != i) i = parent[size_t(i)] = parent[size_t(parent[size_t(i)])];

@@ -21,6 +21,7 @@ class SharedBytes {
   SharedBytes() = default;
   // Owns `bytes`, all of them.
   explicit SharedBytes(ByteBuffer bytes) : buffer_(std::make_shared<const ByteBuffer>(std::move(bytes))), part_(*buffer_) {}
+  // Copies `bytes`: for bytes made here (an encoded TIFF, a test's), not for fetched ones.
   SharedBytes(const std::vector<uint8_t>& bytes) : SharedBytes(ByteBuffer(bytes.begin(), bytes.end())) {}
   // `part` must lie inside `*buffer`.
   SharedBytes(std::shared_ptr<const ByteBuffer> buffer, std::span<const uint8_t> part)
