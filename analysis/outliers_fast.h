@@ -4,7 +4,8 @@
 // Er = Dr[newest] + D(r-1)[middle] + D(r-2)[oldest] is the window's cone of radius r (|i|+|j|+dz <= r)
 // and Dr the diamond sum |i|+|j| <= r of one layer. Er obeys the diamond recursion row by row, so one
 // pass over the three layers computes T with about 45 int32 operations a pixel and keeps no state
-// between windows: the three images are all it reads. |T| < 2^27: int32 is exact.
+// between windows: the three images are all it reads. Rows whose newest pixels cannot be outliers
+// (dark powder bed) are not computed at all. |T| < 2^27: int32 is exact.
 #include <vector>
 
 #include "analysis/image.h"
