@@ -6,6 +6,9 @@ namespace lpbf::perf {
 struct EndToEnd {
   double batches_per_s = 0, p50_ms = 0, p99_ms = 0;
   size_t answered = 0, failed = 0;
+  // Busy time per answered batch of each stage (fetch and submit on the io thread, decode and
+  // analyse on the workers), in microseconds.
+  double fetch_us = 0, decode_us = 0, analyse_us = 0, submit_us = 0;
 };
 
 // The runner against the embedded challenger on loopback: synthetic 500x500 tiles, 16 a layer.
