@@ -7,19 +7,22 @@
 namespace lpbf {
 namespace {
 
+// Sets one librdkafka setting; a refused one frees `conf` and throws, naming the setting.
+void set_conf(rd_kafka_conf_t* conf, const char* key, const std::string& value) {
+  char err[512];
+  if (rd_kafka_conf_set(conf, key, value.c_str(), err, sizeof err) == RD_KAFKA_CONF_OK) return;
+  rd_kafka_conf_destroy(conf);
+  throw std::runtime_error(std::string("Kafka setting ") + key + ": " + err);
+}
+
 rd_kafka_conf_t* base_conf(const KafkaOptions& o) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  char err[512];
-  auto set = [&](const char* k, const std::string& v) {
-    if (rd_kafka_conf_set(conf, k, v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK)
-      throw std::runtime_error(std::string("Kafka setting ") + k + ": " + err);
-  };
-  set("bootstrap.servers", o.brokers);
+  set_conf(conf, "bootstrap.servers", o.brokers);
   // Only critical messages: a lost broker is reported by lpbf-bench itself, once and with context,
   // instead of a connection error a second from every client.
-  set("log_level", "2");
-  set("socket.connection.setup.timeout.ms", "5000");
-  set("reconnect.backoff.max.ms", "1000");
+  set_conf(conf, "log_level", "2");
+  set_conf(conf, "socket.connection.setup.timeout.ms", "5000");
+  set_conf(conf, "reconnect.backoff.max.ms", "1000");
   return conf;
 }
 
@@ -43,14 +46,13 @@ std::vector<int32_t> partitions_of(const rd_kafka_topic_partition_list_t* parts)
 
 KafkaProducer::KafkaProducer(const KafkaOptions& o, Delivery on_delivery) : on_delivery_(std::move(on_delivery)) {
   rd_kafka_conf_t* conf = base_conf(o);
-  char err[512];
-  rd_kafka_conf_set(conf, "enable.idempotence", "true", err, sizeof err);
-  rd_kafka_conf_set(conf, "acks", "all", err, sizeof err);
-  rd_kafka_conf_set(conf, "linger.ms", "1", err, sizeof err);
-  rd_kafka_conf_set(conf, "message.max.bytes", "134217728", err, sizeof err);
+  set_conf(conf, "enable.idempotence", "true");
+  set_conf(conf, "acks", "all");
+  set_conf(conf, "linger.ms", "1");
+  set_conf(conf, "message.max.bytes", "134217728");
   // A message not acknowledged within 15 s fails (its batch is then reported) instead of the
   // default 5 minutes of retries.
-  rd_kafka_conf_set(conf, "message.timeout.ms", "15000", err, sizeof err);
+  set_conf(conf, "message.timeout.ms", "15000");
   rd_kafka_conf_set_opaque(conf, this);
   rd_kafka_conf_set_dr_msg_cb(conf, &KafkaProducer::on_delivery_report);
   rk_ = make_client(RD_KAFKA_PRODUCER, conf);
@@ -100,15 +102,14 @@ std::string KafkaProducer::check_reachable(std::chrono::milliseconds timeout) {
 KafkaConsumer::KafkaConsumer(const KafkaOptions& o, const std::string& group, const std::string& topic, Rebalance rebalance)
     : rebalance_(std::move(rebalance)) {
   rd_kafka_conf_t* conf = base_conf(o);
-  char err[512];
-  rd_kafka_conf_set(conf, "group.id", group.c_str(), err, sizeof err);
-  rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", err, sizeof err);
-  rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof err);
-  rd_kafka_conf_set(conf, "session.timeout.ms", std::to_string(o.session_timeout.count()).c_str(), err, sizeof err);
-  rd_kafka_conf_set(conf, "heartbeat.interval.ms", "500", err, sizeof err);
-  rd_kafka_conf_set(conf, "fetch.message.max.bytes", "134217728", err, sizeof err);
+  set_conf(conf, "group.id", group);
+  set_conf(conf, "auto.offset.reset", "earliest");
+  set_conf(conf, "enable.auto.commit", "false");
+  set_conf(conf, "session.timeout.ms", std::to_string(o.session_timeout.count()));
+  set_conf(conf, "heartbeat.interval.ms", "500");
+  set_conf(conf, "fetch.message.max.bytes", "134217728");
   // A batch waits for the consumer's long-poll: keep it short (the default 500 ms is per hop).
-  rd_kafka_conf_set(conf, "fetch.wait.max.ms", "10", err, sizeof err);
+  set_conf(conf, "fetch.wait.max.ms", "10");
   rd_kafka_conf_set_opaque(conf, this);
   rd_kafka_conf_set_rebalance_cb(conf, &KafkaConsumer::on_rebalance);
   rk_ = make_client(RD_KAFKA_CONSUMER, conf);
@@ -225,8 +226,7 @@ std::string ensure_kafka_topics(const KafkaOptions& o, const std::vector<std::st
 
 MockKafkaCluster::MockKafkaCluster(int brokers) : brokers_(brokers) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  char err[512];
-  rd_kafka_conf_set(conf, "log_level", "2", err, sizeof err);
+  set_conf(conf, "log_level", "2");
   host_ = make_client(RD_KAFKA_PRODUCER, conf);
   cluster_ = rd_kafka_mock_cluster_new(host_, brokers);
   if (!cluster_) throw std::runtime_error("cannot start librdkafka's mock Kafka cluster");
