@@ -80,7 +80,7 @@ void KafkaBridge::receive_loop() {
     expire_overdue();
     std::optional<KafkaMessage> m = consumer.poll(std::chrono::milliseconds(50));
     if (!m || m->key.rfind(prefix, 0) != 0) continue;  // another bench's outcome
-    DecodedOutcome o = decode_outcome({reinterpret_cast<const uint8_t*>(m->value.data()), m->value.size()});
+    DecodedOutcome o = decode_outcome(m->value);
     if (!o.decode_error.empty()) {
       const int64_t id = std::atoll(m->key.c_str() + prefix.size());
       deliver(id, std::nullopt, "unreadable outcome from Kafka: " + o.decode_error);

@@ -80,7 +80,7 @@ size_t run_kafka_worker(const KafkaTopology& t, const std::atomic<bool>& stop, s
     std::optional<KafkaMessage> m = consumer.poll(std::chrono::milliseconds(50), &poll_error);
     if (!m) continue;
     const bool replaying = m->offset < replay_until[m->partition];
-    DecodedBatch d = decode_batch({reinterpret_cast<const uint8_t*>(m->value.data()), m->value.size()});
+    DecodedBatch d = decode_batch(std::make_shared<const ByteBuffer>(std::move(m->value)));
     std::string failure;
     std::optional<TileResult> result;
     if (!d.ok()) {

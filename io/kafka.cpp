@@ -156,7 +156,7 @@ std::optional<KafkaMessage> KafkaConsumer::poll(std::chrono::milliseconds timeou
   } else {
     out = KafkaMessage{rd_kafka_topic_name(m->rkt), m->partition, m->offset,
                        m->key ? std::string(static_cast<const char*>(m->key), m->key_len) : std::string(),
-                       std::string(static_cast<const char*>(m->payload), m->len)};
+                       ByteBuffer(static_cast<const uint8_t*>(m->payload), static_cast<const uint8_t*>(m->payload) + m->len)};
   }
   rd_kafka_message_destroy(m);
   return out;

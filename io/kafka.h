@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "io/batch.h"
+
 struct rd_kafka_mock_cluster_s;
 
 namespace lpbf {
@@ -19,7 +21,8 @@ struct KafkaMessage {
   std::string topic;
   int32_t partition = 0;
   int64_t offset = 0;
-  std::string key, value;
+  std::string key;
+  ByteBuffer value;  // a batch's bytes move from here into the batch, uncopied
 };
 
 // Settings every client here shares: short timeouts, so that a dead broker or worker is noticed

@@ -23,7 +23,7 @@ struct DecodedBatch {
 };
 // The batch's TIFF stays inside `bytes`, shared, not copied.
 DecodedBatch decode_batch(std::shared_ptr<const ByteBuffer> bytes);
-// Copies `bytes` first (a Kafka message's payload is not ours to keep).
+// Copies `bytes` first: for bytes the caller keeps.
 DecodedBatch decode_batch(std::span<const uint8_t> bytes);
 
 struct DecodedResult {

@@ -94,9 +94,9 @@ TEST_CASE("kafka: a batch's bytes survive the topic, and each tile's layers stay
   while (received < sent.size() && std::chrono::steady_clock::now() < end) {
     const auto m = consumer.poll(std::chrono::milliseconds(100));
     if (!m) continue;
-    const DecodedBatch d = decode_batch({reinterpret_cast<const uint8_t*>(m->value.data()), m->value.size()});
+    const DecodedBatch d = decode_batch(m->value);
     REQUIRE(d.ok());
-    CHECK(m->value == sent[d.batch.batch_id]);  // byte for byte
+    CHECK(std::string(m->value.begin(), m->value.end()) == sent[d.batch.batch_id]);  // byte for byte
     auto [it, fresh] = partition_of_tile.emplace(m->key, m->partition);
     CHECK(it->second == m->partition);          // one tile, one partition
     if (last_of_tile.count(m->key)) CHECK(d.batch.batch_id > last_of_tile[m->key]);  // in order
