@@ -116,10 +116,8 @@ std::vector<int32_t> scan_order(const std::vector<PixelPos>& pts) {
   const int64_t span_x = int64_t(bounds.max_x) - bounds.min_x + 1, span_y = int64_t(bounds.max_y) - bounds.min_y + 1;
   const int64_t small = 4 * int64_t(pts.size()) + 4096;
   if (span_x > small || span_y > small) {
-    std::sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
-      const PixelPos p = pts[size_t(a)], q = pts[size_t(b)];
-      return p.y != q.y ? p.y < q.y : p.x < q.x;
-    });
+    std::sort(order.begin(), order.end(),
+              [&](int32_t a, int32_t b) { return scan_order_less(pts[size_t(a)], pts[size_t(b)]); });
     return order;
   }
   order = counting_sort(pts, order, bounds.min_x, size_t(span_x), [](PixelPos p) { return p.x; });

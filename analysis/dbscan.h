@@ -24,6 +24,9 @@ struct Clustering {
   std::vector<Centroid> clusters;   // indexed by cluster number
 };
 
+// Scan order (y, then x), SPEC §2's order of points: a comparison for std::sort.
+inline bool scan_order_less(PixelPos a, PixelPos b) { return a.y != b.y ? a.y < b.y : a.x < b.x; }
+
 // Points may come in any order; numbering follows scan order (y, then x) as SPEC §2 says.
 Clustering dbscan(const std::vector<PixelPos>& points);
 

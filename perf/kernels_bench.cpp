@@ -82,7 +82,7 @@ void bench_q2_dense(Report& report) {
 }
 
 void bench_dbscan(Report& report, const std::string& label, std::vector<PixelPos> pts) {
-  std::sort(pts.begin(), pts.end(), [](PixelPos a, PixelPos b) { return a.y != b.y ? a.y < b.y : a.x < b.x; });
+  std::sort(pts.begin(), pts.end(), scan_order_less);
   volatile size_t sink = 0;
   const double fast = median_seconds([&] { sink = sink + dbscan(pts).clusters.size(); }, 10, 0.5);
   const double ref = median_seconds([&] { sink = sink + dbscan_reference(pts).clusters.size(); }, 3, 0.5);

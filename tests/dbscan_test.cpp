@@ -116,13 +116,13 @@ TEST_CASE("Q3: grid DBSCAN equals the literal sklearn algorithm on random and cl
     while (int(unique.size()) < std::min(count, (side + 1) * (side + 1))) unique.insert({pos(rng), pos(rng)});
     std::vector<PixelPos> pts;
     for (auto [x, y] : unique) pts.push_back({x, y});
-    std::sort(pts.begin(), pts.end(), [](PixelPos a, PixelPos b) { return a.y != b.y ? a.y < b.y : a.x < b.x; });
+    std::sort(pts.begin(), pts.end(), scan_order_less);
     // Input order is free: numbering follows scan order (the reference, literal sklearn, follows
     // input order, so it gets the points in scan order). A third of the rounds give the fast one
     // shuffled input, a third also spread a million pixels apart (scan order by comparison sort).
     if (round % 3 == 2) {
       for (size_t i = 0; i < pts.size(); i += 2) pts[i].x += 1000000;
-      std::sort(pts.begin(), pts.end(), [](PixelPos a, PixelPos b) { return a.y != b.y ? a.y < b.y : a.x < b.x; });
+      std::sort(pts.begin(), pts.end(), scan_order_less);
     }
     std::vector<size_t> shuffled(pts.size());
     std::iota(shuffled.begin(), shuffled.end(), size_t(0));
