@@ -82,10 +82,10 @@ int kafka_mock_command(CommandLine& args) {
   const int brokers = int(args.int_or("--brokers", 3, 1, 16));
   const int partitions = int(args.int_or("--partitions", 8, 1, 10000));
   args.finish();
-  MockKafkaCluster cluster(brokers);
-  cluster.create_topic("raw-batch", partitions);
-  cluster.create_topic("results", partitions);
-  std::printf("mock Kafka cluster: %s\n", cluster.bootstraps().c_str());
+  KafkaTopology topics;  // the default topic names, as runners and workers use them
+  topics.partitions = partitions;
+  const auto cluster = start_mock_kafka(topics, brokers);
+  std::printf("mock Kafka cluster: %s\n", topics.kafka.brokers.c_str());
   std::fflush(stdout);
   wait_for_signal();
   return kExitOk;

@@ -2,6 +2,14 @@
 
 namespace lpbf {
 
+std::unique_ptr<MockKafkaCluster> start_mock_kafka(KafkaTopology& t, int brokers) {
+  auto mock = std::make_unique<MockKafkaCluster>(brokers);
+  mock->create_topic(t.raw_topic, t.partitions);
+  mock->create_topic(t.results_topic, t.partitions);
+  t.kafka.brokers = mock->bootstraps();
+  return mock;
+}
+
 std::optional<KafkaTopology> kafka_from_options(CommandLine& args, std::unique_ptr<MockKafkaCluster>& mock) {
   KafkaTopology t;
   const auto brokers = args.value("--kafka");
@@ -18,10 +26,7 @@ std::optional<KafkaTopology> kafka_from_options(CommandLine& args, std::unique_p
       n = std::atoi(brokers->c_str() + 5);
       if (n < 1 || n > 16) throw UsageError("--kafka mock:N takes 1 to 16 brokers");
     }
-    mock = std::make_unique<MockKafkaCluster>(n);
-    mock->create_topic(t.raw_topic, t.partitions);
-    mock->create_topic(t.results_topic, t.partitions);
-    t.kafka.brokers = mock->bootstraps();
+    mock = start_mock_kafka(t, n);
   } else {
     t.kafka.brokers = *brokers;
   }

@@ -19,6 +19,10 @@ inline constexpr const char* kKafkaOptionsHelp =
   --kafka-timeout S a batch with no outcome after S seconds fails (default 60)
 )";
 
+// Starts librdkafka's mock cluster with `brokers` brokers, creates `t`'s raw and results topics on
+// it, and points `t` at it. The cluster must outlive every client of `t`.
+std::unique_ptr<MockKafkaCluster> start_mock_kafka(KafkaTopology& t, int brokers);
+
 // Reads the Kafka flags; nullopt without --kafka. For `mock`, starts the cluster into `mock`
 // (which must outlive its use) and creates the topics on it.
 std::optional<KafkaTopology> kafka_from_options(CommandLine& args, std::unique_ptr<MockKafkaCluster>& mock);

@@ -6,8 +6,8 @@
 
 #include "core/benchmark_run.h"
 #include "core/challenger_host.h"
+#include "core/kafka_options.h"
 #include "core/latency_stats.h"
-#include "io/kafka.h"
 
 namespace lpbf::perf {
 namespace {
@@ -32,11 +32,8 @@ EndToEnd measure_end_to_end(int layers, const std::string& layout, int threads, 
   std::unique_ptr<MockKafkaCluster> mock;
   RunOptions o;
   if (kafka_workers > 0) {
-    mock = std::make_unique<MockKafkaCluster>(3);
     KafkaTopology t;
-    mock->create_topic(t.raw_topic, t.partitions);
-    mock->create_topic(t.results_topic, t.partitions);
-    t.kafka.brokers = mock->bootstraps();
+    mock = start_mock_kafka(t, 3);
     o.kafka = t;
     o.kafka_workers = kafka_workers;
   }
