@@ -1,6 +1,6 @@
 #include "io/http_connection.h"
 
-#include "io/http_server.h"
+#include "io/close_on_exec.h"
 
 #include <boost/asio/connect.hpp>
 #include <stdexcept>

@@ -6,9 +6,9 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/version.hpp>
 #include <array>
-#include <fcntl.h>
-
 #include <optional>
+
+#include "io/close_on_exec.h"
 
 namespace lpbf {
 
@@ -16,11 +16,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
-
-void set_close_on_exec(int fd) {
-  const int flags = ::fcntl(fd, F_GETFD);
-  if (flags >= 0) ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
-}
 
 namespace {
 

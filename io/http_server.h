@@ -26,10 +26,6 @@ struct HttpReply {
 
 using HttpHandler = std::function<HttpReply(const HttpRequest&)>;
 
-// Marks a socket close-on-exec. Asio does not, so a child process (a test's runner, a user's
-// hook) would inherit a server's listening socket and keep it accepting after the server is gone.
-void set_close_on_exec(int native_handle);
-
 // Request bodies above this size are refused with 413.
 inline constexpr size_t kMaxRequestBody = size_t(16) << 20;
 
