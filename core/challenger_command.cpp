@@ -38,9 +38,10 @@ int challenger_command(CommandLine& args) {
   const std::string bind = args.value_or("--bind", "127.0.0.1");
   const int threads = int(args.int_or("--threads", 2, 1, 256));
   const std::string token = args.value_or("--apitoken", kDefaultApiToken);
-  std::fprintf(stderr, "preparing the dataset...\n");
-  const auto dataset = dataset_from_options(args);
+  const DatasetOptions dataset_flags = dataset_options(args);
   args.finish();
+  std::fprintf(stderr, "preparing the dataset...\n");
+  const auto dataset = prepare_dataset(dataset_flags, stderr);
 
   ChallengerHost host(dataset, bind, port, threads, token);
   std::printf("challenger listening on %s, serving %s\n", host.url().c_str(), dataset->description.c_str());

@@ -17,6 +17,7 @@ struct ServedDataset {
   std::vector<std::shared_ptr<const std::string>> batches;  // msgpack batch maps
   std::vector<int64_t> batch_ids;                           // of each batch, serving order
   std::vector<TileResult> expected;                         // same order; empty: results are not scored
+  std::vector<std::string> encodings;                       // TIFF layout of each batch (SPEC §3 names)
   uint64_t tiff_bytes = 0;
 };
 
@@ -27,5 +28,6 @@ ServedDataset load_served_dataset(const std::filesystem::path& golden_dir);
 // SPEC §3's list (or all `layout` when named, e.g. "raw"). Expected results come from the
 // reference kernels (find_outliers_reference), computed on all cores.
 ServedDataset make_synthetic_dataset(const SyntheticSpec& spec, const std::string& layout = "");
+std::string synthetic_description(const SyntheticSpec& spec, const std::string& layout);
 
 }  // namespace lpbf

@@ -10,6 +10,10 @@
 
 namespace lpbf {
 
+// Keys the on-disk dataset cache (core/dataset_cache.h): bump it whenever the pixels, the TIFF
+// encoding or the reference kernels that score the stream change.
+inline constexpr int kSyntheticStreamVersion = 1;
+
 struct SyntheticSpec {
   int layers = 12;
   int grid = 4;      // tiles per side: grid * grid tiles per layer

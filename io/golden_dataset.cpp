@@ -2,8 +2,9 @@
 
 #include <simdjson.h>
 
+#include <cstdio>
 #include <fstream>
-#include <sstream>
+#include <span>
 #include <stdexcept>
 
 #include "io/json_text.h"
@@ -11,11 +12,49 @@
 namespace lpbf {
 
 std::string read_file_bytes(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw std::runtime_error("cannot read " + path.string());
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  return std::move(buf).str();
+  // One read of the whole file: served datasets are hundreds of MB of these.
+  std::string bytes(size_t(in.tellg()), '\0');
+  in.seekg(0);
+  if (!in.read(bytes.data(), std::streamsize(bytes.size()))) throw std::runtime_error("cannot read " + path.string());
+  return bytes;
+}
+
+namespace {
+
+void write_file_bytes(const std::filesystem::path& path, std::span<const char> bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), std::streamsize(bytes.size()));
+  if (!out.flush()) throw std::runtime_error("cannot write " + path.string());
+}
+
+}  // namespace
+
+GoldenDatasetWriter::GoldenDatasetWriter(std::filesystem::path dir) : dir_(std::move(dir)) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir_, ec);
+  if (ec) throw std::runtime_error("cannot create " + dir_.string() + ": " + ec.message());
+}
+
+void GoldenDatasetWriter::add(const Batch& b, const std::string& encoding) {
+  char file[32];
+  std::snprintf(file, sizeof file, "b%06zu.tif", count_);
+  write_file_bytes(dir_ / file, std::span(reinterpret_cast<const char*>(b.tif.data()), b.tif.size()));
+  manifest_ += (count_++ ? ",\n " : "\n ") + JsonObject()
+                                                 .field("batch_id", b.batch_id)
+                                                 .field("print_id", b.print_id)
+                                                 .field("tile_id", b.tile_id)
+                                                 .field("layer", b.layer)
+                                                 .field("file", std::string_view(file))
+                                                 .field("encoding", encoding)
+                                                 .str();
+}
+
+void GoldenDatasetWriter::finish(const std::vector<TileResult>& expected) {
+  const std::string manifest = manifest_ + (count_ ? "\n]\n" : "]\n");
+  write_file_bytes(dir_ / "manifest.json", manifest);
+  if (!expected.empty()) write_file_bytes(dir_ / "expected.json", results_to_json(expected));
 }
 
 GoldenDataset load_golden_dataset(const std::filesystem::path& dir) {

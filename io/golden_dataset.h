@@ -32,4 +32,20 @@ GoldenDataset load_golden_dataset(const std::filesystem::path& dir);
 
 std::string read_file_bytes(const std::filesystem::path& path);
 
+// Writes a recorded stream in the same format, one batch at a time (a stream of 1 600 500x500
+// tiles is 800 MB: it is never held twice). Throws std::runtime_error naming the file it could
+// not write.
+class GoldenDatasetWriter {
+ public:
+  explicit GoldenDatasetWriter(std::filesystem::path dir);
+  void add(const Batch& batch, const std::string& encoding);
+  // Writes manifest.json, and expected.json unless `expected` is empty.
+  void finish(const std::vector<TileResult>& expected);
+
+ private:
+  std::filesystem::path dir_;
+  std::string manifest_ = "[";
+  size_t count_ = 0;
+};
+
 }  // namespace lpbf
