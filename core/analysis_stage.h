@@ -14,8 +14,12 @@ namespace lpbf {
 
 class AnalysisStage {
  public:
-  AnalysisStage(Receiver<FetchedBatch>& in, Sender<BatchOutcome>& out, StageMetrics& metrics)
-      : in_(in), out_(out), metrics_(metrics) {}
+  // `transport_only`: answer every batch at once with an empty result, decoding nothing. The
+  // results are wrong by design: it is the perf gate's measure of the HTTP path alone, so that
+  // the whole pipeline is compared with something sharing its bottleneck in the same run.
+  AnalysisStage(Receiver<FetchedBatch>& in, Sender<BatchOutcome>& out, StageMetrics& metrics,
+                bool transport_only = false)
+      : in_(in), out_(out), metrics_(metrics), transport_only_(transport_only) {}
 
   // The reorderer's thread numbers each batch in its tile before sending it here.
   uint64_t assign(const Batch& b) { return sequencer_.assign({b.print_id, b.tile_id}); }
@@ -35,6 +39,7 @@ class AnalysisStage {
   Receiver<FetchedBatch>& in_;
   Sender<BatchOutcome>& out_;
   StageMetrics& metrics_;
+  const bool transport_only_;
   TileSequencer<Decoded> sequencer_;
   std::atomic<bool> closed_{false};
 };

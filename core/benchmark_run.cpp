@@ -91,7 +91,7 @@ RunResult run_benchmark(const RunOptions& options) {
   std::unique_ptr<SubmitStage> submit;
   QueueChannel<FetchedBatch> to_analyse;
   QueueChannel<BatchOutcome> to_submit([&] { net::post(io, [&] { submit->wake(); }); });
-  AnalysisStage analysis(to_analyse, to_submit, metrics);
+  AnalysisStage analysis(to_analyse, to_submit, metrics, options.transport_only);
   const int threads = options.effective_threads();
   // One batch on each fetch connection, one in each worker's hands and one waiting for the next
   // free worker: more only adds queueing latency. Measured with 2 threads, 4 connections: 6 cost

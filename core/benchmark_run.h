@@ -26,6 +26,9 @@ struct RunOptions {
   // (0: only other processes, `lpbf-bench worker`) analyse them.
   std::optional<KafkaTopology> kafka;
   int kafka_workers = 1;
+  // perf only, never a command-line option: answer each batch at once with an empty result (the
+  // HTTP path alone; see AnalysisStage).
+  bool transport_only = false;
 
   int effective_threads() const { return threads > 0 ? threads : int(std::thread::hardware_concurrency()); }
 };

@@ -27,7 +27,10 @@ std::shared_ptr<const ServedDataset> dataset(int layers, const std::string& layo
 
 }  // namespace
 
-EndToEnd measure_end_to_end(int layers, const std::string& layout, int threads, int connections, int kafka_workers) {
+const ServedDataset& perf_dataset(int layers, const std::string& layout) { return *dataset(layers, layout); }
+
+EndToEnd measure_end_to_end(int layers, const std::string& layout, int threads, int connections, int kafka_workers,
+                            bool transport_only) {
   ChallengerHost host(dataset(layers, layout), "127.0.0.1", 0, 1);
   std::unique_ptr<MockKafkaCluster> mock;
   RunOptions o;
@@ -41,6 +44,7 @@ EndToEnd measure_end_to_end(int layers, const std::string& layout, int threads, 
   o.bench_name = "perf";
   o.threads = threads;
   o.connections = connections;
+  o.transport_only = transport_only;
   const RunResult r = run_benchmark(o);
   const LatencySummary lat = summarise_latencies(r.ledger.latencies_ms);
   const double per_batch_us = r.ledger.answered > 0 ? 1e-3 / double(r.ledger.answered) : 0;

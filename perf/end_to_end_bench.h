@@ -1,4 +1,5 @@
 #pragma once
+#include "core/served_dataset.h"
 #include "perf/harness.h"
 
 namespace lpbf::perf {
@@ -14,7 +15,12 @@ struct EndToEnd {
 // The runner against the embedded challenger on loopback: synthetic 500x500 tiles, 16 a layer.
 // `layout` "" rotates through every TIFF layout, "raw" is uncompressed only.
 // `kafka_workers` > 0: through librdkafka's mock cluster with that many in-process workers.
-EndToEnd measure_end_to_end(int layers, const std::string& layout, int threads, int connections, int kafka_workers = 0);
+// `transport_only`: every batch answered at once with an empty result (RunOptions).
+EndToEnd measure_end_to_end(int layers, const std::string& layout, int threads, int connections, int kafka_workers = 0,
+                            bool transport_only = false);
+
+// The synthetic dataset those runs serve (prepared once per process).
+const ServedDataset& perf_dataset(int layers, const std::string& layout);
 
 void run_end_to_end_benchmarks(Report& report, int layers);
 
