@@ -28,6 +28,7 @@ void AnalysisStage::work_on(FetchedBatch&& fb) {
     StageMetrics::Timer t(metrics_.decode_ns);
     d.tiff = decode_tiff(fb.batch.tif);
   }
+  d.decoded_at = Clock::now();
   fb.batch.tif = {};  // the bytes are no longer needed: free them before waiting for the tile
   const TileKey key{fb.batch.print_id, fb.batch.tile_id};
   const uint64_t seq = fb.tile_seq;
@@ -41,7 +42,8 @@ void AnalysisStage::analyse(TileWindow& window, Decoded&& d) {
     StageMetrics::Timer t(metrics_.analyse_ns);
     a = answer_decoded(window, d.fetched.batch, std::move(d.tiff));
   }
-  out_.send(BatchOutcome{d.fetched.batch.batch_id, std::move(a.result), std::move(a.error), d.fetched.fetched_at});
+  out_.send(BatchOutcome{d.fetched.batch.batch_id, std::move(a.result), std::move(a.error), d.fetched.fetched_at,
+                         d.decoded_at, Clock::now()});
 }
 
 }  // namespace lpbf

@@ -32,6 +32,7 @@ class AnalysisStage {
   struct Decoded {
     FetchedBatch fetched;  // its TIFF bytes already released
     DecodedTiff tiff;
+    Clock::time_point decoded_at;
   };
   void work_on(FetchedBatch&& fb);
   void analyse(TileWindow& window, Decoded&& d);

@@ -13,6 +13,8 @@
 #include "core/fetch_stage.h"
 #include "core/kafka_bridge.h"
 #include "core/latency_stats.h"
+#include "core/report/trace_json.h"
+#include "io/host_info.h"
 #include "core/submit_stage.h"
 #include "io/json_text.h"
 
@@ -102,10 +104,12 @@ RunResult run_benchmark(const RunOptions& options) {
   bool finished = false;
   std::unique_ptr<FetchStage> fetch;
   net::steady_timer progress_timer(io);
+  net::steady_timer sample_timer(io);  // the pipeline's depths every 100 ms, for the report
   auto check_done = [&] {
     if (finished || !fetch || !fetch->done() || ledger.outstanding() > 0 || !submit->idle()) return;
     finished = true;
     progress_timer.cancel();
+    sample_timer.cancel();
     io.stop();
   };
   auto on_change = [&] {
@@ -143,17 +147,29 @@ RunResult run_benchmark(const RunOptions& options) {
       if (!ec) show_progress();
     });
   };
+  std::function<void()> take_sample = [&] {
+    ledger.trace.samples.push_back({Clock::now(), ledger.outstanding(), to_analyse.depth(), to_submit.depth(),
+                                    ledger.answered, ledger.failures.size()});
+    sample_timer.expires_after(std::chrono::milliseconds(100));
+    sample_timer.async_wait([&](const boost::system::error_code& ec) {
+      if (!ec) take_sample();
+    });
+  };
   std::thread workers([&] {
     if (!options.kafka) analysis.run(threads);
   });
   io.restart();
   // While workers analyse, the io thread may have nothing pending: keep it running until done.
   auto keep_running = net::make_work_guard(io);
+  result.started = start;
   fetch->start();
+  take_sample();
   if (options.progress) show_progress();
   io.run();
   if (options.progress) std::fprintf(stderr, "\r\033[K");
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  ledger.trace.samples.push_back({Clock::now(), ledger.outstanding(), to_analyse.depth(), to_submit.depth(),
+                                  ledger.answered, ledger.failures.size()});
   analysis.close();
   workers.join();
   if (kafka) {
@@ -227,6 +243,12 @@ std::string report_json(const RunOptions& options, const RunResult& r) {
              .raw("stage_busy_seconds", stages)
              .field("max_queue_depth", r.max_queue_depth)
              .field("challenger_end_reply", r.end_reply)
+             .field("command", options.command_line)
+             .field("machine", describe_machine())
+             .field("version", build_version())
+             .raw("trace", trace_json(l.trace, r.started))
+             .raw("samples", samples_json(l.trace, r.started))
+             .raw("clusters", clusters_json(l.trace))
              .str() +
          "\n";
 }

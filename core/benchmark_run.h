@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "core/kafka_worker.h"
+#include "core/pipeline_messages.h"
 #include "core/run_ledger.h"
 
 namespace lpbf {
@@ -29,6 +30,7 @@ struct RunOptions {
   // perf only, never a command-line option: answer each batch at once with an empty result (the
   // HTTP path alone; see AnalysisStage).
   bool transport_only = false;
+  std::string command_line;  // as the user typed it, for the report
 
   int effective_threads() const { return threads > 0 ? threads : int(std::thread::hardware_concurrency()); }
 };
@@ -37,6 +39,7 @@ struct RunResult {
   std::string bench_id;
   RunLedger ledger;
   double seconds = 0;        // first fetch to last result acknowledged
+  Clock::time_point started; // the first fetch: the trace's time zero
   int64_t fetch_ns = 0, decode_ns = 0, analyse_ns = 0, submit_ns = 0;
   size_t max_queue_depth = 0;  // analyse -> submit and fetch -> analyse, the larger
   std::string end_reply;       // the challenger's /api/end answer, as it came

@@ -57,6 +57,7 @@ class QueueChannel final : public Sender<T>, public Receiver<T> {
     return item;
   }
 
+  size_t depth() const { return depth_.load(std::memory_order_relaxed); }
   size_t max_depth() const { return max_depth_.load(std::memory_order_relaxed); }
 
  private:

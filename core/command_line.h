@@ -25,10 +25,13 @@ class CommandLine {
   std::vector<std::string> positionals();
   // Throws for any argument nobody asked for.
   void finish() const;
+  // The whole command line, as typed (for reports).
+  const std::string& text() const { return text_; }
 
  private:
   std::vector<std::string> args_;
   std::vector<bool> used_;
+  std::string text_;
 };
 
 }  // namespace lpbf

@@ -21,6 +21,10 @@ FetchStage::FetchStage(boost::asio::io_context& io, const ChallengerTarget& targ
             if (!fb) return;  // unreadable reply, already reported
             fb->tile_seq = number_(fb->batch);
             ++ledger_.released;
+            BatchTrace t;
+            t.batch_id = fb->batch.batch_id, t.print_id = fb->batch.print_id;
+            t.tile_id = fb->batch.tile_id, t.layer = fb->batch.layer, t.fetched = fb->fetched_at;
+            ledger_.trace.add(std::move(t));
             out_.send(std::move(*fb));
           },
           [this](int64_t id) {

@@ -23,6 +23,7 @@ struct BatchOutcome {
   std::optional<TileResult> result;  // empty: the batch failed, see error
   std::string error;
   Clock::time_point fetched_at;
+  Clock::time_point decoded_at{}, analysed_at{};  // unknown (default) when analysed elsewhere
 };
 
 }  // namespace lpbf

@@ -64,6 +64,7 @@ int run_command(CommandLine& args) {
     return kExitOk;
   }
   RunOptions o;
+  o.command_line = args.text();
   const auto url = args.value("--url");
   o.bench_name = args.value_or("--bench-name", o.bench_name);
   o.apitoken = args.value_or("--apitoken", o.apitoken);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/failed_batch.h"
+#include "core/run_trace.h"
 
 namespace lpbf {
 
@@ -22,6 +23,7 @@ struct RunLedger {
   std::vector<FailedBatch> failures;  // every failure, with its reason
   std::vector<std::string> errors;    // run-level problems (challenger down, refused calls)
   std::vector<double> latencies_ms;   // next_batch reply -> result acknowledged
+  RunTrace trace;                     // every released batch, for the report
 
   size_t outstanding() const { return released - answered - failed_released; }
   void fail(int64_t batch_id, std::string reason, bool released_batch) {

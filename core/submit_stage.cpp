@@ -30,7 +30,10 @@ void SubmitStage::pump(size_t i) {
   while (!s.busy) {
     std::optional<BatchOutcome> next = in_.receive(std::chrono::milliseconds(0));
     if (!next) return;
+    BatchTrace* trace = ledger_.trace.find(next->batch_id);
+    if (trace) trace->decoded = next->decoded_at, trace->analysed = next->analysed_at;
     if (!next->result) {  // failed in analysis: nothing to post, but it is accounted for
+      if (trace) trace->outcome = BatchTrace::Outcome::failed;
       ledger_.fail(next->batch_id, next->error, true);
       on_change_();
       continue;
@@ -40,6 +43,7 @@ void SubmitStage::pump(size_t i) {
     s.body = encode_result(*s.outcome.result);
     s.attempts = 0;
     s.busy = true;
+    if (trace) trace->submitted = Clock::now();
     post(i);
   }
 }
@@ -62,10 +66,19 @@ void SubmitStage::on_reply(size_t i, const HttpError& error, HttpResponse&& resp
     s.retry->async_wait([this, i](const boost::system::error_code&) { post(i); });
     return;
   }
+  BatchTrace* trace = ledger_.trace.find(s.outcome.batch_id);
   if (accepted) {
+    const auto now = Clock::now();
     ++ledger_.answered;
-    ledger_.latencies_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - s.outcome.fetched_at).count());
+    ledger_.latencies_ms.push_back(std::chrono::duration<double, std::milli>(now - s.outcome.fetched_at).count());
+    if (trace) {
+      trace->acked = now;
+      trace->outcome = BatchTrace::Outcome::answered;
+      trace->saturated = s.outcome.result->saturated;
+      trace->centroids = s.outcome.result->centroids;
+    }
   } else {
+    if (trace) trace->outcome = BatchTrace::Outcome::failed;
     ledger_.fail(s.outcome.batch_id,
                  "result not accepted after " + std::to_string(s.attempts) + " attempt(s): " +
                      describe_failure(error, response),
