@@ -6,20 +6,28 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 RUN_ARGS   ?=
 
-# Everything the build, the tests and the benchmarks need, from Debian.
+# Everything the build, the tests and the benchmarks need, from Debian. The browser only for the
+# tests (the HTML report drawn in headless Chromium).
 PACKAGES := cmake make g++ pkg-config zlib1g-dev libboost-dev libtiff-dev libsimdjson-dev \
             libmsgpack-cxx-dev doctest-dev libconcurrentqueue-dev librdkafka-dev
+TEST_PACKAGES := chromium
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build run test unit-test sanitize-test perf perf-gate profile clean
+.PHONY: deps test-deps install-missing build run test unit-test sanitize-test perf perf-gate profile clean
 PROFILE_BUILD ?= build-profile
 PROFILE_DATASET ?= --layers 40 --layout raw
 PROFILE_ARGS    ?= --quiet
 
 # Installs only what is missing; with everything present it costs one dpkg-query.
 deps:
-	@missing=$$(for p in $(PACKAGES); do \
+	@$(MAKE) --no-print-directory install-missing WANTED="$(PACKAGES)"
+
+test-deps:
+	@$(MAKE) --no-print-directory install-missing WANTED="$(PACKAGES) $(TEST_PACKAGES)"
+
+install-missing:
+	@missing=$$(for p in $(WANTED); do \
 	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:" $$missing; \
@@ -33,12 +41,13 @@ $(BUILD)/CMakeCache.txt:
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
+# Also draws the run as build/last-run.html (self-contained: open it in any browser).
 run: build
-	./$(BUILD)/lpbf-bench $(RUN_ARGS)
+	./$(BUILD)/lpbf-bench --report $(BUILD)/last-run.html $(RUN_ARGS)
 
 # The throughput regression gate (ratios against perf/baseline.json), then unit and
 # end-to-end tests in the optimised build and again under ASan + UBSan.
-test: perf-gate unit-test sanitize-test
+test: test-deps perf-gate unit-test sanitize-test
 
 unit-test: build
 	cd $(BUILD) && ctest --output-on-failure

@@ -15,6 +15,7 @@ constexpr const char* kUsage = R"(usage: lpbf-bench [--url URL --bench-name NAME
        lpbf-bench challenger [--dataset DIR | --synthetic]   serve the challenger API
        lpbf-bench worker --kafka BROKERS                analyse batches from Kafka
        lpbf-bench kafka-mock                            host a mock Kafka cluster
+       lpbf-bench report RUN.json [BASE.json] [--html OUT]   draw a saved run report
 
 `lpbf-bench COMMAND --help` describes a command.
 )";
@@ -48,6 +49,10 @@ int main(int argc, char** argv) {
     if (command == "worker") {
       lpbf::CommandLine args(argc, argv, 2);
       return lpbf::worker_command(args);
+    }
+    if (command == "report") {
+      lpbf::CommandLine args(argc, argv, 2);
+      return lpbf::report_command(args);
     }
     if (command == "kafka-mock") {
       lpbf::CommandLine args(argc, argv, 2);

@@ -7,7 +7,10 @@ namespace lpbf {
 CommandLine::CommandLine(int argc, char** argv, int first) {
   for (int i = first; i < argc; ++i) args_.emplace_back(argv[i]);
   used_.assign(args_.size(), false);
-  for (int i = 0; i < argc; ++i) text_ += (i ? " " : "") + std::string(argv[i]);
+  for (int i = 0; i < argc; ++i) {
+    if (i) text_ += ' ';
+    text_ += argv[i];
+  }
 }
 
 std::optional<std::string> CommandLine::value(const std::string& name) {

@@ -15,5 +15,6 @@ int challenger_command(CommandLine& args);
 int run_command(CommandLine& args);
 int worker_command(CommandLine& args);
 int kafka_mock_command(CommandLine& args);
+int report_command(CommandLine& args);
 
 }  // namespace lpbf

@@ -12,6 +12,7 @@
 #include "core/commands.h"
 #include "core/dataset_options.h"
 #include "core/kafka_options.h"
+#include "core/report/report_file.h"
 
 namespace lpbf {
 namespace {
@@ -32,7 +33,9 @@ starts the embedded challenger in-process (a synthetic stream of 500x500 tiles, 
   --max-in-flight N   batches fetched but not yet answered, at most (default threads +
                       connections + 1): fewer lowers latency, more can hide a slow network
   --timeout-ms MS     per HTTP request (default 10000)
-  --report FILE       write a JSON report: batches, failures, throughput, latency, stage times
+  --report FILE       write a report: FILE.json (batches, failures, throughput, latency, stage
+                      times, every batch's trace) or FILE.html (the same drawn as charts,
+                      self-contained; `lpbf-bench report` reads either back)
   --quiet             no progress line, no summary; only errors
   -h, --help          this text
 
@@ -103,9 +106,12 @@ int run_command(CommandLine& args) {
     return kExitSetupError;
   }
   if (report_path) {
-    std::ofstream out(*report_path);
-    out << report_json(o, r);
-    if (!out) std::fprintf(stderr, "lpbf-bench: cannot write the report to %s\n", report_path->c_str());
+    try {
+      write_report_file(*report_path, report_json(o, r));
+      if (!quiet) std::fprintf(stderr, "report: %s\n", report_path->c_str());
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "lpbf-bench: %s\n", e.what());
+    }
   }
   const std::string summary = summary_text(o, r);
   const bool failed = !r.ledger.failures.empty() || !r.ledger.errors.empty();

@@ -8,7 +8,7 @@
 namespace lpbf::svg {
 namespace {
 
-constexpr int kLeft = 64, kRight = 16, kTop = 28, kBottom = 40;  // plot margins, px
+constexpr int kLeft = 64, kRight = 16, kTop = 40, kBottom = 40;  // plot margins, px (title and legend above)
 
 std::string num(double v) {
   char buf[32];
@@ -157,8 +157,8 @@ std::string line_chart(const Chart& c, const std::vector<Series>& series) {
   double legend_x = c.width - kRight;
   for (auto s = series.rbegin(); s != series.rend(); ++s) {  // legend, right-aligned
     legend_x -= 12.0 + 6.5 * double(s->name.size());
-    out += "<rect x=\"" + num(legend_x) + "\" y=\"8\" width=\"9\" height=\"9\" fill=\"" + s->color + "\"/><text x=\"" +
-           num(legend_x + 12) + "\" y=\"16\">" + escape(s->name) + "</text>";
+    out += "<rect x=\"" + num(legend_x) + "\" y=\"23\" width=\"9\" height=\"9\" fill=\"" + s->color + "\"/><text x=\"" +
+           num(legend_x + 12) + "\" y=\"31\">" + escape(s->name) + "</text>";
   }
   for (const Series& s : series) {
     // Thin to each pixel column's first, lowest, highest and last points.

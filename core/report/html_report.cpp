@@ -1,0 +1,350 @@
+#include "core/report/html_report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <set>
+
+#include "core/report/svg_chart.h"
+
+namespace lpbf {
+namespace {
+
+constexpr const char* kRunColor = "#2e86c1";
+constexpr const char* kBaseColor = "#e67e22";
+constexpr int kMaxBins = 60;  // intervals of the over-time charts
+
+std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+double end_ms(const RunReport& r) {
+  double end = 0;
+  for (const TracedBatch& b : r.trace) end = std::max(end, b.acked);
+  return end > 0 ? end : r.wall_seconds * 1e3;
+}
+
+double nearest_rank(std::vector<double>& v, double q) {
+  if (v.empty()) return NAN;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, size_t(q * double(v.size() - 1) + 0.5))];
+}
+
+// Answered batches per second, and latency p50 / p99, per interval of acknowledgement time.
+struct OverTime {
+  std::vector<double> t_s, rate, p50, p99;
+};
+OverTime over_time(const RunReport& r) {
+  OverTime o;
+  const double end = end_ms(r);
+  if (end <= 0) return o;
+  // About 20 batches an interval at least, so a short run's rate is not mostly empty intervals.
+  const int bins = std::clamp(int(r.trace.size() / 20), 1, kMaxBins);
+  const double bin = end / bins;
+  std::vector<std::vector<double>> lat(static_cast<size_t>(bins));
+  for (const TracedBatch& b : r.trace)
+    if (b.outcome == "answered" && b.acked >= 0) lat[size_t(std::min(bins - 1, int(b.acked / bin)))].push_back(b.latency());
+  for (int i = 0; i < bins; ++i) {
+    o.t_s.push_back((i + 0.5) * bin / 1e3);
+    o.rate.push_back(double(lat[size_t(i)].size()) / (bin / 1e3));
+    o.p50.push_back(nearest_rank(lat[size_t(i)], 0.5));
+    o.p99.push_back(nearest_rank(lat[size_t(i)], 0.99));
+  }
+  return o;
+}
+
+// HdrHistogram's percentile plot: x is 1 / (1 - percentile) on a log axis.
+svg::Series percentile_curve(const RunReport& r, const std::string& name, const char* color) {
+  std::vector<double> lat;
+  for (const TracedBatch& b : r.trace)
+    if (b.outcome == "answered" && b.latency() >= 0) lat.push_back(b.latency());
+  std::sort(lat.begin(), lat.end());
+  svg::Series s{name, color, {}, {}};
+  for (size_t i = 0; i < lat.size(); ++i) {
+    const double q = double(i) / double(lat.size());
+    s.x.push_back(1.0 / (1.0 - q));
+    s.y.push_back(lat[i]);
+  }
+  return s;
+}
+
+std::string percentile_label(double x) {
+  const double p = 100.0 * (1.0 - 1.0 / x);
+  if (p <= 0) return "0%";
+  return fmt(p >= 99.9 ? "%.3g%%" : "%.3g%%", p);
+}
+
+// Mean milliseconds of each step a batch went through, over the batches that went through it.
+std::vector<svg::Bar> step_bars(const RunReport& r, const char* color) {
+  struct Step {
+    const char* name;
+    double TracedBatch::*from, TracedBatch::*to;
+  };
+  const Step steps[] = {{"fetched -> decoded", &TracedBatch::fetched, &TracedBatch::decoded},
+                        {"decoded -> analysed", &TracedBatch::decoded, &TracedBatch::analysed},
+                        {"analysed -> posted", &TracedBatch::analysed, &TracedBatch::submitted},
+                        {"posted -> acknowledged", &TracedBatch::submitted, &TracedBatch::acked}};
+  std::vector<svg::Bar> bars;
+  for (const Step& s : steps) {
+    double sum = 0;
+    size_t n = 0;
+    for (const TracedBatch& b : r.trace)
+      if (b.*s.from >= 0 && b.*s.to >= 0) sum += b.*s.to - b.*s.from, ++n;
+    if (n) bars.push_back({s.name, color, sum / double(n), "ms"});
+  }
+  return bars;
+}
+
+std::string verdict_row(const std::string& what, double a, const RunReport* base, double b, const char* f,
+                        bool higher_is_better) {
+  std::string row = "<tr><th>" + svg::escape(what) + "</th><td>" + (a < 0 ? "-" : fmt(f, a)) + "</td>";
+  if (base) {
+    row += "<td>" + (b < 0 ? "-" : fmt(f, b)) + "</td>";
+    if (a >= 0 && b > 0) {
+      const double d = (a - b) / b * 100;
+      const bool good = higher_is_better ? d >= 0 : d <= 0;
+      row += "<td class=\"" + std::string(std::fabs(d) < 0.5 ? "" : good ? "better" : "worse") + "\">" + fmt("%+.1f%%", d) + "</td>";
+    } else {
+      row += "<td></td>";
+    }
+  }
+  return row + "</tr>";
+}
+
+std::string verdict_panel(const RunReport& r, const RunReport* base) {
+  std::string h = "<section><h2>Verdict</h2><table class=\"verdict\">";
+  if (base) h += "<tr><th></th><th>this run</th><th>baseline</th><th>change</th></tr>";
+  const int64_t failed = int64_t(r.failed.size()), bfailed = base ? int64_t(base->failed.size()) : -1;
+  h += verdict_row("answered", double(r.results), base, base ? double(base->results) : -1, "%.0f", true);
+  h += verdict_row("failed", double(failed), base, double(bfailed), "%.0f", false);
+  h += verdict_row("wrong (challenger)", double(r.wrong), base, base ? double(base->wrong) : -1, "%.0f", false);
+  h += verdict_row("missing (challenger)", double(r.missing), base, base ? double(base->missing) : -1, "%.0f", false);
+  h += verdict_row("duplicates (challenger)", double(r.duplicates), base, base ? double(base->duplicates) : -1, "%.0f", false);
+  h += verdict_row("incomplete windows", double(r.incomplete.size()), base, base ? double(base->incomplete.size()) : -1, "%.0f", false);
+  h += verdict_row("throughput, batches/s", r.throughput, base, base ? base->throughput : -1, "%.1f", true);
+  h += verdict_row("latency p50, ms", r.p50, base, base ? base->p50 : -1, "%.2f", false);
+  h += verdict_row("latency p90, ms", r.p90, base, base ? base->p90 : -1, "%.2f", false);
+  h += verdict_row("latency p99, ms", r.p99, base, base ? base->p99 : -1, "%.2f", false);
+  h += verdict_row("latency max, ms", r.max, base, base ? base->max : -1, "%.2f", false);
+  h += verdict_row("wall time, s", r.wall_seconds, base, base ? base->wall_seconds : -1, "%.3f", false);
+  h += "</table><table class=\"about\">";
+  auto about = [&](const char* k, const std::string& a, const std::string& b) {
+    h += "<tr><th>" + std::string(k) + "</th><td><code>" + svg::escape(a) + "</code></td>";
+    if (base) h += "<td><code>" + svg::escape(b) + "</code></td>";
+    h += "</tr>";
+  };
+  about("command", r.command, base ? base->command : "");
+  about("machine", r.machine, base ? base->machine : "");
+  about("version", r.version, base ? base->version : "");
+  about("bench", r.bench_id + " \"" + r.bench_name + "\" at " + r.url,
+        base ? base->bench_id + " \"" + base->bench_name + "\" at " + base->url : "");
+  about("report", r.origin, base ? base->origin : "");
+  const bool ok = r.failed.empty() && r.errors.empty() && r.wrong <= 0 && r.incomplete.empty();
+  h += "</table><p class=\"" + std::string(ok ? "ok" : "bad") + "\">" +
+       (ok ? "Every batch answered" + std::string(r.wrong == 0 ? ", none wrong." : ".")
+           : "Not every batch was answered correctly: see Failures below.") +
+       "</p></section>";
+  return h;
+}
+
+std::string over_time_charts(const RunReport& r, const RunReport* base) {
+  const OverTime a = over_time(r);
+  svg::Chart c;
+  c.title = "Throughput over time (answered batches per second)";
+  c.x.label = "seconds since the first fetch";
+  c.y.label = "batches/s";
+  std::vector<svg::Series> rate{{"this run", kRunColor, a.t_s, a.rate}};
+  svg::Chart l = c;
+  l.title = "Latency over time (p50 and p99 of each interval)";
+  l.y.label = "ms";
+  std::vector<svg::Series> lat{{"p50", kRunColor, a.t_s, a.p50}, {"p99", "#1b4f72", a.t_s, a.p99}};
+  if (base) {
+    const OverTime b = over_time(*base);
+    rate.push_back({"baseline", kBaseColor, b.t_s, b.rate});
+    lat.push_back({"baseline p50", kBaseColor, b.t_s, b.p50});
+    lat.push_back({"baseline p99", "#a04000", b.t_s, b.p99});
+  }
+  svg::Chart p;
+  p.title = "Latency by percentile (next_batch reply to result acknowledged)";
+  p.x.label = "percentile";
+  p.x.log = true;
+  p.x.format = percentile_label;
+  p.y.label = "ms";
+  p.y.log = true;
+  std::vector<svg::Series> pct{percentile_curve(r, "this run", kRunColor)};
+  if (base) pct.push_back(percentile_curve(*base, "baseline", kBaseColor));
+  return "<section><h2>Throughput and latency</h2>" + svg::line_chart(c, rate) + svg::line_chart(l, lat) +
+         svg::line_chart(p, pct) + "</section>";
+}
+
+std::string pipeline_charts(const RunReport& r, const RunReport* base) {
+  svg::Chart steps;
+  steps.title = "Where a batch's time went (mean ms per step)";
+  steps.height = base ? 260 : 150;
+  std::vector<svg::Bar> bars = step_bars(r, kRunColor);
+  if (base)
+    for (svg::Bar b : step_bars(*base, kBaseColor)) {
+      b.label = "baseline: " + b.label;
+      bars.push_back(b);
+    }
+  svg::Chart busy = steps;
+  busy.title = "Busy time of each stage (seconds, all threads)";
+  busy.height = 150;
+  const std::vector<svg::Bar> busy_bars{{"fetch", kRunColor, r.fetch_s, "s"},
+                                        {"decode", kRunColor, r.decode_s, "s"},
+                                        {"analyse", kRunColor, r.analyse_s, "s"},
+                                        {"submit", kRunColor, r.submit_s, "s"}};
+  svg::Chart depth;
+  depth.title = "In flight and queue depths over time (sampled every 100 ms)";
+  depth.x.label = "seconds since the first fetch";
+  depth.y.label = "batches";
+  svg::Series in_flight{"in flight", kRunColor, {}, {}}, analyse{"waiting for analysis", "#27ae60", {}, {}},
+      submit{"waiting to be posted", "#8e44ad", {}, {}};
+  for (const DepthSample& s : r.samples) {
+    for (svg::Series* x : {&in_flight, &analyse, &submit}) x->x.push_back(s.t_ms / 1e3);
+    in_flight.y.push_back(double(s.in_flight));
+    analyse.y.push_back(double(s.to_analyse));
+    submit.y.push_back(double(s.to_submit));
+  }
+  return "<section><h2>The pipeline</h2>" + svg::bar_chart(steps, bars) + svg::bar_chart(busy, busy_bars) +
+         svg::line_chart(depth, {in_flight, analyse, submit}) + "</section>";
+}
+
+std::string print_charts(const RunReport& r) {
+  // Columns: (print, tile) in order; rows: layers.
+  std::map<std::pair<std::string, int64_t>, int> column;
+  std::set<int64_t> layer_set;
+  for (const TracedBatch& b : r.trace) column[{b.print_id, b.tile_id}], layer_set.insert(b.layer);
+  int k = 0;
+  for (auto& [key, c] : column) c = k++;
+  const std::vector<int64_t> layers(layer_set.begin(), layer_set.end());
+  std::map<int64_t, int> row_of;
+  for (size_t i = 0; i < layers.size(); ++i) row_of[layers[i]] = int(i);
+  svg::Grid g;
+  g.rows = int(layers.size()), g.cols = int(column.size());
+  g.values.assign(size_t(g.rows) * size_t(g.cols), NAN);
+  std::vector<double> saturated(layers.size(), 0);
+  std::map<int64_t, const TracedBatch*> by_id;
+  for (const TracedBatch& b : r.trace) {
+    by_id[b.batch_id] = &b;
+    if (b.outcome != "answered") continue;
+    g.values[size_t(row_of[b.layer]) * size_t(g.cols) + size_t(column[{b.print_id, b.tile_id}])] = double(b.clusters);
+    saturated[size_t(row_of[b.layer])] += double(std::max<int64_t>(0, b.saturated));
+  }
+  std::vector<std::pair<std::string, int64_t>> names(column.size());
+  for (const auto& [key, c] : column) names[size_t(c)] = key;
+  g.tip = [layers, names](int row, int col, double v) {
+    return "layer " + std::to_string(layers[size_t(row)]) + ", " + names[size_t(col)].first + " tile " +
+           std::to_string(names[size_t(col)].second) + ": " + (std::isnan(v) ? "no answer" : fmt("%.0f cluster(s)", v));
+  };
+  svg::Chart map;
+  map.title = "Defect map: clusters per tile (columns) and layer (rows); grey: not answered";
+  map.x.label = "tile (print, tile id in order)";
+  map.y.label = "layer";
+  map.height = std::clamp(40 + 6 * g.rows, 200, 520);
+  svg::Chart sat;
+  sat.title = "Saturated pixels per layer (all tiles)";
+  sat.x.label = "layer";
+  sat.y.label = "pixels";
+  std::vector<double> lx(layers.begin(), layers.end());
+
+  // The worst layer: most outlier pixels in clusters. Its centroids on the tile grid, tiles
+  // placed row-major in a square grid (the challenge does not say where tiles lie).
+  std::map<int64_t, int64_t> points_in_layer;
+  for (const ClusterPoint& p : r.clusters)
+    if (auto it = by_id.find(p.batch_id); it != by_id.end()) points_in_layer[it->second->layer] += p.count;
+  std::string worst;
+  if (!points_in_layer.empty()) {
+    const auto w = std::max_element(points_in_layer.begin(), points_in_layer.end(),
+                                    [](auto& a, auto& b) { return a.second < b.second; });
+    double tile = 0;
+    int64_t tiles = 0;
+    for (const auto& [key, c] : column) tiles = std::max(tiles, key.second + 1);
+    for (const ClusterPoint& p : r.clusters) tile = std::max({tile, p.x, p.y});
+    tile = std::max(50.0, std::ceil(tile / 50.0) * 50.0);
+    const int side = std::max(1, int(std::ceil(std::sqrt(double(tiles)))));
+    std::vector<svg::Dot> dots;
+    for (const ClusterPoint& p : r.clusters) {
+      const auto it = by_id.find(p.batch_id);
+      if (it == by_id.end() || it->second->layer != w->first) continue;
+      const int64_t t = it->second->tile_id;
+      dots.push_back({double(t % side) * tile + p.x, double(t / side) * tile + p.y, double(p.count), "#c0392b",
+                      "tile " + std::to_string(t) + ": " + std::to_string(p.count) + " px at (" + fmt("%.1f", p.x) +
+                          ", " + fmt("%.1f", p.y) + ")"});
+    }
+    svg::Chart tc;
+    tc.title = "Layer " + std::to_string(w->first) + " (most outliers in clusters): centroids on the tile grid";
+    tc.width = tc.height = 520;
+    tc.x.label = "x (px; tiles row-major, " + fmt("%.0f", tile) + " px each)";
+    tc.y.label = "y (px)";
+    tc.x.max = tc.y.max = tile * side;
+    worst = svg::scatter(tc, dots, tile);
+  }
+  return "<section><h2>The print</h2>" + svg::heat_map(map, g) +
+         svg::line_chart(sat, {{"saturated", "#d4ac0d", lx, saturated}}) + worst + "</section>";
+}
+
+std::string failures_section(const RunReport& r) {
+  std::string h = "<section><h2>Failures</h2>";
+  if (r.failed.empty() && r.errors.empty() && r.incomplete.empty()) return h + "<p>None.</p></section>";
+  for (const std::string& e : r.errors) h += "<p class=\"bad\">" + svg::escape(e) + "</p>";
+  if (!r.failed.empty()) {
+    h += "<table class=\"list\"><tr><th>batch</th><th>reason</th></tr>";
+    for (const FailedBatch& f : r.failed)
+      h += "<tr><td>" + (f.batch_id >= 0 ? std::to_string(f.batch_id) : std::string("?")) + "</td><td>" +
+           svg::escape(f.reason) + "</td></tr>";
+    h += "</table>";
+  }
+  if (!r.incomplete.empty()) {
+    h += "<h3>Incomplete windows (answered without every layer)</h3><table class=\"list\"><tr><th>batch</th><th>print</th>"
+         "<th>tile</th><th>missing layers</th></tr>";
+    for (const IncompleteWindow& w : r.incomplete)
+      h += "<tr><td>" + std::to_string(w.batch_id) + "</td><td>" + svg::escape(w.print_id) + "</td><td>" +
+           std::to_string(w.tile_id) + "</td><td>" + svg::escape(w.missing_layers) + "</td></tr>";
+    h += "</table>";
+  }
+  return h + "</section>";
+}
+
+std::string workers_section(const RunReport& r) {
+  std::map<std::string, double> per_worker;
+  for (const TracedBatch& b : r.trace)
+    if (!b.worker.empty() && b.outcome == "answered") per_worker[b.worker] += 1;
+  if (per_worker.empty()) return "";
+  std::vector<svg::Bar> bars;
+  for (const auto& [w, n] : per_worker) bars.push_back({w, kRunColor, n, "batches"});
+  svg::Chart c;
+  c.title = "Answered per Kafka worker";
+  c.height = 40 + 26 * int(bars.size());
+  return "<section><h2>Kafka workers</h2>" + svg::bar_chart(c, bars) + "</section>";
+}
+
+}  // namespace
+
+std::string render_html_report(const RunReport& r, const RunReport* base) {
+  std::string title = "lpbf-bench run " + r.bench_id + (base ? " vs " + base->bench_id : "");
+  std::string h = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + svg::escape(title) +
+                  "</title><style>"
+                  "body{font-family:sans-serif;margin:24px;color:#222;max-width:1100px}"
+                  "section{margin:18px 0;border-top:1px solid #ddd}svg.chart{display:block;margin:10px 0}"
+                  "table{border-collapse:collapse;margin:8px 0}th,td{padding:3px 10px;text-align:left;font-size:13px}"
+                  "table.verdict td{text-align:right;font-variant-numeric:tabular-nums}"
+                  "table.list td,table.list th{border-bottom:1px solid #eee}"
+                  ".ok{color:#1e8449;font-weight:bold}.bad{color:#b03a2e;font-weight:bold}"
+                  ".better{color:#1e8449}.worse{color:#b03a2e}code{font-size:12px}"
+                  "</style></head><body><h1>" + svg::escape(title) + "</h1>";
+  if (base) h += "<p>Compared with <b>" + svg::escape(base->origin) + "</b> (orange).</p>";
+  h += verdict_panel(r, base) + over_time_charts(r, base) + pipeline_charts(r, base) + print_charts(r) +
+       workers_section(r) + failures_section(r);
+  // The one script: after layout, each chart records how many of its marks the browser drew with
+  // a size (the browser test reads data-drawn; a viewer never needs it).
+  h += "<script>addEventListener('load',function(){var n=0;document.querySelectorAll('svg.chart').forEach("
+       "function(s){var d=0;s.querySelectorAll('.mark').forEach(function(m){var b=m.getBBox();if(b.width+b.height>0)d++;});"
+       "s.setAttribute('data-drawn',d);if(d>0)n++;});document.body.setAttribute('data-charts-drawn',n);});</script>";
+  return h + "<p><small>Made by lpbf-bench " + svg::escape(r.version) + ".</small></p></body></html>\n";
+}
+
+}  // namespace lpbf

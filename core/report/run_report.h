@@ -1,0 +1,58 @@
+#pragma once
+// A run's JSON report (`--report FILE.json`) read back, for the HTML report and for comparing
+// two runs. Reads reports without a trace too (older ones): their charts say "no data".
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/failed_batch.h"
+
+namespace lpbf {
+
+struct TracedBatch {
+  int64_t batch_id = -1, tile_id = 0, layer = 0;
+  std::string print_id, outcome, worker;
+  double fetched = -1, decoded = -1, analysed = -1, submitted = -1, acked = -1;  // ms since start; -1: never
+  int64_t saturated = -1, clusters = -1;
+  double latency() const { return acked >= 0 && fetched >= 0 ? acked - fetched : -1; }
+};
+
+struct DepthSample {
+  double t_ms = 0;
+  int64_t in_flight = 0, to_analyse = 0, to_submit = 0, answered = 0, failed = 0;
+};
+
+struct ClusterPoint {
+  int64_t batch_id = -1;
+  double x = 0, y = 0;
+  int64_t count = 0;
+};
+
+struct IncompleteWindow {
+  int64_t batch_id = -1, tile_id = 0;
+  std::string print_id, missing_layers;  // as the report lists them
+};
+
+struct RunReport {
+  std::string origin;  // the file it came from
+  std::string json;    // the report as it was read
+  std::string bench_id, bench_name, url, command, machine, version;
+  int64_t connections = 0, threads = 0, batches = 0, results = 0;
+  double wall_seconds = 0, throughput = 0;
+  double p50 = 0, p90 = 0, p99 = 0, max = 0, mean = 0;
+  double fetch_s = 0, decode_s = 0, analyse_s = 0, submit_s = 0;  // busy seconds per stage
+  std::vector<FailedBatch> failed;
+  std::vector<std::string> errors;
+  std::vector<IncompleteWindow> incomplete;
+  // From the challenger's verdict, when it gave one: -1 where it did not say.
+  int64_t wrong = -1, missing = -1, duplicates = -1;
+  std::string end_reply;
+  std::vector<TracedBatch> trace;
+  std::vector<DepthSample> samples;
+  std::vector<ClusterPoint> clusters;
+};
+
+// Throws std::runtime_error naming `origin` and what is wrong.
+RunReport parse_run_report(std::string_view json, const std::string& origin);
+
+}  // namespace lpbf

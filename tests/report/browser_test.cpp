@@ -1,0 +1,66 @@
+// The HTML report as a person sees it: headless Chromium (Debian's, installed by `make deps`)
+// loads the page from disk with every host unresolvable, and each chart must have drawn marks
+// with a size. The screenshot is kept in the build folder (README's comes from here).
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <regex>
+
+#include "core/benchmark_run.h"
+#include "core/challenger_host.h"
+#include "core/report/report_file.h"
+#include "io/golden_dataset.h"
+#include "tests/test_support.h"
+
+using namespace lpbf;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kChromium = "/usr/bin/chromium";
+
+std::string chromium(const std::string& args, const fs::path& profile) {
+  return std::string(kChromium) +
+         " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking"
+         " --disable-component-update --disable-sync --host-resolver-rules='MAP * ~NOTFOUND'"
+         " --user-data-dir=" + profile.string() + " " + args;
+}
+
+}  // namespace
+
+TEST_CASE("the HTML report in headless Chromium: every chart draws, with no network") {
+  REQUIRE_MESSAGE(fs::exists(kChromium), "Chromium is missing: `make deps` installs it (package chromium)");
+  SyntheticSpec spec;
+  spec.layers = 30;  // 480 batches: long enough for the over-time charts to show a shape
+  spec.tile = 250;
+  auto ds = std::make_shared<const ServedDataset>(make_synthetic_dataset(spec, "raw"));
+  ChallengerHost host(ds, "127.0.0.1", 0, 1);
+  RunOptions o;
+  o.url = host.url();
+  o.threads = 2;
+  o.command_line = "lpbf-bench --layers 30 --tile 250 --layout raw --report report.html";
+  const fs::path page = fs::path(LPBF_BUILD_DIR) / "report-browser-test.html";
+  const fs::path shot = fs::path(LPBF_BUILD_DIR) / "report-screenshot.png";
+  const fs::path profile = fs::path(LPBF_BUILD_DIR) / "chromium-profile";
+  write_report_file(page, report_json(o, run_benchmark(o)));
+
+  fs::remove_all(profile);
+  const auto dom = test::run_command(chromium("--virtual-time-budget=2000 --dump-dom file://" + page.string(), profile));
+  INFO(dom.output.substr(0, 2000));
+  REQUIRE(dom.exit_code == 0);
+  CHECK(dom.output.find("data-charts-drawn=\"9\"") != std::string::npos);
+  const std::regex drawn("data-drawn=\"([0-9]+)\"");
+  int charts = 0;
+  for (auto it = std::sregex_iterator(dom.output.begin(), dom.output.end(), drawn); it != std::sregex_iterator(); ++it) {
+    ++charts;
+    CHECK(std::stoi((*it)[1]) > 0);
+  }
+  CHECK(charts == 9);
+
+  fs::remove(shot);
+  const auto png = test::run_command(chromium("--window-size=1150,3300 --screenshot=" + shot.string() + " file://" + page.string(), profile));
+  CHECK(png.exit_code == 0);
+  REQUIRE(fs::exists(shot));
+  CHECK(fs::file_size(shot) > 50000);
+  fs::remove_all(profile);
+}
