@@ -14,6 +14,9 @@
 #include "core/kafka_bridge.h"
 #include "core/latency_stats.h"
 #include "core/report/trace_json.h"
+#include "core/run_metrics.h"
+#include "io/http_server.h"
+#include "io/prometheus_text.h"
 #include "io/host_info.h"
 #include "core/submit_stage.h"
 #include "io/json_text.h"
@@ -65,6 +68,30 @@ RunResult run_benchmark(const RunOptions& options) {
   net::io_context io;
   ChallengerTarget target{url.host, url.port, "", options.timeout};
   auto control = std::make_shared<HttpConnection>(io, url.host, url.port, options.timeout);
+  // The pipeline's arrows and accounts come first, so that the metrics server reads them from the
+  // start; it listens before the bench is created, so a port in use fails the run before it.
+  StageMetrics metrics;
+  RunLedger& ledger = result.ledger;
+  std::unique_ptr<SubmitStage> submit;
+  QueueChannel<FetchedBatch> to_analyse;
+  QueueChannel<BatchOutcome> to_submit([&] { net::post(io, [&] { submit->wake(); }); });
+  std::unique_ptr<HttpServer> metrics_server;
+  if (options.metrics_port >= 0) {
+    try {
+      // The handler runs on this io thread, which owns the ledger.
+      metrics_server = std::make_unique<HttpServer>(
+          io, options.metrics_bind, static_cast<unsigned short>(options.metrics_port), [&](const HttpRequest& req) {
+            if (req.target != "/metrics") return HttpReply{404, "text/plain", "only /metrics here\n", nullptr};
+            return HttpReply{200, kPrometheusContentType,
+                             run_metrics_text(ledger, metrics, {to_analyse.depth(), to_submit.depth()}), nullptr};
+          });
+    } catch (const std::exception& e) {
+      result.setup_error = "cannot serve metrics on " + options.metrics_bind + ":" +
+                           std::to_string(options.metrics_port) + ": " + e.what();
+      return result;
+    }
+    if (options.on_metrics_listening) options.on_metrics_listening(metrics_server->port());
+  }
 
   JsonObject create;
   create.field("apitoken", options.apitoken).field("name", options.bench_name).field("test", options.test);
@@ -87,12 +114,7 @@ RunResult run_benchmark(const RunOptions& options) {
     return result;
   }
 
-  // The pipeline. Workers wake the submit stage through the io_context.
-  StageMetrics metrics;
-  RunLedger& ledger = result.ledger;
-  std::unique_ptr<SubmitStage> submit;
-  QueueChannel<FetchedBatch> to_analyse;
-  QueueChannel<BatchOutcome> to_submit([&] { net::post(io, [&] { submit->wake(); }); });
+  // The pipeline (set up above). Workers wake the submit stage through the io_context.
   AnalysisStage analysis(to_analyse, to_submit, metrics, options.transport_only);
   const int threads = options.effective_threads();
   // One batch on each fetch connection, one in each worker's hands and one waiting for the next

@@ -2,6 +2,7 @@
 // One benchmark run against a challenger: create and start a bench, run the pipeline
 // fetch -> analyse -> submit until every batch is answered or reported, end the bench, summarise.
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <thread>
@@ -31,6 +32,11 @@ struct RunOptions {
   // HTTP path alone; see AnalysisStage).
   bool transport_only = false;
   std::string command_line;  // as the user typed it, for the report
+  // Prometheus metrics at http://metrics_bind:metrics_port/metrics while the run lasts; -1: none
+  // (0: a free port). `on_metrics_listening` is told the port once it listens.
+  int metrics_port = -1;
+  std::string metrics_bind = "127.0.0.1";
+  std::function<void(unsigned short)> on_metrics_listening;
 
   int effective_threads() const { return threads > 0 ? threads : int(std::thread::hardware_concurrency()); }
 };

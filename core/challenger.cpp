@@ -8,6 +8,7 @@
 #include "core/latency_stats.h"
 #include "io/json_text.h"
 #include "io/msgpack_codec.h"
+#include "io/prometheus_text.h"
 
 namespace lpbf {
 namespace {
@@ -53,6 +54,7 @@ HttpReply Challenger::handle(const HttpRequest& req) {
   const bool get = req.method == "GET", post = req.method == "POST";
   std::lock_guard lock(mutex_);
   if (parts.empty()) return get ? status_page() : text(405, "use GET /");
+  if (parts.size() == 1 && parts[0] == "metrics") return get ? metrics() : text(405, "use GET /metrics");
   if (parts[0] != "api") return text(404, "no such page: " + req.target);
   if (parts.size() == 2 && parts[1] == "create") return post ? create(req.body) : text(405, "use POST /api/create");
   if (parts.size() == 2 && parts[1] == "history") return get ? history() : text(405, "use GET /api/history");
@@ -193,6 +195,34 @@ HttpReply Challenger::history() const {
     o += b.ended ? b.verdict : verdict_json(b);
   }
   return json(200, o + (order_.empty() ? "]" : "\n]"));
+}
+
+HttpReply Challenger::metrics() const {
+  size_t created = 0, running = 0, ended = 0, served = 0, results = 0, wrong = 0, duplicates = 0;
+  std::vector<double> seconds;
+  for (const auto& [id, b] : benches_) {
+    ++created;
+    if (b->ended) ++ended;
+    else if (b->next > 0) ++running;
+    served += b->next;
+    results += b->results;
+    wrong += b->wrong;
+    duplicates += b->duplicates;
+    for (double ms : b->latencies_ms) seconds.push_back(ms / 1e3);
+  }
+  PrometheusText t;
+  t.counter("lpbf_challenger_benches_total", "Benches created.", {{{}, double(created)}});
+  t.gauge("lpbf_challenger_benches", "Benches that have served a batch, by state.",
+          {{{{"state", "running"}}, double(running)}, {{{"state", "ended"}}, double(ended)}});
+  t.counter("lpbf_challenger_batches_served_total", "Batches served by next_batch, all benches.", {{{}, double(served)}});
+  t.counter("lpbf_challenger_results_total", "Results taken, by how they scored (a repeat counts as duplicate).",
+            {{{{"verdict", "correct"}}, double(results - wrong)},
+             {{{"verdict", "wrong"}}, double(wrong)},
+             {{{"verdict", "duplicate"}}, double(duplicates)}});
+  t.gauge("lpbf_challenger_dataset_batches", "Batches in the served dataset.", {{{}, double(dataset_->batches.size())}});
+  t.histogram("lpbf_challenger_latency_seconds", "From serving a batch to taking its result.",
+              histogram_of(seconds, kLatencyBucketsSeconds));
+  return HttpReply{200, kPrometheusContentType, t.str(), nullptr};
 }
 
 HttpReply Challenger::status_page() const {

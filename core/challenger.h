@@ -48,6 +48,7 @@ class Challenger {
   HttpReply result(Bench& b, const std::string& batch_id_text, const std::string& body);
   HttpReply end(Bench& b);
   HttpReply history() const;
+  HttpReply metrics() const;
   HttpReply status_page() const;
   std::string verdict_json(const Bench& b) const;
 

@@ -37,6 +37,10 @@ starts the embedded challenger in-process (a synthetic stream of 500x500 tiles, 
                       times, every batch's trace) or FILE.html (the same drawn as charts,
                       self-contained; `lpbf-bench report` reads either back)
   --quiet             no progress line, no summary; only errors
+  --metrics-port P    serve Prometheus metrics at http://ADDR:P/metrics while the run lasts
+                      (0: a free port, printed); counters of answered and failed batches,
+                      latency histogram, in flight, queue depths, busy seconds per stage
+  --metrics-bind ADDR address of the metrics server (default 127.0.0.1)
   -h, --help          this text
 
 Kafka (the fetch -> analyse arrow as topics, analysis scaled out over processes):
@@ -79,6 +83,11 @@ int run_command(CommandLine& args) {
   o.timeout = std::chrono::milliseconds(args.int_or("--timeout-ms", 10000, 1, 3600000));
   const auto report_path = args.value("--report");
   const bool quiet = args.flag("--quiet");
+  o.metrics_port = int(args.int_or("--metrics-port", -1, 0, 65535));
+  o.metrics_bind = args.value_or("--metrics-bind", o.metrics_bind);
+  o.on_metrics_listening = [&o](unsigned short port) {
+    std::fprintf(stderr, "metrics at http://%s:%u/metrics\n", o.metrics_bind.c_str(), unsigned(port));
+  };
   o.progress = !quiet && isatty(STDERR_FILENO);
 
   std::unique_ptr<MockKafkaCluster> mock_kafka;
