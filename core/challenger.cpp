@@ -9,6 +9,7 @@
 #include "io/json_text.h"
 #include "io/msgpack_codec.h"
 #include "io/prometheus_text.h"
+#include "core/report/svg_chart.h"
 
 namespace lpbf {
 namespace {
@@ -61,7 +62,8 @@ HttpReply Challenger::handle(const HttpRequest& req) {
 
   // Every other call names a bench: /api/<call>/<bench> or /api/result/0/<bench>/<batch_id>.
   const bool is_result = parts.size() == 5 && parts[1] == "result";
-  const bool is_bench_call = parts.size() == 3 && (parts[1] == "start" || parts[1] == "next_batch" || parts[1] == "end");
+  const bool is_bench_call = parts.size() == 3 && (parts[1] == "start" || parts[1] == "next_batch" ||
+                                                   parts[1] == "end" || parts[1] == "plot");
   if (!is_result && !is_bench_call) return text(404, "no such API call: " + req.target);
   if (is_result && parts[2] != "0") return text(404, "only query 0 results are taken: /api/result/0/{bench}/{batch_id}");
   const auto it = benches_.find(parts[is_result ? 3 : 2]);
@@ -69,6 +71,7 @@ HttpReply Challenger::handle(const HttpRequest& req) {
   Bench& bench = *it->second;
   if (is_result) return post ? result(bench, parts[4], req.body) : text(405, "use POST for results");
   if (parts[1] == "next_batch") return get ? next_batch(bench) : text(405, "use GET /api/next_batch/{bench}");
+  if (parts[1] == "plot") return get ? plot(bench) : text(405, "use GET /api/plot/{bench}");
   if (!post) return text(405, "use POST /api/" + parts[1] + "/{bench}");
   return parts[1] == "start" ? start(bench) : end(bench);
 }
@@ -146,6 +149,7 @@ HttpReply Challenger::result(Bench& b, const std::string& batch_id_text, const s
   ++b.results;
   b.last_result = now;
   b.latencies_ms.push_back(std::chrono::duration<double, std::milli>(now - b.served_at[pos]).count());
+  b.result_at_s.push_back(std::chrono::duration<double>(now - b.first_served).count());
   if (!dataset_->expected.empty()) {
     const std::string why = compare_results(dataset_->expected[pos], d.result);
     if (!why.empty()) {
@@ -225,9 +229,39 @@ HttpReply Challenger::metrics() const {
   return HttpReply{200, kPrometheusContentType, t.str(), nullptr};
 }
 
+HttpReply Challenger::plot(const Bench& b) const {
+  // Latency of every result as it came, and answered batches per second over about 40 intervals.
+  svg::Chart lat;
+  lat.title = "bench " + b.id + " \"" + b.name + "\": latency of each result";
+  lat.x.label = "seconds since the first batch was served";
+  lat.y.label = "ms";
+  svg::Chart rate = lat;
+  rate.title = "answered batches per second";
+  rate.y.label = "batches/s";
+  svg::Series r{"throughput", "#2e86c1", {}, {}};
+  const double end = b.result_at_s.empty() ? 0 : *std::max_element(b.result_at_s.begin(), b.result_at_s.end());
+  if (end > 0) {
+    const int bins = std::clamp(int(b.result_at_s.size() / 20), 1, 40);
+    std::vector<double> count(size_t(bins), 0);
+    for (double t : b.result_at_s) ++count[size_t(std::min(bins - 1, int(t / end * bins)))];
+    for (int i = 0; i < bins; ++i) {
+      r.x.push_back((i + 0.5) * end / bins);
+      r.y.push_back(count[size_t(i)] / (end / bins));
+    }
+  }
+  std::string second = svg::line_chart(rate, {r});
+  second.insert(4, " y=\"260\"");  // "<svg" + y: the second chart below the first
+  const std::string svg_text = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"720\" height=\"520\">" +
+                               svg::line_chart(lat, {{"latency", "#c0392b", b.result_at_s, b.latencies_ms}}) + second +
+                               "</svg>\n";
+  return {200, "image/svg+xml", svg_text, nullptr};
+}
+
 HttpReply Challenger::status_page() const {
+  bool running = false;  // the page refreshes itself while a bench runs
+  for (const auto& [id, b] : benches_) running |= !b->ended && b->next > 0;
   std::string h =
-      "<!doctype html><html><head><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"1\">"
+      "<!doctype html><html><head><meta charset=\"utf-8\">" + std::string(running ? "<meta http-equiv=\"refresh\" content=\"2\">" : "") +
       "<title>lpbf-bench challenger</title><style>body{font-family:sans-serif;margin:2em}"
       "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}"
       "progress{width:12em}</style></head><body><h1>lpbf-bench challenger</h1><p>Serving " +
@@ -244,8 +278,16 @@ HttpReply Challenger::status_page() const {
          "\" value=\"" + std::to_string(b.results) + "\"></progress></td><td>" + std::to_string(b.next) + "</td><td>" +
          std::to_string(b.results) + "</td><td>" + std::to_string(b.wrong) + "</td><td>" + p99 + "</td></tr>";
   }
-  h += "</table><p>API: POST /api/create, POST /api/start/{bench}, GET /api/next_batch/{bench}, "
-       "POST /api/result/0/{bench}/{batch_id}, POST /api/end/{bench}, GET /api/history</p></body></html>";
+  h += "</table><p><a href=\"/api/history\">/api/history</a> (every verdict, JSON) &middot; "
+       "<a href=\"/metrics\">/metrics</a> (Prometheus)</p>";
+  // The newest benches' plots (at most 10: the page stays light however many benches ran).
+  size_t shown = 0;
+  for (auto it = order_.rbegin(); it != order_.rend() && shown < 10; ++it, ++shown)
+    h += "<h3>" + html_escape(*it) + "</h3><img src=\"/api/plot/" + html_escape(*it) + "\" width=\"720\" height=\"520\" alt=\"plot of " +
+         html_escape(*it) + "\">";
+  h += "<p>API: POST /api/create, POST /api/start/{bench}, GET /api/next_batch/{bench}, "
+       "POST /api/result/0/{bench}/{batch_id}, POST /api/end/{bench}, GET /api/plot/{bench}, GET /api/history, "
+       "GET /metrics</p></body></html>";
   return {200, "text/html; charset=utf-8", h, nullptr};
 }
 

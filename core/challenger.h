@@ -38,6 +38,7 @@ class Challenger {
     size_t results = 0, wrong = 0, duplicates = 0;
     std::vector<std::pair<int64_t, std::string>> wrong_examples;
     std::vector<double> latencies_ms;
+    std::vector<double> result_at_s;  // when each result came, seconds since the first batch was served
     Clock::time_point created, first_served, last_result;
     std::string verdict;  // JSON, once ended
   };
@@ -49,6 +50,7 @@ class Challenger {
   HttpReply end(Bench& b);
   HttpReply history() const;
   HttpReply metrics() const;
+  HttpReply plot(const Bench& b) const;
   HttpReply status_page() const;
   std::string verdict_json(const Bench& b) const;
 
