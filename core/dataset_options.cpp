@@ -2,7 +2,8 @@
 
 namespace lpbf {
 
-std::shared_ptr<const ServedDataset> dataset_from_options(CommandLine& args) {
+DatasetChoice dataset_from_options(CommandLine& args) {
+  DatasetChoice c;
   const auto dir = args.value("--dataset");
   const bool synthetic = args.flag("--synthetic");
   SyntheticSpec spec;
@@ -13,10 +14,18 @@ std::shared_ptr<const ServedDataset> dataset_from_options(CommandLine& args) {
   spec.seed = uint64_t(args.int_or("--seed", int64_t(spec.seed), 0, INT64_MAX));
   const std::string layout = args.value_or("--layout", "");
   if (dir && synthetic) throw UsageError("--dataset and --synthetic exclude each other");
-  if (dir) return std::make_shared<const ServedDataset>(load_served_dataset(*dir));
+  c.dir = dir;
+  c.spec = spec;
+  c.layout = layout;
+  if (dir) return c;
   const double pixels = double(spec.layers) * spec.prints * spec.grid * spec.grid * double(spec.tile) * spec.tile;
   if (pixels > 4e10) throw UsageError("the synthetic stream would hold " + std::to_string(pixels / 1e9) +
                                       " Gpixels; make it smaller");
+  return c;
+}
+
+std::shared_ptr<const ServedDataset> DatasetChoice::prepare() const {
+  if (dir) return std::make_shared<const ServedDataset>(load_served_dataset(*dir));
   try {
     return std::make_shared<const ServedDataset>(make_synthetic_dataset(spec, layout));
   } catch (const std::invalid_argument& e) {

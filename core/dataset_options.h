@@ -2,9 +2,12 @@
 // The dataset flags shared by `lpbf-bench challenger` and the embedded challenger of a run:
 // --dataset DIR, or a synthetic stream (--layers --grid --tile --prints --seed --layout).
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "core/command_line.h"
 #include "core/served_dataset.h"
+#include "core/synthetic_stream.h"
 
 namespace lpbf {
 
@@ -20,7 +23,15 @@ inline constexpr const char* kDatasetOptionsHelp =
                     tf_big_endian, tf_tiled_zlib, tf_strips_raw (default: rotate through all)
 )";
 
-// Reads the dataset flags and builds the dataset (a synthetic one is generated now).
-std::shared_ptr<const ServedDataset> dataset_from_options(CommandLine& args);
+// The dataset the flags ask for, read and checked but not built: a command reads every argument
+// (and refuses a wrong one) before it spends time preparing a dataset.
+struct DatasetChoice {
+  std::optional<std::string> dir;  // --dataset; otherwise synthetic
+  SyntheticSpec spec;
+  std::string layout;
+  // Builds it (a synthetic stream is generated now).
+  std::shared_ptr<const ServedDataset> prepare() const;
+};
+DatasetChoice dataset_from_options(CommandLine& args);
 
 }  // namespace lpbf

@@ -87,9 +87,10 @@ int run_command(CommandLine& args) {
     args.finish();  // dataset flags belong to the embedded challenger only
     o.url = *url;
   } else {
+    const DatasetChoice choice = dataset_from_options(args);
+    args.finish();  // every argument checked before the dataset is prepared
     if (!quiet) std::fprintf(stderr, "no --url: starting the embedded challenger (preparing its dataset)...\n");
-    const auto dataset = dataset_from_options(args);
-    args.finish();
+    const auto dataset = choice.prepare();
     embedded = std::make_unique<ChallengerHost>(dataset, "127.0.0.1", 0, 1, o.apitoken);
     o.url = embedded->url();
     if (!quiet) std::fprintf(stderr, "embedded challenger at %s, serving %s\n", o.url.c_str(), dataset->description.c_str());
