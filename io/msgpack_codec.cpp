@@ -77,7 +77,8 @@ std::optional<msgpack::object_handle> parse_map(std::span<const uint8_t> bytes, 
   } catch (const msgpack::depth_size_overflow&) {
     error = "msgpack is nested deeper than 8 levels";
   } catch (const msgpack::size_overflow& e) {
-    error = std::string("msgpack declares a string, binary or container larger than its ") +
+    // Sizes are limited by the bytes there are: this is what truncation looks like, too.
+    error = "msgpack is truncated or corrupt: it declares a string, binary or container larger than its " +
             std::to_string(bytes.size()) + " bytes allow (" + e.what() + ")";
   } catch (const std::exception& e) {
     error = std::string("msgpack is malformed: ") + e.what();
