@@ -78,17 +78,22 @@ void run_against_faults(double rate, uint64_t seed) {
 TEST_CASE("faults: a plan is deterministic for a seed and injects about its rate, each kind where it applies") {
   FaultPlan a(0.3, 7), b(0.3, 7);
   int injected = 0, cut_on_results = 0, dropped_after_on_batches = 0;
+  int by_kind[kFaultKinds] = {};
   for (int i = 0; i < 10000; ++i) {
     const bool is_result = i % 2;
     const Fault f = a.draw(is_result);
     CHECK(f == b.draw(is_result));
     injected += f != Fault::none;
+    ++by_kind[int(f)];
     cut_on_results += is_result && f == Fault::cut_body;
     dropped_after_on_batches += !is_result && f == Fault::drop_after;
   }
   CHECK(injected > 2700);
   CHECK(injected < 3300);
   CHECK(cut_on_results == 0);
+  // Each kind a quarter of its calls' faults: 503, drop and slow for both, cut_body and drop_after for one each.
+  for (Fault f : {Fault::refuse_503, Fault::drop_before, Fault::slow}) CHECK(by_kind[int(f)] > 600);
+  for (Fault f : {Fault::cut_body, Fault::drop_after}) CHECK(by_kind[int(f)] > 300);
   CHECK(dropped_after_on_batches == 0);
   CHECK(FaultPlan().draw(false) == Fault::none);
 }
