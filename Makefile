@@ -14,7 +14,11 @@ TEST_PACKAGES := chromium
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps test-deps install-missing build run test unit-test sanitize-test perf perf-gate profile clean
+.PHONY: deps test-deps install-missing build run test unit-test sanitize-test fuzz fuzz-build fuzz-smoke perf perf-gate profile clean
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 10
+FUZZ_TARGETS := batch_decoder result_decoder tiff_decoder expected_json create_body challenger_request
 PROFILE_BUILD ?= build-profile
 PROFILE_DATASET ?= --layers 40 --layout raw
 PROFILE_ARGS    ?= --quiet
@@ -46,8 +50,8 @@ run: build
 	./$(BUILD)/lpbf-bench --report $(BUILD)/last-run.html $(RUN_ARGS)
 
 # The throughput regression gate (ratios against perf/baseline.json), then unit and
-# end-to-end tests in the optimised build and again under ASan + UBSan.
-test: test-deps perf-gate unit-test sanitize-test
+# end-to-end tests in the optimised build and again under ASan + UBSan, then each fuzzer briefly.
+test: test-deps perf-gate unit-test sanitize-test fuzz-smoke
 
 unit-test: build
 	cd $(BUILD) && ctest --output-on-failure
@@ -56,6 +60,21 @@ sanitize-test: deps
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLPBF_SANITIZE=ON >/dev/null
 	cmake --build $(ASAN_BUILD) -j $(JOBS) --target lpbf-bench lpbf-tests
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure
+
+# libFuzzer harnesses (clang, ASan + UBSan) in their own build directory; clang is installed if missing.
+fuzz-build: deps
+	@command -v clang++ >/dev/null && [ -n "$$(ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a 2>/dev/null)" ] || \
+	  { $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends clang libclang-rt-dev libomp-dev; }
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLPBF_FUZZ=ON >/dev/null
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(addprefix fuzz-,$(FUZZ_TARGETS))
+
+# Each harness for FUZZ_SECONDS from the seeds in tests/fuzz/corpus/; prints executions and findings.
+fuzz: fuzz-build
+	@tests/fuzz/run_fuzzers.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# The same, FUZZ_SMOKE_SECONDS each: part of make test.
+fuzz-smoke: fuzz-build
+	@tests/fuzz/run_fuzzers.sh $(FUZZ_BUILD) $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGETS)
 
 perf: build
 	./$(BUILD)/lpbf-perf perf/results.json
@@ -80,4 +99,4 @@ profile: deps
 	perf report -i $(PROFILE_BUILD)/perf.data --no-children --stdio --sort sym -g none 2>/dev/null | grep -E '^ +[0-9]' | head -30
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(PROFILE_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(PROFILE_BUILD) $(FUZZ_BUILD)

@@ -4,11 +4,11 @@
 
 namespace lpbf {
 
-LayerAnalysis analyse_layer(TileWindow& window, Image16 image) {
+LayerAnalysis analyse_layer(TileWindow& window, Image16 image, int64_t layer) {
   LayerAnalysis result;
   result.saturated = saturation_count(image);
   std::vector<PixelPos> outliers;
-  result.error = window.push(std::move(image), outliers);
+  result.error = window.push(std::move(image), outliers, layer);
   if (!outliers.empty()) result.centroids = dbscan(outliers).clusters;
   return result;
 }

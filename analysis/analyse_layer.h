@@ -12,6 +12,7 @@ struct LayerAnalysis {
   std::string error;  // non-empty: the batch cannot be answered correctly, and why
 };
 
-LayerAnalysis analyse_layer(TileWindow& window, Image16 image);
+// `layer`: the image's layer number, when known (TileWindow::missing_layers uses it).
+LayerAnalysis analyse_layer(TileWindow& window, Image16 image, int64_t layer = TileWindow::kUnknownLayer);
 
 }  // namespace lpbf

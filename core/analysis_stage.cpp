@@ -40,10 +40,10 @@ void AnalysisStage::analyse(TileWindow& window, Decoded&& d) {
   BatchAnswer a;
   {
     StageMetrics::Timer t(metrics_.analyse_ns);
-    a = answer_decoded(window, d.fetched.batch, std::move(d.tiff));
+    a = answer_decoded(window, d.fetched.batch, std::move(d.tiff), d.fetched.print_first_layer);
   }
   out_.send(BatchOutcome{d.fetched.batch.batch_id, std::move(a.result), std::move(a.error), d.fetched.fetched_at,
-                         d.decoded_at, Clock::now()});
+                         std::move(a.missing_layers), d.fetched.batch.layer, d.decoded_at, Clock::now()});
 }
 
 }  // namespace lpbf

@@ -2,7 +2,10 @@
 // The analyse stage: an OpenMP team of workers, each receiving fetched batches, decoding the TIFF,
 // and running Q1-Q3 on the batch's tile window in tile order (TileSequencer). Outcomes, good or
 // failed, go to the submit stage.
+#include <algorithm>
 #include <atomic>
+#include <map>
+#include <string>
 
 #include "core/channel.h"
 #include "core/pipeline_messages.h"
@@ -21,8 +24,14 @@ class AnalysisStage {
                 bool transport_only = false)
       : in_(in), out_(out), metrics_(metrics), transport_only_(transport_only) {}
 
-  // The reorderer's thread numbers each batch in its tile before sending it here.
-  uint64_t assign(const Batch& b) { return sequencer_.assign({b.print_id, b.tile_id}); }
+  // The reorderer's thread (batch_id order) numbers each batch in its tile before sending it here,
+  // and notes its print's first layer, so that a tile whose first layers were lost is seen too.
+  void assign(FetchedBatch& fb) {
+    fb.tile_seq = sequencer_.assign({fb.batch.print_id, fb.batch.tile_id});
+    int64_t& first = first_layer_of_print_.try_emplace(fb.batch.print_id, fb.batch.layer).first->second;
+    first = std::min(first, fb.batch.layer);
+    fb.print_first_layer = first;
+  }
 
   // Runs `threads` workers until close() was called and the input is drained.
   void run(int threads);
@@ -43,6 +52,7 @@ class AnalysisStage {
   const bool transport_only_;
   TileSequencer<Decoded> sequencer_;
   std::atomic<bool> closed_{false};
+  std::map<std::string, int64_t> first_layer_of_print_;  // the assigning thread's only
 };
 
 }  // namespace lpbf

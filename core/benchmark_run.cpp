@@ -157,7 +157,9 @@ RunResult run_benchmark(const RunOptions& options) {
   }
   fetch = std::make_unique<FetchStage>(
       io, target, options.connections, max_in_flight, *to_analysis,
-      [&](const Batch& b) { return options.kafka ? 0 : analysis.assign(b); }, ledger, metrics, on_change);
+      [&](FetchedBatch& fb) {
+        if (!options.kafka) analysis.assign(fb);
+      }, ledger, metrics, on_change);
 
   const auto start = Clock::now();
   std::function<void()> show_progress = [&] {
@@ -203,6 +205,17 @@ RunResult run_benchmark(const RunOptions& options) {
   const ControlCall ended = control_call(io, *control, http::verb::post, "/api/end/" + result.bench_id, "", "");
   result.end_reply = ended.ok() ? ended.response.text() : "(end failed: " + ended.failure() + ")";
   if (!ended.ok()) ledger.errors.push_back("cannot end bench " + result.bench_id + ": " + ended.failure());
+  // SPEC §1: next_batch answers 404 when the bench has no more batches, so a 404 alone cannot tell
+  // the end of the stream from a challenger that lost the bench (restarted). /api/end can: it
+  // answers 200 for any bench the challenger knows, and this run created this one.
+  if (!ended.error && ended.response.status == 404) {
+    result.bench_forgotten = true;
+    ledger.errors.push_back("the challenger no longer knows bench " + result.bench_id +
+                            " (HTTP 404 on /api/end for a bench this run created): it was probably restarted, "
+                            "so the 404 on next_batch after " + std::to_string(ledger.released) +
+                            " batch(es) was not the end of the stream; batches it served were lost with it, and "
+                            "every fetched batch not answered is listed as failed");
+  }
   result.fetch_ns = metrics.fetch_ns, result.decode_ns = metrics.decode_ns;
   result.analyse_ns = metrics.analyse_ns, result.submit_ns = metrics.submit_ns;
   result.max_queue_depth = std::max(to_analyse.max_depth(), to_submit.max_depth());
@@ -230,6 +243,19 @@ std::string summary_text(const RunOptions& options, const RunResult& r) {
                 double(r.fetch_ns) / 1e9, double(r.decode_ns) / 1e9, double(r.analyse_ns) / 1e9,
                 double(r.submit_ns) / 1e9, r.max_queue_depth);
   s += buf;
+  if (!l.incomplete_windows.empty()) {
+    std::snprintf(buf, sizeof buf,
+                  "  incomplete %zu answer(s) computed on windows lacking a layer (Q1 exact; Q2/Q3 may differ):\n",
+                  l.incomplete_windows.size());
+    s += buf;
+    for (const IncompleteWindow& w : l.incomplete_windows) {
+      std::string layers;
+      for (int64_t m : w.missing_layers) layers += (layers.empty() ? "" : ", ") + std::to_string(m);
+      s += "  incomplete batch " + std::to_string(w.batch_id) + " (print " + w.print_id + ", tile " +
+           std::to_string(w.tile_id) + ", layer " + std::to_string(w.layer) + "): its window lacks layer(s) " + layers +
+           "\n";
+    }
+  }
   for (const std::string& e : l.errors) s += "  error      " + e + "\n";
   for (const FailedBatch& f : l.failures)
     s += "  failed     " + (f.batch_id >= 0 ? "batch " + std::to_string(f.batch_id) : std::string("a batch")) + ": " +
@@ -243,6 +269,18 @@ std::string report_json(const RunOptions& options, const RunResult& r) {
   std::vector<std::string> failed, errors;
   for (const FailedBatch& f : l.failures) failed.push_back(JsonObject().field("batch_id", f.batch_id).field("reason", f.reason).str());
   for (const std::string& e : l.errors) errors.push_back(JsonObject().field("message", e).str());
+  std::vector<std::string> incomplete;
+  for (const IncompleteWindow& w : l.incomplete_windows) {
+    std::vector<std::string> layers;
+    for (int64_t m : w.missing_layers) layers.push_back(std::to_string(m));
+    incomplete.push_back(JsonObject()
+                             .field("batch_id", w.batch_id)
+                             .field("print_id", w.print_id)
+                             .field("tile_id", w.tile_id)
+                             .field("layer", w.layer)
+                             .raw("missing_layers", json_array(layers))
+                             .str());
+  }
   const std::string stages = JsonObject()
                                  .field("fetch", double(r.fetch_ns) / 1e9)
                                  .field("decode", double(r.decode_ns) / 1e9)
@@ -259,6 +297,7 @@ std::string report_json(const RunOptions& options, const RunResult& r) {
              .field("results", l.answered)
              .raw("failed", json_array(failed))
              .raw("errors", json_array(errors))
+             .raw("incomplete_windows", json_array(incomplete))
              .field("wall_seconds", r.seconds)
              .field("throughput", r.seconds > 0 ? double(l.answered) / r.seconds : 0.0)
              .raw("latency_ms", latency_json(summarise_latencies(l.latencies_ms)))

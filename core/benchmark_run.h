@@ -50,6 +50,7 @@ struct RunResult {
   size_t max_queue_depth = 0;  // analyse -> submit and fetch -> analyse, the larger
   std::string end_reply;       // the challenger's /api/end answer, as it came
   std::string setup_error;     // non-empty: the run could not start (exit status 2)
+  bool bench_forgotten = false;  // /api/end answered 404: the challenger lost the bench mid-run
 };
 
 RunResult run_benchmark(const RunOptions& options);

@@ -69,11 +69,41 @@ HttpReply Challenger::handle(const HttpRequest& req) {
   const auto it = benches_.find(parts[is_result ? 3 : 2]);
   if (it == benches_.end()) return text(404, "unknown bench '" + parts[is_result ? 3 : 2] + "'");
   Bench& bench = *it->second;
-  if (is_result) return post ? result(bench, parts[4], req.body) : text(405, "use POST for results");
-  if (parts[1] == "next_batch") return get ? next_batch(bench) : text(405, "use GET /api/next_batch/{bench}");
+  if (is_result)
+    return post ? with_fault(bench, true, [&] { return result(bench, parts[4], req.body); })
+                : text(405, "use POST for results");
+  if (parts[1] == "next_batch")
+    return get ? with_fault(bench, false, [&] { return next_batch(bench); }) : text(405, "use GET /api/next_batch/{bench}");
   if (parts[1] == "plot") return get ? plot(bench) : text(405, "use GET /api/plot/{bench}");
   if (!post) return text(405, "use POST /api/" + parts[1] + "/{bench}");
   return parts[1] == "start" ? start(bench) : end(bench);
+}
+
+void Challenger::inject_faults(FaultPlan plan) {
+  std::lock_guard lock(mutex_);
+  faults_ = plan;
+}
+
+HttpReply Challenger::with_fault(Bench& b, bool is_result, const std::function<HttpReply()>& act) {
+  const Fault f = faults_.draw(is_result);
+  HttpReply r;
+  switch (f) {
+    case Fault::none: return act();
+    case Fault::refuse_503: r = text(503, "injected fault: try again"); break;
+    case Fault::drop_before: r.delivery = ReplyDelivery::drop; break;
+    case Fault::slow: r = act(), r.delay = faults_.slow_delay(); break;
+    case Fault::drop_after: r = act(), r.delivery = ReplyDelivery::drop; break;
+    case Fault::cut_body: {
+      const size_t pos = b.next;
+      r = act();
+      if (r.status != 200) return r;  // nothing served: no fault
+      r.delivery = ReplyDelivery::cut_body;
+      b.lost.push_back(dataset_->batch_ids[pos]);
+      break;
+    }
+  }
+  ++b.faults[size_t(f)];
+  return r;
 }
 
 HttpReply Challenger::create(const std::string& body) {
@@ -154,6 +184,7 @@ HttpReply Challenger::result(Bench& b, const std::string& batch_id_text, const s
     const std::string why = compare_results(dataset_->expected[pos], d.result);
     if (!why.empty()) {
       ++b.wrong;
+      b.wrong_batches.push_back(path_id);
       if (b.wrong_examples.size() < kWrongExamples) b.wrong_examples.emplace_back(path_id, why);
     }
   }
@@ -162,7 +193,12 @@ HttpReply Challenger::result(Bench& b, const std::string& batch_id_text, const s
 
 std::string Challenger::verdict_json(const Bench& b) const {
   const double seconds = b.results > 0 ? std::chrono::duration<double>(b.last_result - b.first_served).count() : 0;
-  std::vector<std::string> examples;
+  std::vector<std::string> examples, wrong_ids, lost;
+  for (int64_t id : b.wrong_batches) wrong_ids.push_back(std::to_string(id));
+  for (int64_t id : b.lost) lost.push_back(std::to_string(id));
+  JsonObject faults;
+  size_t injected = 0;
+  for (int k = 1; k < kFaultKinds; ++k) faults.field(fault_name(Fault(k)), b.faults[size_t(k)]), injected += b.faults[size_t(k)];
   for (const auto& [id, reason] : b.wrong_examples)
     examples.push_back(JsonObject().field("batch_id", id).field("reason", reason).str());
   return JsonObject()
@@ -177,6 +213,10 @@ std::string Challenger::verdict_json(const Bench& b) const {
       .field("wrong", b.wrong)
       .field("duplicates", b.duplicates)
       .raw("wrong_examples", json_array(examples))
+      .raw("wrong_batches", json_array(wrong_ids))
+      .field("faults_injected", injected)
+      .raw("faults", faults.str())
+      .raw("lost", json_array(lost))
       .field("seconds", seconds)
       .field("throughput", seconds > 0 ? double(b.results) / seconds : 0.0)
       .raw("latency_ms", latency_json(summarise_latencies(b.latencies_ms)))

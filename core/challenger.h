@@ -2,7 +2,9 @@
 // The challenger API of SPEC §1, as an in-memory service: benches, batches served in order, every
 // result scored against the expected one (SPEC §2 rules), a verdict at the end. Transport-free:
 // HttpServer calls handle(); so do tests. Thread-safe.
+#include <array>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -10,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/fault_plan.h"
 #include "core/served_dataset.h"
 #include "io/http_server.h"
 
@@ -23,6 +26,8 @@ class Challenger {
   explicit Challenger(std::shared_ptr<const ServedDataset> dataset, std::string apitoken = kDefaultApiToken);
 
   HttpReply handle(const HttpRequest& request);
+  // From now on, misbehave on a share of next_batch and result requests (see FaultPlan).
+  void inject_faults(FaultPlan plan);
   const ServedDataset& dataset() const { return *dataset_; }
 
  private:
@@ -37,6 +42,9 @@ class Challenger {
     std::vector<uint8_t> answered;
     size_t results = 0, wrong = 0, duplicates = 0;
     std::vector<std::pair<int64_t, std::string>> wrong_examples;
+    std::vector<int64_t> wrong_batches;  // every wrong result's batch id
+    std::array<size_t, kFaultKinds> faults{};  // injected, by kind
+    std::vector<int64_t> lost;          // batches served with a body cut mid-way
     std::vector<double> latencies_ms;
     std::vector<double> result_at_s;  // when each result came, seconds since the first batch was served
     Clock::time_point created, first_served, last_result;
@@ -46,6 +54,7 @@ class Challenger {
   HttpReply create(const std::string& body);
   HttpReply start(Bench& b);
   HttpReply next_batch(Bench& b);
+  HttpReply with_fault(Bench& b, bool is_result, const std::function<HttpReply()>& act);
   HttpReply result(Bench& b, const std::string& batch_id_text, const std::string& body);
   HttpReply end(Bench& b);
   HttpReply history() const;
@@ -61,6 +70,7 @@ class Challenger {
   std::map<std::string, std::unique_ptr<Bench>> benches_;
   std::vector<std::string> order_;  // bench ids, oldest first
   uint64_t created_count_ = 0;
+  FaultPlan faults_;
 };
 
 }  // namespace lpbf

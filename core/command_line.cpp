@@ -1,6 +1,7 @@
 #include "core/command_line.h"
 
 #include <charconv>
+#include <cstdlib>
 
 namespace lpbf {
 
@@ -40,6 +41,18 @@ int64_t CommandLine::int_or(const std::string& name, int64_t fallback, int64_t m
   auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
   if (ec != std::errc{} || end != text->data() + text->size())
     throw UsageError(name + " takes a whole number, not '" + *text + "'");
+  if (v < min || v > max)
+    throw UsageError(name + " must be between " + std::to_string(min) + " and " + std::to_string(max) + ", not " + *text);
+  return v;
+}
+
+double CommandLine::double_or(const std::string& name, double fallback, double min, double max) {
+  const auto text = value(name);
+  if (!text) return fallback;
+  char* end = nullptr;
+  const double v = text->empty() ? 0 : std::strtod(text->c_str(), &end);
+  if (text->empty() || end != text->c_str() + text->size() || !(v == v))
+    throw UsageError(name + " takes a number, not '" + *text + "'");
   if (v < min || v > max)
     throw UsageError(name + " must be between " + std::to_string(min) + " and " + std::to_string(max) + ", not " + *text);
   return v;

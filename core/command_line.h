@@ -19,6 +19,7 @@ class CommandLine {
   std::optional<std::string> value(const std::string& name);
   std::string value_or(const std::string& name, const std::string& fallback);
   int64_t int_or(const std::string& name, int64_t fallback, int64_t min, int64_t max);
+  double double_or(const std::string& name, double fallback, double min, double max);
   bool flag(const std::string& name);
   bool help() { return flag("--help") || flag("-h"); }
   // The arguments no option took; call after all options, then finish().

@@ -6,9 +6,11 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "core/command_line.h"
 #include "core/served_dataset.h"
+#include "core/synthetic_stream.h"
 
 namespace lpbf {
 

@@ -19,7 +19,7 @@ FetchStage::FetchStage(boost::asio::io_context& io, const ChallengerTarget& targ
       reorderer_(
           [this](int64_t, std::optional<FetchedBatch>&& fb) {
             if (!fb) return;  // unreadable reply, already reported
-            fb->tile_seq = number_(fb->batch);
+            number_(*fb);
             ++ledger_.released;
             BatchTrace t;
             t.batch_id = fb->batch.batch_id, t.print_id = fb->batch.print_id;
@@ -62,24 +62,29 @@ void FetchStage::on_reply(size_t i, uint64_t ticket, const HttpError& error, Htt
   {
     StageMetrics::Timer t(metrics_.fetch_ns);
     if (error || response.status >= 500) {
-      reorderer_.request_failed(ticket);
+      reorderer_.request_failed(ticket, bool(error));
       retry_later(i, describe_failure(error, response));
     } else if (response.status == 404) {
-      exhausted_ = true;  // no more batches
-      reorderer_.request_failed(ticket);
+      exhausted_ = true;  // no more batches (SPEC §1); run_benchmark tells a forgotten bench apart
+      reorderer_.request_ended(ticket);
     } else if (response.status != 200) {
-      reorderer_.request_failed(ticket);
+      reorderer_.request_failed(ticket, false);
       stop_fetching("next_batch answered " + describe_failure(error, response));
     } else {
       s.failures = 0;
       const size_t body_bytes = response.body.size();
       DecodedBatch d = decode_batch(std::make_shared<const ByteBuffer>(std::move(response.body)));  // no copy
-      if (d.ok()) {
-        const int64_t id = d.batch.batch_id;
-        reorderer_.request_done(ticket, id, FetchedBatch{std::move(d.batch), 0, fetched_at});
-      } else if (d.batch.batch_id >= 0) {
-        ledger_.fail(d.batch.batch_id, "unreadable batch: " + d.error, false);
-        reorderer_.request_done(ticket, d.batch.batch_id, std::nullopt);
+      const int64_t id = d.batch.batch_id;
+      // An id is checked before anything is keyed by it: its value never sizes memory or work.
+      const std::string bad_id = d.id_known ? reorderer_.check_id(id) : std::string();
+      if (!bad_id.empty()) {
+        ledger_.fail(id, bad_id + (d.ok() ? "" : "; and " + d.error), false);
+        reorderer_.request_failed(ticket);
+      } else if (d.ok()) {
+        reorderer_.request_done(ticket, id, FetchedBatch{std::move(d.batch), 0, INT64_MIN, fetched_at});
+      } else if (d.id_known) {
+        ledger_.fail(id, "unreadable batch: " + d.error, false);
+        reorderer_.request_done(ticket, id, std::nullopt);
       } else {
         ledger_.fail(-1, "unreadable next_batch reply (" + std::to_string(body_bytes) + " bytes): " + d.error, false);
         reorderer_.request_failed(ticket);
@@ -119,6 +124,10 @@ void FetchStage::check_finished() {
     if (s.busy) return;  // a retry timer is pending
   reorderer_.finish();
   finished_ = true;
+  if (const size_t n = reorderer_.failed_after_highest())
+    ledger_.errors.push_back(std::to_string(n) + " next_batch request(s) failed after batch " +
+                             std::to_string(reorderer_.highest_id()) +
+                             ", the last received: the challenger may have served later batches that never arrived");
 }
 
 }  // namespace lpbf

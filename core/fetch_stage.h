@@ -26,7 +26,7 @@ struct ChallengerTarget {
 
 class FetchStage {
  public:
-  using Number = std::function<uint64_t(const Batch&)>;  // the batch's place in its tile
+  using Number = std::function<void(FetchedBatch&)>;  // gives the batch its place in its tile
 
   FetchStage(boost::asio::io_context& io, const ChallengerTarget& target, int connections, size_t max_in_flight,
              Sender<FetchedBatch>& out, Number number, RunLedger& ledger, StageMetrics& metrics,

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "analysis/tile_result.h"
 #include "io/batch.h"
@@ -15,6 +16,7 @@ using Clock = std::chrono::steady_clock;
 struct FetchedBatch {
   Batch batch;
   uint64_t tile_seq = 0;        // its place in its tile's sequence (batch_id order)
+  int64_t print_first_layer = INT64_MIN;  // the smallest layer of its print seen before it (or its own)
   Clock::time_point fetched_at; // when its next_batch reply arrived: latency starts here
 };
 
@@ -23,6 +25,8 @@ struct BatchOutcome {
   std::optional<TileResult> result;  // empty: the batch failed, see error
   std::string error;
   Clock::time_point fetched_at;
+  std::vector<int64_t> missing_layers{};  // answered, but its window lacked these layers
+  int64_t layer = 0;                      // for the flag's message
   Clock::time_point decoded_at{}, analysed_at{};  // unknown (default) when analysed elsewhere
 };
 

@@ -101,7 +101,7 @@ int run_command(CommandLine& args) {
     o.url = *url;
   } else {
     const DatasetOptions dataset_flags = dataset_options(args);
-    args.finish();
+    args.finish();  // every argument checked before the dataset is prepared
     if (!quiet) std::fprintf(stderr, "no --url: starting the embedded challenger (preparing its dataset)...\n");
     const auto dataset = prepare_dataset(dataset_flags, quiet ? nullptr : stderr);
     embedded = std::make_unique<ChallengerHost>(dataset, "127.0.0.1", 0, 1, o.apitoken);
@@ -123,10 +123,16 @@ int run_command(CommandLine& args) {
     }
   }
   const std::string summary = summary_text(o, r);
-  const bool failed = !r.ledger.failures.empty() || !r.ledger.errors.empty();
+  const bool failed = !r.ledger.failures.empty() || !r.ledger.errors.empty() || !r.ledger.incomplete_windows.empty();
   const int64_t wrong = wrong_in_verdict(r.end_reply);
   if (!quiet) std::fputs(summary.c_str(), stdout);
   else if (failed || wrong > 0) std::fputs(summary.c_str(), stderr);
+  if (!r.ledger.incomplete_windows.empty())
+    std::fprintf(stderr, "lpbf-bench: %zu answer(s) computed on incomplete windows (see \"incomplete\")\n",
+                 r.ledger.incomplete_windows.size());
+  if (r.bench_forgotten)
+    std::fprintf(stderr, "lpbf-bench: the challenger forgot bench %s mid-run; this run's results are incomplete\n",
+                 r.bench_id.c_str());
   if (wrong > 0) std::fprintf(stderr, "lpbf-bench: the challenger counted %lld wrong result(s)\n", (long long)wrong);
   return (failed || wrong > 0) ? kExitBatchesFailed : kExitOk;
 }

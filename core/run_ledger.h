@@ -16,12 +16,23 @@ inline std::chrono::milliseconds retry_delay(int attempt) {
   return std::chrono::milliseconds(std::min(1000, 50 << std::min(attempt, 5)));
 }
 
+// An answer computed on a window that lacked some of its layers (lost in flight, or failed): its
+// Q1 is exact, its Q2/Q3 may differ from a run that saw every layer (SPEC §3). Flagged, never silent.
+struct IncompleteWindow {
+  int64_t batch_id = 0;
+  std::string print_id;
+  int64_t tile_id = 0;
+  int64_t layer = 0;
+  std::vector<int64_t> missing_layers;
+};
+
 struct RunLedger {
   size_t released = 0;                // batches fetched and handed to analysis
   size_t answered = 0;                // results the challenger acknowledged
   size_t failed_released = 0;         // released batches that failed
   std::vector<FailedBatch> failures;  // every failure, with its reason
   std::vector<std::string> errors;    // run-level problems (challenger down, refused calls)
+  std::vector<IncompleteWindow> incomplete_windows;  // answered, flagged
   std::vector<double> latencies_ms;   // next_batch reply -> result acknowledged
   RunTrace trace;                     // every released batch, for the report
 

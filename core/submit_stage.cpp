@@ -70,6 +70,9 @@ void SubmitStage::on_reply(size_t i, const HttpError& error, HttpResponse&& resp
   if (accepted) {
     const auto now = Clock::now();
     ++ledger_.answered;
+    if (!s.outcome.missing_layers.empty())
+      ledger_.incomplete_windows.push_back({s.outcome.batch_id, s.outcome.result->print_id, s.outcome.result->tile_id,
+                                            s.outcome.layer, s.outcome.missing_layers});
     ledger_.latencies_ms.push_back(std::chrono::duration<double, std::milli>(now - s.outcome.fetched_at).count());
     if (trace) {
       trace->acked = now;

@@ -41,8 +41,9 @@ inline std::string describe_failure(const HttpError& error, const HttpResponse& 
   return error ? error.message() : "HTTP " + std::to_string(response.status) + ": " + response.text();
 }
 
-// Bodies of responses above this size are refused (a batch holds one TIFF).
-inline constexpr uint64_t kMaxResponseBody = uint64_t(1) << 30;
+// Bodies of responses above this size are refused before any of it is read: a batch holds one
+// TIFF, and SPEC's largest (8192 x 8192 16-bit, 128 MiB uncompressed) fits twice over.
+inline constexpr uint64_t kMaxResponseBody = uint64_t(256) << 20;
 // Spare room kept in a connection's read buffer, so that one read can take what the socket holds.
 inline constexpr size_t kReadBufferBytes = size_t(1) << 20;
 

@@ -1,12 +1,15 @@
 #include "io/http_server.h"
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/version.hpp>
 #include <array>
+#include <atomic>
 #include <optional>
+#include <sstream>
 
 #include "io/close_on_exec.h"
 
@@ -19,67 +22,153 @@ using tcp = net::ip::tcp;
 
 namespace {
 
-constexpr auto kIdleTimeout = std::chrono::seconds(60);
+// Shared by a listener and its sessions: how many connections are open.
+struct ConnectionCount {
+  std::atomic<size_t> open{0};
+};
+
+HttpRequest to_request(http::request<http::string_body>& req) {
+  return {std::string(req.method_string()), std::string(req.target()), std::move(req.body())};
+}
+
+HttpReply call_handler(const HttpHandler& handler, const HttpRequest& request) {
+  try {
+    return handler(request);
+  } catch (const std::exception& e) {
+    return HttpReply{500, "text/plain", std::string("internal error: ") + e.what() + "\n", nullptr};
+  }
+}
+
+// The reply as Beast sends it; `pinned` keeps a shared body alive while it is written.
+template <class Body>
+void prepare(http::response<Body>& res, const HttpReply& reply, bool keep_alive) {
+  res.set(http::field::server, "lpbf-bench challenger");
+  res.set(http::field::content_type, reply.content_type);
+  res.keep_alive(keep_alive);
+  res.prepare_payload();
+}
 
 // One connection: read a request, answer it, repeat while the client keeps the connection alive.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, std::shared_ptr<const HttpHandler> handler)
-      : stream_(std::move(socket)), handler_(std::move(handler)) {}
+  Session(tcp::socket&& socket, std::shared_ptr<const HttpHandler> handler, const HttpServerLimits& limits,
+          std::shared_ptr<ConnectionCount> count)
+      : stream_(std::move(socket)), timer_(stream_.get_executor()), handler_(std::move(handler)), limits_(limits),
+        count_(std::move(count)) {}
+  ~Session() {
+    if (count_) --count_->open;
+  }
 
-  void run() { net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::do_read, shared_from_this())); }
+  void run() { net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::read_header, shared_from_this())); }
+
+  // Over the connection cap: answer 503 at once and close, reading nothing.
+  void refuse() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      self->linger_ = true;  // let the client read the 503 before its unread request resets the connection
+      self->send(HttpReply{503, "text/plain", "too many connections, try again\n", nullptr}, false);
+    });
+  }
 
  private:
-  void do_read() {
+  // A request's header must arrive whole within header_timeout: a peer sending half a header and
+  // waiting is closed then, not held for the idle time.
+  void read_header() {
     parser_.emplace();
     parser_->body_limit(kMaxRequestBody);
-    stream_.expires_after(kIdleTimeout);
+    stream_.expires_after(limits_.header_timeout);
+    http::async_read_header(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_header, shared_from_this()));
+  }
+
+  // Between kept-alive requests: wait up to idle_timeout for the next one's first byte.
+  void wait_for_request() {
+    if (buffer_.size() > 0) return read_header();  // pipelined: it is already here
+    stream_.expires_after(limits_.idle_timeout);
+    stream_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+      if (ec) return self->do_close();
+      self->buffer_.commit(n);
+      self->read_header();
+    });
+  }
+
+  void on_header(beast::error_code ec, std::size_t) {
+    if (ec == http::error::end_of_stream) return do_close();
+    if (ec == http::error::body_limit) return too_large();
+    if (ec) return do_close();  // timeout, reset or garbage: drop the connection
+    stream_.expires_after(limits_.idle_timeout);
     http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }
 
+  void too_large() {
+    linger_ = true;  // the client is still sending its body: read it away so it can read our answer
+    send(HttpReply{413, "text/plain", "request body over " + std::to_string(kMaxRequestBody) + " bytes\n", nullptr}, false);
+  }
+
   void on_read(beast::error_code ec, std::size_t) {
-    if (ec == http::error::end_of_stream) return do_close();
-    if (ec == http::error::body_limit) {
-      HttpReply r{413, "text/plain", "request body over " + std::to_string(kMaxRequestBody) + " bytes\n", nullptr};
-      linger_ = true;  // the client is still sending its body: read it away so it can read our answer
-      return send(std::move(r), /*keep_alive=*/false);
-    }
-    if (ec) return;  // timeout, reset or garbage: drop the connection
+    if (ec == http::error::body_limit) return too_large();
+    if (ec) return do_close();
     auto& req = parser_->get();
-    HttpRequest request{std::string(req.method_string()), std::string(req.target()), std::move(req.body())};
-    HttpReply reply;
-    try {
-      reply = (*handler_)(request);
-    } catch (const std::exception& e) {
-      reply = HttpReply{500, "text/plain", std::string("internal error: ") + e.what() + "\n", nullptr};
+    const bool keep_alive = req.keep_alive();
+    HttpReply reply = call_handler(*handler_, to_request(req));
+    if (reply.delay.count() > 0) {
+      timer_.expires_after(reply.delay);
+      timer_.async_wait([self = shared_from_this(), reply = std::move(reply), keep_alive](beast::error_code) mutable {
+        self->deliver(std::move(reply), keep_alive);
+      });
+      return;
     }
-    send(std::move(reply), req.keep_alive());
+    deliver(std::move(reply), keep_alive);
+  }
+
+  void deliver(HttpReply reply, bool keep_alive) {
+    switch (reply.delivery) {
+      case ReplyDelivery::normal: return send(std::move(reply), keep_alive);
+      case ReplyDelivery::drop: return drop();
+      case ReplyDelivery::raw: return write_raw(std::make_shared<std::string>(std::move(reply.body)));
+      case ReplyDelivery::cut_body: {
+        const std::string& body = reply.shared_body ? *reply.shared_body : reply.body;
+        auto bytes = std::make_shared<std::string>("HTTP/1.1 " + std::to_string(reply.status) + " OK\r\nContent-Type: " +
+                                                   reply.content_type + "\r\nContent-Length: " +
+                                                   std::to_string(body.size()) + "\r\n\r\n");
+        bytes->append(body, 0, body.size() / 2);
+        return write_raw(std::move(bytes));
+      }
+    }
   }
 
   void send(HttpReply reply, bool keep_alive) {
     if (reply.shared_body) {
       auto res = std::make_shared<http::response<http::span_body<const char>>>(http::status(reply.status), 11);
       res->body() = {reply.shared_body->data(), reply.shared_body->size()};
-      write(std::move(res), reply, keep_alive, reply.shared_body);
+      prepare(*res, reply, keep_alive);
+      write(std::move(res), reply.shared_body);
     } else {
       auto res = std::make_shared<http::response<http::string_body>>(http::status(reply.status), 11);
       res->body() = std::move(reply.body);
-      write(std::move(res), reply, keep_alive, nullptr);
+      prepare(*res, reply, keep_alive);
+      write(std::move(res), nullptr);
     }
   }
 
   template <class Response>
-  void write(std::shared_ptr<Response> res, const HttpReply& reply, bool keep_alive,
-             std::shared_ptr<const std::string> pinned) {
-    res->set(http::field::server, "lpbf-bench challenger");
-    res->set(http::field::content_type, reply.content_type);
-    res->keep_alive(keep_alive);
-    res->prepare_payload();
-    http::async_write(stream_, *res,
-                      [self = shared_from_this(), res, pinned](beast::error_code ec, std::size_t) {
-                        if (ec || !res->keep_alive()) return self->do_close();
-                        self->do_read();
-                      });
+  void write(std::shared_ptr<Response> res, std::shared_ptr<const std::string> pinned) {
+    stream_.expires_after(limits_.idle_timeout);
+    http::async_write(stream_, *res, [self = shared_from_this(), res, pinned](beast::error_code ec, std::size_t) {
+      if (ec || !res->keep_alive()) return self->do_close();
+      self->wait_for_request();
+    });
+  }
+
+  void write_raw(std::shared_ptr<std::string> bytes) {
+    stream_.expires_after(limits_.idle_timeout);
+    net::async_write(stream_, net::buffer(*bytes), [self = shared_from_this(), bytes](beast::error_code, std::size_t) {
+      self->drop();
+    });
+  }
+
+  void drop() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.socket().close(ec);
   }
 
   void do_close() {
@@ -92,7 +181,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // with unread data would reset the connection before the client reads the answer.
   void drain() {
     if (drained_ > kMaxRequestBody * 8) return;
-    stream_.expires_after(std::chrono::seconds(5));
+    stream_.expires_after(std::chrono::seconds(2));
     stream_.async_read_some(net::buffer(scratch_), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
       self->drained_ += n;
       if (!ec) self->drain();
@@ -100,9 +189,12 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   beast::tcp_stream stream_;
+  net::steady_timer timer_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<const HttpHandler> handler_;
+  const HttpServerLimits limits_;
+  std::shared_ptr<ConnectionCount> count_;
   bool linger_ = false;
   size_t drained_ = 0;
   std::array<char, 65536> scratch_{};
@@ -110,9 +202,39 @@ class Session : public std::enable_shared_from_this<Session> {
 
 }  // namespace
 
+std::string answer_raw_request(std::string_view request, const HttpHandler& handler) {
+  http::request_parser<http::string_body> parser;
+  parser.body_limit(kMaxRequestBody);
+  parser.eager(true);
+  beast::error_code ec;
+  const size_t used = parser.put(net::buffer(request.data(), request.size()), ec);
+  (void)used;
+  if (!ec && !parser.is_done()) parser.put_eof(ec);
+  HttpReply reply;
+  bool keep_alive = false;
+  if (ec == http::error::body_limit) {
+    reply = HttpReply{413, "text/plain", "request body over " + std::to_string(kMaxRequestBody) + " bytes\n", nullptr};
+  } else if (ec || !parser.is_done()) {
+    return {};  // a session drops such a connection without answering
+  } else {
+    keep_alive = parser.get().keep_alive();
+    reply = call_handler(handler, to_request(parser.get()));
+  }
+  http::response<http::string_body> res(http::status(reply.status), 11);
+  res.body() = reply.shared_body ? *reply.shared_body : std::move(reply.body);
+  prepare(res, reply, keep_alive);
+  std::ostringstream out;
+  out << res;
+  return out.str();
+}
+
 struct HttpServer::Listener : std::enable_shared_from_this<HttpServer::Listener> {
-  Listener(net::io_context& io, tcp::endpoint endpoint, HttpHandler handler)
-      : io_(io), acceptor_(net::make_strand(io)), handler_(std::make_shared<const HttpHandler>(std::move(handler))) {
+  Listener(net::io_context& io, tcp::endpoint endpoint, HttpHandler handler, HttpServerLimits limits)
+      : io_(io),
+        acceptor_(net::make_strand(io)),
+        handler_(std::make_shared<const HttpHandler>(std::move(handler))),
+        limits_(limits),
+        count_(std::make_shared<ConnectionCount>()) {
     acceptor_.open(endpoint.protocol());
     set_close_on_exec(acceptor_.native_handle());
     acceptor_.set_option(net::socket_base::reuse_address(true));
@@ -129,7 +251,17 @@ struct HttpServer::Listener : std::enable_shared_from_this<HttpServer::Listener>
     if (!ec) {
       set_close_on_exec(socket.native_handle());
       socket.set_option(tcp::no_delay(true), ec);
-      std::make_shared<Session>(std::move(socket), handler_)->run();
+      if (count_->open.load() >= limits_.max_connections) {
+        std::make_shared<Session>(std::move(socket), handler_, limits_, nullptr)->refuse();
+      } else {
+        ++count_->open;
+        std::make_shared<Session>(std::move(socket), handler_, limits_, count_)->run();
+      }
+    } else if (ec == net::error::no_descriptors) {
+      // Out of file descriptors: wait for sessions to close rather than spin on accept.
+      retry_->expires_after(std::chrono::milliseconds(50));
+      retry_->async_wait([self = shared_from_this()](beast::error_code) { self->do_accept(); });
+      return;
     }
     do_accept();
   }
@@ -137,16 +269,23 @@ struct HttpServer::Listener : std::enable_shared_from_this<HttpServer::Listener>
   net::io_context& io_;
   tcp::acceptor acceptor_;
   std::shared_ptr<const HttpHandler> handler_;
+  const HttpServerLimits limits_;
+  std::shared_ptr<ConnectionCount> count_;
+  std::unique_ptr<net::steady_timer> retry_ = std::make_unique<net::steady_timer>(acceptor_.get_executor());
 };
 
-HttpServer::HttpServer(net::io_context& io, const std::string& address, unsigned short port, HttpHandler handler)
-    : listener_(std::make_shared<Listener>(io, tcp::endpoint(net::ip::make_address(address), port), std::move(handler))) {
+HttpServer::HttpServer(net::io_context& io, const std::string& address, unsigned short port, HttpHandler handler,
+                       HttpServerLimits limits)
+    : listener_(std::make_shared<Listener>(io, tcp::endpoint(net::ip::make_address(address), port), std::move(handler),
+                                           limits)) {
   listener_->do_accept();
 }
 
 HttpServer::~HttpServer() { stop(); }
 
 unsigned short HttpServer::port() const { return listener_->acceptor_.local_endpoint().port(); }
+
+size_t HttpServer::open_connections() const { return listener_->count_->open.load(); }
 
 void HttpServer::stop() {
   net::post(listener_->acceptor_.get_executor(), [l = listener_] {

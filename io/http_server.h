@@ -1,8 +1,11 @@
 #pragma once
 // An asynchronous HTTP/1.1 server on Boost.Beast: one listener, one session object per connection
 // (keep-alive), requests answered by a synchronous handler that must be thread-safe.
+// A peer cannot hold it hostage: a request's header must arrive within a timeout, a kept-alive
+// connection is closed after an idle time, and connections beyond a cap are answered 503.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -15,6 +18,15 @@ struct HttpRequest {
   std::string body;
 };
 
+// How a reply leaves. Anything but `normal` misbehaves on purpose: fault injection
+// (`challenger --faults`) and the tests' hostile challengers.
+enum class ReplyDelivery {
+  normal,
+  drop,      // close the connection without answering
+  cut_body,  // send the header (full Content-Length) and half the body, then close
+  raw,       // `body` is the whole response, bytes as they are (status, headers and all); then close
+};
+
 struct HttpReply {
   unsigned status = 200;
   std::string content_type = "text/plain";
@@ -22,6 +34,8 @@ struct HttpReply {
   // Set instead of `body` for large immutable payloads (a batch): sent without a copy. The owner
   // must keep the bytes alive as long as the server runs.
   std::shared_ptr<const std::string> shared_body;
+  ReplyDelivery delivery = ReplyDelivery::normal;
+  std::chrono::milliseconds delay{0};  // wait this long before sending (a slow reply)
 };
 
 using HttpHandler = std::function<HttpReply(const HttpRequest&)>;
@@ -29,13 +43,26 @@ using HttpHandler = std::function<HttpReply(const HttpRequest&)>;
 // Request bodies above this size are refused with 413.
 inline constexpr size_t kMaxRequestBody = size_t(16) << 20;
 
+// What a peer may cost the server. Defaults suit a challenger on a LAN with a few clients.
+struct HttpServerLimits {
+  std::chrono::milliseconds header_timeout{10000};  // connect (or a request's first byte) to its header's end
+  std::chrono::milliseconds idle_timeout{30000};    // a kept-alive connection with no request; also a body's read
+  size_t max_connections = 1024;                    // open at once; more are answered 503 and closed
+};
+
+// One request as raw bytes in, the response's raw bytes out, with no socket: what a session
+// does for one request (parse, handle, serialise). For fuzzing and tests; `normal` delivery only.
+std::string answer_raw_request(std::string_view request, const HttpHandler& handler);
+
 class HttpServer {
  public:
   // Binds and listens at once (port 0: an ephemeral port), so that port() is known on return.
   // Throws boost::system::system_error when the address cannot be bound.
-  HttpServer(boost::asio::io_context& io, const std::string& address, unsigned short port, HttpHandler handler);
+  HttpServer(boost::asio::io_context& io, const std::string& address, unsigned short port, HttpHandler handler,
+             HttpServerLimits limits = {});
   ~HttpServer();
   unsigned short port() const;
+  size_t open_connections() const;
   void stop();
 
  private:

@@ -46,12 +46,23 @@ std::string missing(std::string_view name, std::string_view what) {
   return "field '" + std::string(name) + "' is missing or not " + std::string(what);
 }
 
+// What a map from the wire may hold. msgpack-cxx allocates a container's elements from its
+// header, before they arrive, and recurses nowhere but follows any nesting: without limits a
+// 5-byte header asking for 2^32 elements, or 200 000 nested arrays, would size memory. A
+// container cannot have more elements than the message has bytes; our maps are three deep at
+// most (result -> centroids -> centroid), unknown fields get a little more room.
+msgpack::unpack_limit wire_limits(size_t bytes) {
+  const size_t elements = std::min<size_t>(bytes, size_t(1) << 24);
+  return msgpack::unpack_limit(/*array=*/elements, /*map=*/std::min<size_t>(elements, 1024), /*str=*/size_t(1) << 16,
+                               /*bin=*/bytes, /*ext=*/0, /*depth=*/8);
+}
+
 // Parses `bytes` as one msgpack map; the error says why not.
 std::optional<msgpack::object_handle> parse_map(std::span<const uint8_t> bytes, std::string& error) {
   try {
     std::size_t offset = 0;
     msgpack::object_handle oh = msgpack::unpack(reinterpret_cast<const char*>(bytes.data()), bytes.size(), offset,
-                                                reference_bin, nullptr);
+                                                reference_bin, nullptr, wire_limits(bytes.size()));
     if (oh.get().type != msgpack::type::MAP) {
       error = "msgpack is not a map";
       return std::nullopt;
@@ -63,6 +74,12 @@ std::optional<msgpack::object_handle> parse_map(std::span<const uint8_t> bytes, 
     return oh;
   } catch (const msgpack::insufficient_bytes&) {
     error = "msgpack is truncated (" + std::to_string(bytes.size()) + " bytes)";
+  } catch (const msgpack::depth_size_overflow&) {
+    error = "msgpack is nested deeper than 8 levels";
+  } catch (const msgpack::size_overflow& e) {
+    // Sizes are limited by the bytes there are: this is what truncation looks like, too.
+    error = "msgpack is truncated or corrupt: it declares a string, binary or container larger than its " +
+            std::to_string(bytes.size()) + " bytes allow (" + e.what() + ")";
   } catch (const std::exception& e) {
     error = std::string("msgpack is malformed: ") + e.what();
   }
@@ -117,6 +134,7 @@ DecodedBatch decode_batch(std::shared_ptr<const ByteBuffer> bytes) {
   const auto id = as_int(field(m, "batch_id"));
   if (!id) return out.error = "batch map: " + missing("batch_id", "an integer"), out;
   out.batch.batch_id = *id;
+  out.id_known = true;
   const auto print = as_string(field(m, "print_id"));
   if (!print) return out.error = "batch map: " + missing("print_id", "a string"), out;
   const auto tile = as_int(field(m, "tile_id"));
@@ -183,7 +201,8 @@ DecodedOutcome decode_outcome(std::span<const uint8_t> bytes) {
   DecodedOutcome out;
   try {
     std::size_t offset = 0;
-    msgpack::object_handle oh = msgpack::unpack(reinterpret_cast<const char*>(bytes.data()), bytes.size(), offset);
+    msgpack::object_handle oh = msgpack::unpack(reinterpret_cast<const char*>(bytes.data()), bytes.size(), offset,
+                                                nullptr, nullptr, wire_limits(bytes.size()));
     const msgpack::object& o = oh.get();
     if (o.type != msgpack::type::ARRAY || o.via.array.size != 3) return out.decode_error = "outcome is not a 3-array", out;
     const auto id = as_int(&o.via.array.ptr[0]);

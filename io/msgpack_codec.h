@@ -18,7 +18,8 @@ std::string encode_result(const TileResult& result);
 
 struct DecodedBatch {
   Batch batch;
-  std::string error;  // empty on success; batch.batch_id is filled when it could be read
+  std::string error;  // empty on success
+  bool id_known = false;  // batch.batch_id was read (even if a later field failed)
   bool ok() const { return error.empty(); }
 };
 // The batch's TIFF stays inside `bytes`, shared, not copied.

@@ -61,6 +61,36 @@ TEST_CASE("window: a layer of another shape restarts the window and says why") {
   CHECK(outliers.empty());
 }
 
+TEST_CASE("SPEC §3: a window lacking a layer names it, for as long as the gap is in its range") {
+  std::mt19937 rng(14);
+  TileWindow w;
+  std::vector<PixelPos> outliers;
+  using V = std::vector<int64_t>;
+  w.push(test::random_image(8, 8, rng), outliers, 0);
+  CHECK(w.missing_layers(0) == V{});
+  w.push(test::random_image(8, 8, rng), outliers, 1);
+  CHECK(w.missing_layers(0) == V{});
+  // layer 2 lost in flight
+  w.push(test::random_image(8, 8, rng), outliers, 3);
+  CHECK(w.missing_layers(0) == V{2});
+  w.push(test::random_image(8, 8, rng), outliers, 4);
+  CHECK(w.missing_layers(0) == V{2});
+  w.push(test::random_image(8, 8, rng), outliers, 5);
+  CHECK(w.missing_layers(0) == V{});
+  // A tile whose first layer was lost: its print's first layer says so.
+  TileWindow late;
+  late.push(test::random_image(8, 8, rng), outliers, 1);
+  CHECK(late.missing_layers(0) == V{0});
+  CHECK(late.missing_layers(late.first_layer()) == V{});
+  // Layer numbers from the wire at the edge of int64 do not overflow.
+  TileWindow edge;
+  edge.push(test::random_image(8, 8, rng), outliers, INT64_MIN + 1);
+  CHECK(edge.missing_layers(INT64_MIN) == V{INT64_MIN});
+  TileWindow unknown;  // no layer numbers (older callers): nothing to say
+  unknown.push(test::random_image(8, 8, rng), outliers);
+  CHECK(unknown.missing_layers(0) == V{});
+}
+
 TEST_CASE("window: the streaming kernel equals the reference over a long sequence") {
   std::mt19937 rng(13);
   std::vector<Image16> layers;

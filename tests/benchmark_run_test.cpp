@@ -15,9 +15,11 @@
 #include "core/challenger.h"
 #include "core/challenger_host.h"
 #include "io/golden_dataset.h"
+#include "tests/faulty_challenger.h"
 #include "tests/test_support.h"
 
 using namespace lpbf;
+using lpbf::test::FaultyChallenger;
 namespace fs = std::filesystem;
 
 namespace {
@@ -25,36 +27,6 @@ namespace {
 std::shared_ptr<const ServedDataset> served(const char* name) {
   return std::make_shared<const ServedDataset>(load_served_dataset(test::golden_dir() / name));
 }
-
-// A challenger whose handler can be wrapped to inject faults, and killed outright.
-class FaultyChallenger {
- public:
-  using Wrap = std::function<HttpReply(Challenger&, const HttpRequest&)>;
-  FaultyChallenger(std::shared_ptr<const ServedDataset> ds, Wrap wrap) : challenger_(std::move(ds)), wrap_(std::move(wrap)) {
-    server_ = std::make_unique<HttpServer>(*io_, "127.0.0.1", 0, [this](const HttpRequest& r) { return wrap_(challenger_, r); });
-    url_ = "http://127.0.0.1:" + std::to_string(server_->port());
-    thread_ = std::thread([this] { io_->run(); });
-  }
-  ~FaultyChallenger() { kill(); }
-  // Closes the listening socket and every connection: the challenger is gone.
-  void kill() {
-    if (!thread_.joinable()) return;
-    io_->stop();
-    thread_.join();
-    server_.reset();
-    io_.reset();  // destroys the sessions: their sockets close
-  }
-  const std::string& url() const { return url_; }
-  Challenger& challenger() { return challenger_; }
-
- private:
-  Challenger challenger_;
-  Wrap wrap_;
-  std::unique_ptr<boost::asio::io_context> io_ = std::make_unique<boost::asio::io_context>();
-  std::unique_ptr<HttpServer> server_;
-  std::thread thread_;
-  std::string url_;
-};
 
 struct Report {
   int64_t batches = 0, results = 0;
@@ -220,4 +192,43 @@ TEST_CASE("run with no --url: the embedded challenger, a synthetic stream, a cor
   CHECK(r.output.find("\"wrong\": 0") != std::string::npos);
   CHECK(r.output.find("\"missing\": 0") != std::string::npos);
   CHECK(r.output.find("16 answered") != std::string::npos);
+}
+
+TEST_CASE("run: a challenger that forgets the bench mid-run (restarted) is told from the end of the stream, exit 1") {
+  // After 8 results the challenger is "restarted": a fresh one that never heard of this bench.
+  // SPEC §1's 404 on next_batch then looks like the end; /api/end's 404 tells them apart.
+  std::atomic<int> results{0};
+  Challenger restarted(served("small"));
+  FaultyChallenger ch(served("small"), [&](Challenger& c, const HttpRequest& req) {
+    if (results.load() >= 8) return restarted.handle(req);
+    HttpReply reply = c.handle(req);
+    if (req.target.find("/api/result/") != std::string::npos) ++results;
+    return reply;
+  });
+  const fs::path report = temp_file("run-forgotten");
+  const auto r = test::run_command(test::binary() + " --url " + ch.url() + " --threads 1 --connections 2 --report " +
+                                   report.string());
+  INFO(r.output);
+  CHECK(r.exit_code == 1);
+  CHECK(r.output.find("no longer knows bench") != std::string::npos);
+  CHECK(r.output.find("was not the end of the stream") != std::string::npos);
+  CHECK(r.output.find("forgot bench") != std::string::npos);
+  const Report rep = read_report(report);
+  CHECK(rep.results >= 8);
+  CHECK(size_t(rep.batches - rep.results) == rep.failed);  // every fetched, unanswered batch listed
+  fs::remove(report);
+}
+
+TEST_CASE("run: a usage error is found before any work (no dataset prepared)") {
+  const auto start = std::chrono::steady_clock::now();
+  const auto r = test::run_command(test::binary() + " --bogus --layers 100");
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find("unknown argument '--bogus'") != std::string::npos);
+  CHECK(r.output.find("preparing") == std::string::npos);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
+  const auto c = test::run_command(test::binary() + " challenger --port 0 --bogus");
+  CHECK(c.exit_code == 2);
+  CHECK(c.output.find("preparing") == std::string::npos);
+  CHECK(test::run_command(test::binary() + " challenger --faults 2").output.find("--faults must be between") !=
+        std::string::npos);
 }

@@ -300,10 +300,13 @@ std::string failures_section(const RunReport& r) {
   }
   if (!r.incomplete.empty()) {
     h += "<h3>Incomplete windows (answered without every layer)</h3><table class=\"list\"><tr><th>batch</th><th>print</th>"
-         "<th>tile</th><th>missing layers</th></tr>";
-    for (const IncompleteWindow& w : r.incomplete)
+         "<th>tile</th><th>layer</th><th>missing layers</th></tr>";
+    for (const IncompleteWindow& w : r.incomplete) {
+      std::string missing;
+      for (int64_t m : w.missing_layers) missing += (missing.empty() ? "" : ", ") + std::to_string(m);
       h += "<tr><td>" + std::to_string(w.batch_id) + "</td><td>" + svg::escape(w.print_id) + "</td><td>" +
-           std::to_string(w.tile_id) + "</td><td>" + svg::escape(w.missing_layers) + "</td></tr>";
+           std::to_string(w.tile_id) + "</td><td>" + std::to_string(w.layer) + "</td><td>" + missing + "</td></tr>";
+    }
     h += "</table>";
   }
   return h + "</section>";

@@ -122,8 +122,13 @@ RunReport parse_run_report(std::string_view json, const std::string& origin) {
       read_if(w, "batch_id", iw.batch_id);
       read_if(w, "tile_id", iw.tile_id);
       read_if(w, "print_id", iw.print_id);
-      element missing;
-      if (w["missing_layers"].get(missing) == simdjson::SUCCESS) iw.missing_layers = simdjson::minify(missing);
+      read_if(w, "layer", iw.layer);
+      array missing;
+      if (w["missing_layers"].get(missing) == simdjson::SUCCESS)
+        for (element m : missing) {
+          int64_t layer;
+          if (m.get(layer) == simdjson::SUCCESS) iw.missing_layers.push_back(layer);
+        }
       r.incomplete.push_back(std::move(iw));
     }
   // The challenger's verdict is a JSON text inside the report.

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/failed_batch.h"
+#include "core/run_ledger.h"
 
 namespace lpbf {
 
@@ -26,11 +27,6 @@ struct ClusterPoint {
   int64_t batch_id = -1;
   double x = 0, y = 0;
   int64_t count = 0;
-};
-
-struct IncompleteWindow {
-  int64_t batch_id = -1, tile_id = 0;
-  std::string print_id, missing_layers;  // as the report lists them
 };
 
 struct RunReport {
