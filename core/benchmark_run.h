@@ -11,6 +11,9 @@
 
 namespace lpbf {
 
+// The in-flight bound with --kafka when none is given: see run_benchmark.
+inline constexpr int kKafkaDefaultInFlight = 64;
+
 struct RunOptions {
   std::string url;
   std::string bench_name = "lpbf-bench";
@@ -38,6 +41,7 @@ struct RunResult {
   size_t max_queue_depth = 0;  // analyse -> submit and fetch -> analyse, the larger
   std::string end_reply;       // the challenger's /api/end answer, as it came
   std::string setup_error;     // non-empty: the run could not start (exit status 2)
+  double kafka_ready_seconds = -1;  // with Kafka: the wait for workers to hold every raw partition
 };
 
 RunResult run_benchmark(const RunOptions& options);

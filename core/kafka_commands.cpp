@@ -49,12 +49,8 @@ int worker_command(CommandLine& args) {
   const int threads = int(args.int_or("--threads", 1, 1, 256));
   args.finish();
   if (!topology) throw UsageError("worker needs --kafka BROKERS (see lpbf-bench worker --help)");
-  {
-    KafkaProducer probe(topology->kafka);
-    const std::string unreachable = probe.check_reachable(std::chrono::seconds(5));
-    if (!unreachable.empty())
-      throw std::runtime_error("cannot reach the Kafka brokers at " + topology->kafka.brokers + ": " + unreachable);
-  }
+  const std::string unready = prepare_kafka_topics(*topology);
+  if (!unready.empty()) throw std::runtime_error(unready);
   std::printf("worker: %d consumer(s) in group %s on %s at %s\n", threads, topology->group.c_str(),
               topology->raw_topic.c_str(), topology->kafka.brokers.c_str());
   std::fflush(stdout);
