@@ -25,6 +25,14 @@ KafkaBridge::KafkaBridge(const KafkaTopology& t, const std::string& bench_id, Se
   held_.resize(size_t(raw_partitions_));
   unanswered_bytes_.resize(size_t(raw_partitions_));
   results_ = std::make_unique<KafkaConsumer>(t.kafka, KafkaConsumer::AssignAll{}, t.results_topic, ends, std::chrono::seconds(5));
+  // Warm the producer before the first batch: its producer id (idempotence), connections and the
+  // raw topic's metadata would otherwise cost the first batches a second or two of latency.
+  producer_->produce(t.roster_topic(), "runner", "runner of bench " + bench_id, nullptr, {}, 0);
+  producer_->flush(std::chrono::seconds(5));
+  rd_kafka_topic_t* raw = rd_kafka_topic_new(producer_->handle(), t.raw_topic.c_str(), nullptr);
+  const rd_kafka_metadata_t* md = nullptr;
+  if (rd_kafka_metadata(producer_->handle(), 0, raw, &md, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR && md) rd_kafka_metadata_destroy(md);
+  rd_kafka_topic_destroy(raw);
   receiver_ = std::thread([this] { receive_loop(); });
 }
 
