@@ -60,7 +60,7 @@ int worker_command(CommandLine& args) {
   for (int i = 0; i < threads; ++i)
     workers.emplace_back([&] {
       std::string error;
-      produced += run_kafka_worker(*topology, stop, &error);
+      produced += run_kafka_worker(*topology, stop, &error).answered;
       if (!error.empty()) std::fprintf(stderr, "worker: %s\n", error.c_str());
     });
   wait_for_signal();

@@ -79,7 +79,7 @@ class Worker {
     producer_.flush(std::chrono::seconds(5));
   }
 
-  size_t run(const std::atomic<bool>& stop) {
+  KafkaWorkerStats run(const std::atomic<bool>& stop) {
     auto last_commit = SteadyClock::now();
     while (!stop.load()) {
       producer_.poll(std::chrono::milliseconds(0));
@@ -99,7 +99,7 @@ class Worker {
     announce();  // holding nothing now: the runner must not count on this worker
     producer_.flush(std::chrono::seconds(1));
     consumer_->close();
-    return produced_;
+    return stats_;
   }
 
  private:
@@ -166,7 +166,10 @@ class Worker {
                   std::to_string(m.partition) + "]: earlier layers were not read back)";
       }
     }
-    if (!answering) return;  // folded into its window: it was answered before
+    if (!answering) {  // folded into its window: it was answered before
+      ++stats_.folded;
+      return;
+    }
 
     int64_t batch_id = d.batch.batch_id;
     if (batch_id < 0) batch_id = int_header(m, "batch_id").value_or(-1);
@@ -177,7 +180,7 @@ class Worker {
                                                      encode_outcome(batch_id, result ? &*result : nullptr, failure), 0});
     st.outstanding.insert(m.offset);
     send(std::move(pending));
-    ++produced_;
+    ++stats_.answered;
   }
 
   void send(std::unique_ptr<Pending> p) {
@@ -243,14 +246,14 @@ class Worker {
   std::unique_ptr<KafkaConsumer> consumer_;
   std::map<int32_t, PartitionState> partitions_;
   uint64_t epoch_ = 0;
-  size_t produced_ = 0;
+  KafkaWorkerStats stats_;
   bool announce_now_ = true;
   SteadyClock::time_point last_announce_{};
 };
 
 }  // namespace
 
-size_t run_kafka_worker(const KafkaTopology& t, const std::atomic<bool>& stop, std::string* error) {
+KafkaWorkerStats run_kafka_worker(const KafkaTopology& t, const std::atomic<bool>& stop, std::string* error) {
   Worker worker(t, error);
   return worker.run(stop);
 }

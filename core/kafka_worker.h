@@ -43,7 +43,12 @@ struct KafkaTopology {
   std::string roster_topic() const { return raw_topic + ".workers"; }
 };
 
-// Runs one worker (one consumer) until `stop` is set. Returns how many outcomes it produced.
-size_t run_kafka_worker(const KafkaTopology& topology, const std::atomic<bool>& stop, std::string* error = nullptr);
+struct KafkaWorkerStats {
+  size_t answered = 0;  // outcomes produced
+  size_t folded = 0;    // batches read back into windows only (rebuilds after an assignment)
+};
+
+// Runs one worker (one consumer) until `stop` is set.
+KafkaWorkerStats run_kafka_worker(const KafkaTopology& topology, const std::atomic<bool>& stop, std::string* error = nullptr);
 
 }  // namespace lpbf
