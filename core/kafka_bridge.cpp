@@ -136,7 +136,8 @@ void KafkaBridge::expire_overdue() {
     for (const auto& [id, w] : waiting_) overdue |= w.fetched_at < deadline;
     if (overdue && stalled_.empty())
       stalled_ = "no outcome from the Kafka workers within " + std::to_string(topology_.outcome_timeout.count()) +
-                 " s (are workers running, and the brokers up?)";
+                 " s (are workers running, and the brokers up?" +
+                 (last_kafka_error_.empty() ? std::string(")") : " Last Kafka error: " + last_kafka_error_ + ")");
     // Once one batch is overdue the topics are not moving: fail everything waiting now rather
     // than each after its own timeout, and (in send) every later batch at once.
     if (!stalled_.empty())
@@ -151,7 +152,12 @@ void KafkaBridge::receive_loop() {
   while (!stop_.load()) {
     producer_->poll(std::chrono::milliseconds(0));  // delivery reports of raw batches
     expire_overdue();
-    std::optional<KafkaMessage> m = consumer.poll(std::chrono::milliseconds(50));
+    std::string error;
+    std::optional<KafkaMessage> m = consumer.poll(std::chrono::milliseconds(50), &error);
+    if (!error.empty()) {
+      std::lock_guard lock(mutex_);
+      last_kafka_error_ = error;  // said when the path stalls: what is missing
+    }
     if (!m || m->key.rfind(prefix, 0) != 0) continue;  // another bench's outcome
     DecodedOutcome o = decode_outcome(m->value);
     if (!o.decode_error.empty()) {

@@ -61,6 +61,7 @@ class KafkaBridge final : public Sender<FetchedBatch> {
   std::vector<size_t> unanswered_bytes_;          // per raw partition: produced, no outcome yet
   std::atomic<bool> stop_{false};
   std::atomic<size_t> duplicates_{0};
+  std::string last_kafka_error_;  // under mutex_
   std::string stalled_;  // set once, under mutex_: why the Kafka path is considered dead
   bool stalled() {
     std::lock_guard lock(mutex_);

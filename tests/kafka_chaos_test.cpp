@@ -118,7 +118,7 @@ void chaos_run(unsigned seed) {
     if (blows < 6 && std::chrono::steady_clock::now() >= next_blow) {
       chaos.strike();
       ++blows;
-      next_blow = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::uniform_int_distribution<int>(100, 900)(chaos.rng));
+      next_blow = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::uniform_int_distribution<int>(100, 500)(chaos.rng));
     }
     if (blows >= 6) chaos.resume_due(std::chrono::steady_clock::now() > next_blow + std::chrono::seconds(kSessionMs / 1000 + 1));
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

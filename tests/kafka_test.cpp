@@ -166,6 +166,7 @@ TEST_CASE("kafka: a broker lost mid-run: the run ends with every batch answered 
                                    report.string());
   breaker.join();
   MESSAGE("run took " << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() << " s");
+  MESSAGE(r.output.substr(0, 3000));
   INFO(r.output);
   CHECK((r.exit_code == 0 || r.exit_code == 1));
   simdjson::dom::parser p;
