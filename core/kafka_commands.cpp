@@ -55,18 +55,21 @@ int worker_command(CommandLine& args) {
               topology->raw_topic.c_str(), topology->kafka.brokers.c_str());
   std::fflush(stdout);
   std::atomic<bool> stop{false};
-  std::atomic<size_t> produced{0};
+  std::atomic<size_t> produced{0}, folded{0};
   std::vector<std::thread> workers;
   for (int i = 0; i < threads; ++i)
     workers.emplace_back([&] {
       std::string error;
-      produced += run_kafka_worker(*topology, stop, &error).answered;
+      const KafkaWorkerStats stats = run_kafka_worker(*topology, stop, &error);
+      produced += stats.answered;
+      folded += stats.folded;
       if (!error.empty()) std::fprintf(stderr, "worker: %s\n", error.c_str());
     });
   wait_for_signal();
   stop = true;
   for (auto& w : workers) w.join();
-  std::printf("worker: stopped after %zu outcome(s)\n", produced.load());
+  std::printf("worker: stopped after %zu outcome(s); %zu batch(es) read back to rebuild windows\n", produced.load(),
+              folded.load());
   return kExitOk;
 }
 

@@ -48,6 +48,7 @@ struct PartitionState {
   int64_t consumed_end = -1;    // one past the last offset read
   int64_t committed = -1;       // the last commit made (the next offset to answer)
   bool commit_due = false;
+  std::optional<SteadyClock::time_point> rebuilding_since;  // assigned, resume point not reached yet
   std::set<int64_t> outstanding;  // answered, outcome not acknowledged yet
   PartitionLookback lookback;
   std::map<std::string, TileState> tiles;  // key: bench|print_id/tile_id
@@ -112,6 +113,7 @@ class Worker {
     for (int32_t p : parts) {
       PartitionState& st = partitions_[p] = PartitionState{};
       st.epoch = epoch_;
+      st.rebuilding_since = SteadyClock::now();
       // Unknown or nothing committed: read from the beginning and answer everything (the runner
       // drops what was answered already). Committed with a look-back start: read from there,
       // answer from the committed offset.
@@ -142,6 +144,11 @@ class Worker {
     st.consumed_end = m.offset + 1;
     st.lookback.record(m.key, m.offset);
     const bool answering = m.offset >= st.resume_at;
+    if (answering && st.rebuilding_since) {
+      stats_.rebuild_seconds = std::max(stats_.rebuild_seconds,
+                                        std::chrono::duration<double>(SteadyClock::now() - *st.rebuilding_since).count());
+      st.rebuilding_since.reset();
+    }
 
     auto bytes = std::make_shared<const ByteBuffer>(std::move(m.value));
     DecodedBatch d = decode_batch(bytes);

@@ -46,6 +46,7 @@ struct KafkaTopology {
 struct KafkaWorkerStats {
   size_t answered = 0;  // outcomes produced
   size_t folded = 0;    // batches read back into windows only (rebuilds after an assignment)
+  double rebuild_seconds = 0;  // the longest rebuild: assignment to its first batch to answer
 };
 
 // Runs one worker (one consumer) until `stop` is set.
