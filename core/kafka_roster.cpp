@@ -10,7 +10,10 @@ namespace lpbf {
 
 std::string encode_announcement(const Announcement& a) {
   std::string s = a.group + "\t" + a.worker + "\t";
-  for (size_t i = 0; i < a.partitions.size(); ++i) s += (i ? "," : "") + std::to_string(a.partitions[i]);
+  for (size_t i = 0; i < a.partitions.size(); ++i) {
+    if (i) s += ',';
+    s += std::to_string(a.partitions[i]);
+  }
   return s;
 }
 
@@ -71,7 +74,10 @@ WorkersReady wait_for_workers(const KafkaTopology& t, size_t min_workers, std::c
       std::string missing;
       int listed = 0;
       for (int32_t p = 0; p < partitions; ++p)
-        if (!held.count(p) && listed++ < 16) missing += (missing.empty() ? "" : ",") + std::to_string(p);
+        if (!held.count(p) && listed++ < 16) {
+          if (!missing.empty()) missing += ',';
+          missing += std::to_string(p);
+        }
       ready.error = "no worker of consumer group " + t.group + " took " +
                     (held.empty() ? std::string("any partition") : "partition(s) " + missing + (listed > 16 ? ",..." : "")) +
                     " of Kafka topic " + t.raw_topic + " at " + t.kafka.brokers + " within " +

@@ -39,6 +39,7 @@ std::string worker_name() {
 struct TileState {
   TileWindow window;
   int64_t run_from = -1, last_seq = -1;  // the window holds layers run_from..last_seq
+  int64_t last_offset = -1;
 };
 
 // One assigned partition.
@@ -153,6 +154,7 @@ class Worker {
     auto bytes = std::make_shared<const ByteBuffer>(std::move(m.value));
     DecodedBatch d = decode_batch(bytes);
     TileState& tile = st.tiles[m.key];
+    tile.last_offset = m.offset;
     std::string failure;
     std::optional<TileResult> result;
     if (!d.ok()) {
@@ -163,7 +165,7 @@ class Worker {
       failure = std::move(a.error);
     }
     if (const auto seq = int_header(m, "tile_seq")) {
-      tile.run_from = (tile.last_seq >= 0 && *seq == tile.last_seq + 1) ? tile.run_from : *seq;
+      tile.run_from = (tile.last_seq >= 0 && *seq > 0 && *seq - 1 == tile.last_seq) ? tile.run_from : *seq;
       tile.last_seq = *seq;
       // The window must hold the two layers before this one (fewer at the tile's start).
       if (*seq - tile.run_from < std::min<int64_t>(*seq, 2) && failure.empty()) {
@@ -224,6 +226,9 @@ class Worker {
       consumer_->commit(t_.raw_topic, p, next, lookback_metadata(st.lookback.rebuild_start(next)));
       st.committed = next;
       st.lookback.forget_before(next);
+      // A tile the look-back has given up (silent for its horizon) gives up its window too: a
+      // long-lived worker serves many benches, and a 500x500 window holds 1.5 MB.
+      std::erase_if(st.tiles, [&](const auto& entry) { return entry.second.last_offset < next - kLookbackHorizon; });
     }
   }
 

@@ -6,7 +6,7 @@
 
 using namespace lpbf;
 
-TEST_CASE("lookback: a new owner reads back to the second-last layer before the resume point of every tile") {
+TEST_CASE("kafka lookback: a new owner reads back to the second-last layer before the resume point of every tile") {
   PartitionLookback l;
   // Two tiles interleaved: a at 0, 2, 4, 6; b at 1, 3, 5, 7.
   for (int64_t o = 0; o < 8; ++o) l.record(o % 2 ? "b" : "a", o);
@@ -17,7 +17,7 @@ TEST_CASE("lookback: a new owner reads back to the second-last layer before the 
   CHECK(l.rebuild_start(8) == 4);  // a: 4, 6; b: 5, 7
 }
 
-TEST_CASE("lookback: forgetting what is committed keeps what later resume points need") {
+TEST_CASE("kafka lookback: forgetting what is committed keeps what later resume points need") {
   PartitionLookback l;
   for (int64_t o = 0; o < 100; ++o) l.record("t" + std::to_string(o % 4), o);
   const int64_t before = l.rebuild_start(60);
@@ -27,7 +27,7 @@ TEST_CASE("lookback: forgetting what is committed keeps what later resume points
   CHECK(l.rebuild_start(100) == 92);
 }
 
-TEST_CASE("lookback: a tile silent for longer than the horizon no longer holds the look-back start") {
+TEST_CASE("kafka lookback: a tile silent for longer than the horizon no longer holds the look-back start") {
   PartitionLookback l;
   l.record("old", 0);
   l.record("old", 1);
@@ -38,7 +38,7 @@ TEST_CASE("lookback: a tile silent for longer than the horizon no longer holds t
   CHECK(l.tiles() == 1);
 }
 
-TEST_CASE("lookback: commit metadata carries the start; anything else reads as unknown") {
+TEST_CASE("kafka lookback: commit metadata carries the start; anything else reads as unknown") {
   CHECK(parse_lookback_metadata(lookback_metadata(1234)) == 1234);
   CHECK(parse_lookback_metadata(lookback_metadata(0)) == 0);
   for (const char* bad : {"", "lookback=", "lookback=-1", "lookback=12x", "lookback=99999999999999999999999",
