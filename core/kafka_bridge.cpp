@@ -36,7 +36,12 @@ KafkaBridge::KafkaBridge(const KafkaTopology& t, const std::string& bench_id, Se
   receiver_ = std::thread([this] { receive_loop(); });
 }
 
-KafkaBridge::~KafkaBridge() { stop(); }
+KafkaBridge::~KafkaBridge() {
+  stop();
+  // Its last delivery reports (failures, when a broker is gone) call deliver(): they must come
+  // while the members deliver() uses are still there.
+  producer_.reset();
+}
 
 void KafkaBridge::stop() {
   stop_ = true;
@@ -134,6 +139,7 @@ void KafkaBridge::expire_overdue() {
     std::lock_guard lock(mutex_);
     bool overdue = false;
     for (const auto& [id, w] : waiting_) overdue |= w.fetched_at < deadline;
+    if (overdue && stalled_.empty() && last_kafka_error_.empty()) last_kafka_error_ = producer_->last_error();
     if (overdue && stalled_.empty())
       stalled_ = "no outcome from the Kafka workers within " + std::to_string(topology_.outcome_timeout.count()) +
                  " s (are workers running, and the brokers up?" +

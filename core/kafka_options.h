@@ -17,7 +17,7 @@ inline constexpr const char* kKafkaOptionsHelp =
   --raw-topic T     topic of fetched batches (default raw-batch)
   --results-topic T topic of outcomes (default results)
   --partitions N    partitions of topics created here (default 8)
-  --kafka-timeout S a batch with no outcome after S seconds fails (default 60)
+  --kafka-timeout S a batch with no outcome after S seconds fails (default 30)
   --kafka-ready-timeout S  the runner waits at most S seconds for workers to hold every raw-topic
                     partition before it creates the bench (default 30)
   --kafka-partition-bytes B  unanswered batch bytes in one raw partition, at most (default 4 MiB:

@@ -31,7 +31,7 @@ struct KafkaTopology {
   int partitions = 8;
   // The runner fails a batch whose outcome has not come back within this time (no live worker,
   // a lost broker): every batch ends answered or listed.
-  std::chrono::seconds outcome_timeout{60};
+  std::chrono::seconds outcome_timeout{30};
   // The runner waits this long for workers to hold every raw partition before creating the bench.
   std::chrono::seconds ready_timeout{30};
   // The runner keeps at most this many bytes of unanswered batches in one raw partition (always

@@ -59,6 +59,7 @@ KafkaProducer::KafkaProducer(const KafkaOptions& o, Delivery on_delivery) : on_d
   set_conf(conf, "message.timeout.ms", "15000");
   rd_kafka_conf_set_opaque(conf, this);
   rd_kafka_conf_set_dr_msg_cb(conf, &KafkaProducer::on_delivery_report);
+  rd_kafka_conf_set_error_cb(conf, &KafkaProducer::on_error);
   rk_ = make_client(RD_KAFKA_PRODUCER, conf);
 }
 
@@ -80,6 +81,17 @@ struct OwnedValue {
   void* opaque;
 };
 }  // namespace
+
+void KafkaProducer::on_error(rd_kafka_t*, int, const char* reason, void* self) {
+  auto* p = static_cast<KafkaProducer*>(self);
+  std::lock_guard lock(p->error_mutex_);
+  p->last_error_ = reason ? reason : "";
+}
+
+std::string KafkaProducer::last_error() const {
+  std::lock_guard lock(error_mutex_);
+  return last_error_;
+}
 
 void KafkaProducer::on_delivery_report(rd_kafka_t*, const rd_kafka_message_t* m, void* self) {
   auto* p = static_cast<KafkaProducer*>(self);

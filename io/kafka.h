@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -55,12 +56,17 @@ class KafkaProducer {
   std::string flush(std::chrono::milliseconds timeout);
   // Empty when the brokers answer a metadata request within `timeout`, else why not.
   std::string check_reachable(std::chrono::milliseconds timeout);
+  // The client's last error about its brokers (e.g. one refusing connections), or empty.
+  std::string last_error() const;
   rd_kafka_t* handle() { return rk_; }
 
  private:
   static void on_delivery_report(rd_kafka_t*, const rd_kafka_message_t* m, void* self);
+  static void on_error(rd_kafka_t*, int err, const char* reason, void* self);
   rd_kafka_t* rk_ = nullptr;
   Delivery on_delivery_;
+  mutable std::mutex error_mutex_;
+  std::string last_error_;
 };
 
 // A partition's committed offset and the metadata committed with it.
