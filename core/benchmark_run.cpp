@@ -12,6 +12,8 @@
 #include "core/analysis_stage.h"
 #include "core/fetch_stage.h"
 #include "core/kafka_bridge.h"
+#include "core/kafka_options.h"
+#include "core/kafka_roster.h"
 #include "core/latency_stats.h"
 #include "core/report/trace_json.h"
 #include "core/run_metrics.h"
@@ -54,6 +56,18 @@ ControlCall control_call(net::io_context& io, HttpConnection& conn, http::verb v
   return call;
 }
 
+// The in-process Kafka workers, stopped and joined on every way out of the run.
+struct KafkaWorkerThreads {
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  void stop_all() {
+    stop = true;
+    for (auto& t : threads)
+      if (t.joinable()) t.join();
+  }
+  ~KafkaWorkerThreads() { stop_all(); }
+};
+
 }  // namespace
 
 RunResult run_benchmark(const RunOptions& options) {
@@ -64,6 +78,25 @@ RunResult run_benchmark(const RunOptions& options) {
   } catch (const std::invalid_argument& e) {
     result.setup_error = e.what();
     return result;
+  }
+  // With Kafka, the topics exist and every raw partition is held by a worker before the bench is
+  // created: the clock must not run through consumer-group joins.
+  KafkaWorkerThreads kafka_workers;
+  if (options.kafka) {
+    const std::string error = prepare_kafka_topics(*options.kafka);
+    if (!error.empty()) {
+      result.setup_error = error;
+      return result;
+    }
+    for (int i = 0; i < options.kafka_workers; ++i)
+      kafka_workers.threads.emplace_back([&] { run_kafka_worker(*options.kafka, kafka_workers.stop); });
+    const WorkersReady ready = wait_for_workers(*options.kafka, size_t(options.kafka_workers),
+                                                std::chrono::duration_cast<std::chrono::milliseconds>(options.kafka->ready_timeout));
+    if (!ready.error.empty()) {
+      result.setup_error = ready.error;
+      return result;
+    }
+    result.kafka_ready_seconds = ready.seconds;
   }
   net::io_context io;
   ChallengerTarget target{url.host, url.port, "", options.timeout};
@@ -120,8 +153,12 @@ RunResult run_benchmark(const RunOptions& options) {
   // One batch on each fetch connection, one in each worker's hands and one waiting for the next
   // free worker: more only adds queueing latency. Measured with 2 threads, 4 connections: 6 cost
   // 15% of uncompressed throughput; 8 took p99 on the mixed stream to 10 ms for no throughput.
-  const size_t max_in_flight =
-      size_t(options.max_in_flight > 0 ? options.max_in_flight : threads + options.connections + 1);
+  // Through Kafka a batch takes a few milliseconds of hops (produce, replicate, fetch, produce,
+  // fetch) on top of its analysis: the bound is the throughput wanted times that delay
+  // (kKafkaDefaultInFlight, measured in README's Kafka section).
+  const size_t max_in_flight = size_t(options.max_in_flight > 0 ? options.max_in_flight
+                                      : options.kafka        ? kKafkaDefaultInFlight
+                                                             : threads + options.connections + 1);
 
   bool finished = false;
   std::unique_ptr<FetchStage> fetch;
@@ -141,8 +178,6 @@ RunResult run_benchmark(const RunOptions& options) {
   submit = std::make_unique<SubmitStage>(io, target, options.connections, to_submit, ledger, metrics, on_change);
   // The arrow fetch -> analyse: in-process, or Kafka topics with workers that may live elsewhere.
   std::unique_ptr<KafkaBridge> kafka;
-  std::vector<std::thread> kafka_workers;
-  std::atomic<bool> stop_kafka_workers{false};
   Sender<FetchedBatch>* to_analysis = &to_analyse;
   if (options.kafka) {
     try {
@@ -152,8 +187,6 @@ RunResult run_benchmark(const RunOptions& options) {
       return result;
     }
     to_analysis = kafka.get();
-    for (int i = 0; i < options.kafka_workers; ++i)
-      kafka_workers.emplace_back([&] { run_kafka_worker(*options.kafka, stop_kafka_workers); });
   }
   fetch = std::make_unique<FetchStage>(
       io, target, options.connections, max_in_flight, *to_analysis,
@@ -198,8 +231,7 @@ RunResult run_benchmark(const RunOptions& options) {
   workers.join();
   if (kafka) {
     kafka->stop();
-    stop_kafka_workers = true;
-    for (auto& w : kafka_workers) w.join();
+    kafka_workers.stop_all();
   }
 
   const ControlCall ended = control_call(io, *control, http::verb::post, "/api/end/" + result.bench_id, "", "");
@@ -256,6 +288,11 @@ std::string summary_text(const RunOptions& options, const RunResult& r) {
            "\n";
     }
   }
+  if (r.kafka_ready_seconds >= 0) {
+    std::snprintf(buf, sizeof buf, "  kafka      workers held every partition of %s after %.2f s (before the bench was created)\n",
+                  options.kafka ? options.kafka->raw_topic.c_str() : "", r.kafka_ready_seconds);
+    s += buf;
+  }
   for (const std::string& e : l.errors) s += "  error      " + e + "\n";
   for (const FailedBatch& f : l.failures)
     s += "  failed     " + (f.batch_id >= 0 ? "batch " + std::to_string(f.batch_id) : std::string("a batch")) + ": " +
@@ -287,6 +324,11 @@ std::string report_json(const RunOptions& options, const RunResult& r) {
                                  .field("analyse", double(r.analyse_ns) / 1e9)
                                  .field("submit", double(r.submit_ns) / 1e9)
                                  .str();
+  std::string kafka_ready = "null";  // null: not a Kafka run
+  if (r.kafka_ready_seconds >= 0) {
+    kafka_ready.clear();
+    append_json_number(kafka_ready, r.kafka_ready_seconds);
+  }
   return JsonObject()
              .field("bench_id", r.bench_id)
              .field("bench_name", options.bench_name)
@@ -303,6 +345,7 @@ std::string report_json(const RunOptions& options, const RunResult& r) {
              .raw("latency_ms", latency_json(summarise_latencies(l.latencies_ms)))
              .raw("stage_busy_seconds", stages)
              .field("max_queue_depth", r.max_queue_depth)
+             .raw("kafka_ready_seconds", kafka_ready)
              .field("challenger_end_reply", r.end_reply)
              .field("command", options.command_line)
              .field("machine", describe_machine())

@@ -13,6 +13,9 @@
 
 namespace lpbf {
 
+// The in-flight bound with --kafka when none is given: see run_benchmark.
+inline constexpr int kKafkaDefaultInFlight = 64;
+
 struct RunOptions {
   std::string url;
   std::string bench_name = "lpbf-bench";
@@ -51,6 +54,7 @@ struct RunResult {
   std::string end_reply;       // the challenger's /api/end answer, as it came
   std::string setup_error;     // non-empty: the run could not start (exit status 2)
   bool bench_forgotten = false;  // /api/end answered 404: the challenger lost the bench mid-run
+  double kafka_ready_seconds = -1;  // with Kafka: the wait for workers to hold every raw partition
 };
 
 RunResult run_benchmark(const RunOptions& options);

@@ -49,28 +49,27 @@ int worker_command(CommandLine& args) {
   const int threads = int(args.int_or("--threads", 1, 1, 256));
   args.finish();
   if (!topology) throw UsageError("worker needs --kafka BROKERS (see lpbf-bench worker --help)");
-  {
-    KafkaProducer probe(topology->kafka);
-    const std::string unreachable = probe.check_reachable(std::chrono::seconds(5));
-    if (!unreachable.empty())
-      throw std::runtime_error("cannot reach the Kafka brokers at " + topology->kafka.brokers + ": " + unreachable);
-  }
+  const std::string unready = prepare_kafka_topics(*topology);
+  if (!unready.empty()) throw std::runtime_error(unready);
   std::printf("worker: %d consumer(s) in group %s on %s at %s\n", threads, topology->group.c_str(),
               topology->raw_topic.c_str(), topology->kafka.brokers.c_str());
   std::fflush(stdout);
   std::atomic<bool> stop{false};
-  std::atomic<size_t> produced{0};
+  std::atomic<size_t> produced{0}, folded{0};
   std::vector<std::thread> workers;
   for (int i = 0; i < threads; ++i)
     workers.emplace_back([&] {
       std::string error;
-      produced += run_kafka_worker(*topology, stop, &error);
+      const KafkaWorkerStats stats = run_kafka_worker(*topology, stop, &error);
+      produced += stats.answered;
+      folded += stats.folded;
       if (!error.empty()) std::fprintf(stderr, "worker: %s\n", error.c_str());
     });
   wait_for_signal();
   stop = true;
   for (auto& w : workers) w.join();
-  std::printf("worker: stopped after %zu outcome(s)\n", produced.load());
+  std::printf("worker: stopped after %zu outcome(s); %zu batch(es) read back to rebuild windows\n", produced.load(),
+              folded.load());
   return kExitOk;
 }
 

@@ -2,6 +2,9 @@
 
 #include <librdkafka/rdkafka_mock.h>
 
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <stdexcept>
 
 namespace lpbf {
@@ -49,12 +52,14 @@ KafkaProducer::KafkaProducer(const KafkaOptions& o, Delivery on_delivery) : on_d
   set_conf(conf, "enable.idempotence", "true");
   set_conf(conf, "acks", "all");
   set_conf(conf, "linger.ms", "1");
+  set_conf(conf, "batch.num.messages", "1");
   set_conf(conf, "message.max.bytes", "134217728");
   // A message not acknowledged within 15 s fails (its batch is then reported) instead of the
   // default 5 minutes of retries.
   set_conf(conf, "message.timeout.ms", "15000");
   rd_kafka_conf_set_opaque(conf, this);
   rd_kafka_conf_set_dr_msg_cb(conf, &KafkaProducer::on_delivery_report);
+  rd_kafka_conf_set_error_cb(conf, &KafkaProducer::on_error);
   rk_ = make_client(RD_KAFKA_PRODUCER, conf);
 }
 
@@ -68,18 +73,56 @@ KafkaProducer::~KafkaProducer() {
   rd_kafka_destroy(rk_);
 }
 
-void KafkaProducer::on_delivery_report(rd_kafka_t*, const rd_kafka_message_t* m, void* self) {
+namespace {
+// A queued message's bytes, kept alive until librdkafka reports its delivery (no copy), with
+// the caller's opaque.
+struct OwnedValue {
+  std::string value;
+  void* opaque;
+};
+}  // namespace
+
+void KafkaProducer::on_error(rd_kafka_t*, int, const char* reason, void* self) {
   auto* p = static_cast<KafkaProducer*>(self);
-  if (p->on_delivery_) p->on_delivery_(m->_private, m->err ? rd_kafka_err2str(m->err) : std::string());
+  std::lock_guard lock(p->error_mutex_);
+  p->last_error_ = reason ? reason : "";
 }
 
-std::string KafkaProducer::produce(const std::string& topic, const std::string& key, const std::string& value, void* opaque) {
+std::string KafkaProducer::last_error() const {
+  std::lock_guard lock(error_mutex_);
+  return last_error_;
+}
+
+void KafkaProducer::on_delivery_report(rd_kafka_t*, const rd_kafka_message_t* m, void* self) {
+  auto* p = static_cast<KafkaProducer*>(self);
+  std::unique_ptr<OwnedValue> owned(static_cast<OwnedValue*>(m->_private));
+  if (p->on_delivery_) p->on_delivery_(owned->opaque, m->err ? rd_kafka_err2str(m->err) : std::string());
+}
+
+std::string KafkaProducer::produce(const std::string& topic, const std::string& key, std::string value, void* opaque,
+                                   const std::vector<KafkaHeader>& headers, int32_t partition) {
+  auto owned = std::make_unique<OwnedValue>(OwnedValue{std::move(value), opaque});
   for (int attempt = 0;; ++attempt) {
-    const rd_kafka_resp_err_t e = rd_kafka_producev(
-        rk_, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_KEY(key.data(), key.size()),
-        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
-    if (e == RD_KAFKA_RESP_ERR_NO_ERROR) return {};
+    rd_kafka_headers_t* hdrs = nullptr;
+    if (!headers.empty()) {
+      hdrs = rd_kafka_headers_new(headers.size());
+      for (const KafkaHeader& h : headers)
+        rd_kafka_header_add(hdrs, h.name.data(), ssize_t(h.name.size()), h.value.data(), ssize_t(h.value.size()));
+    }
+    const rd_kafka_resp_err_t e =
+        hdrs ? rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+                                 RD_KAFKA_V_KEY(key.data(), key.size()),
+                                 RD_KAFKA_V_VALUE(owned->value.data(), owned->value.size()), RD_KAFKA_V_HEADERS(hdrs),
+                                 RD_KAFKA_V_OPAQUE(owned.get()), RD_KAFKA_V_END)
+             : rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+                                 RD_KAFKA_V_KEY(key.data(), key.size()),
+                                 RD_KAFKA_V_VALUE(owned->value.data(), owned->value.size()),
+                                 RD_KAFKA_V_OPAQUE(owned.get()), RD_KAFKA_V_END);
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      owned.release();  // the delivery report frees it
+      return {};
+    }
+    if (hdrs) rd_kafka_headers_destroy(hdrs);  // not taken over on failure
     if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL || attempt > 100) return std::string("produce to ") + topic + ": " + rd_kafka_err2str(e);
     rd_kafka_poll(rk_, 10);  // the local queue is full: let deliveries drain
   }
@@ -99,17 +142,32 @@ std::string KafkaProducer::check_reachable(std::chrono::milliseconds timeout) {
   return e ? std::string(rd_kafka_err2str(e)) : std::string();
 }
 
-KafkaConsumer::KafkaConsumer(const KafkaOptions& o, const std::string& group, const std::string& topic, Rebalance rebalance)
-    : rebalance_(std::move(rebalance)) {
+namespace {
+
+rd_kafka_conf_t* consumer_conf(const KafkaOptions& o, const std::string& group) {
   rd_kafka_conf_t* conf = base_conf(o);
   set_conf(conf, "group.id", group);
   set_conf(conf, "auto.offset.reset", "earliest");
   set_conf(conf, "enable.auto.commit", "false");
+  set_conf(conf, "enable.auto.offset.store", "false");
   set_conf(conf, "session.timeout.ms", std::to_string(o.session_timeout.count()));
-  set_conf(conf, "heartbeat.interval.ms", "500");
-  set_conf(conf, "fetch.message.max.bytes", "134217728");
+  set_conf(conf, "heartbeat.interval.ms", std::to_string(std::max<int64_t>(100, o.session_timeout.count() / 6)));
+  set_conf(conf, "fetch.message.max.bytes", "1048576");
   // A batch waits for the consumer's long-poll: keep it short (the default 500 ms is per hop).
-  set_conf(conf, "fetch.wait.max.ms", "10");
+  set_conf(conf, "fetch.wait.max.ms", "5");
+  // Fetch again as soon as one message is there, and keep at most ~64 MB (128 batches) read
+  // ahead: enough to hide a fetch round trip, not so much that a rebalance throws away seconds.
+  set_conf(conf, "fetch.min.bytes", "1");
+  set_conf(conf, "queued.max.messages.kbytes", "65536");
+  set_conf(conf, "fetch.error.backoff.ms", "50");
+  return conf;
+}
+
+}  // namespace
+
+KafkaConsumer::KafkaConsumer(const KafkaOptions& o, const std::string& group, const std::string& topic, Rebalance rebalance)
+    : rebalance_(std::move(rebalance)) {
+  rd_kafka_conf_t* conf = consumer_conf(o, group);
   rd_kafka_conf_set_opaque(conf, this);
   rd_kafka_conf_set_rebalance_cb(conf, &KafkaConsumer::on_rebalance);
   rk_ = make_client(RD_KAFKA_CONSUMER, conf);
@@ -119,6 +177,31 @@ KafkaConsumer::KafkaConsumer(const KafkaOptions& o, const std::string& group, co
   const rd_kafka_resp_err_t e = rd_kafka_subscribe(rk_, t);
   rd_kafka_topic_partition_list_destroy(t);
   if (e) throw std::runtime_error("cannot subscribe to " + topic + ": " + rd_kafka_err2str(e));
+}
+
+KafkaConsumer::KafkaConsumer(const KafkaOptions& o, AssignAll, const std::string& topic, std::map<int32_t, int64_t> from,
+                             std::chrono::milliseconds timeout) {
+  // A group id is required by the client, but assign() never joins it.
+  rk_ = make_client(RD_KAFKA_CONSUMER, consumer_conf(o, "lpbf-reader-" + topic));
+  rd_kafka_poll_set_consumer(rk_);
+  const int partitions = kafka_partition_count(o, topic, timeout);
+  if (partitions <= 0) {
+    rd_kafka_destroy(rk_);
+    throw std::runtime_error("Kafka topic " + topic + " has no partitions, or the brokers at " + o.brokers +
+                             " did not say within " + std::to_string(timeout.count()) + " ms");
+  }
+  rd_kafka_topic_partition_list_t* t = rd_kafka_topic_partition_list_new(partitions);
+  for (int32_t p = 0; p < partitions; ++p) {
+    const auto it = from.find(p);
+    rd_kafka_topic_partition_list_add(t, topic.c_str(), p)->offset = it != from.end() ? it->second : RD_KAFKA_OFFSET_END;
+  }
+  const rd_kafka_resp_err_t e = rd_kafka_assign(rk_, t);
+  rd_kafka_topic_partition_list_destroy(t);
+  if (e) {
+    rd_kafka_destroy(rk_);
+    throw std::runtime_error("cannot read topic " + topic + ": " + rd_kafka_err2str(e));
+  }
+  closed_ = true;  // no group to leave
 }
 
 KafkaConsumer::~KafkaConsumer() {
@@ -136,15 +219,21 @@ void KafkaConsumer::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kaf
   auto* c = static_cast<KafkaConsumer*>(self);
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
     if (c->rebalance_.on_assign) {
-      for (int32_t p : c->rebalance_.on_assign(partitions_of(parts)))
+      for (const auto& [p, offset] : c->rebalance_.on_assign(partitions_of(parts)))
         for (int i = 0; i < parts->cnt; ++i)
-          if (parts->elems[i].partition == p) parts->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
+          if (parts->elems[i].partition == p) parts->elems[i].offset = offset;
     }
     rd_kafka_assign(rk, parts);
   } else {
     if (c->rebalance_.on_revoke) c->rebalance_.on_revoke(partitions_of(parts));
     rd_kafka_assign(rk, nullptr);
   }
+}
+
+std::optional<std::string> KafkaMessage::header(const std::string& name) const {
+  for (const KafkaHeader& h : headers)
+    if (h.name == name) return h.value;
+  return std::nullopt;
 }
 
 std::optional<KafkaMessage> KafkaConsumer::poll(std::chrono::milliseconds timeout, std::string* error) {
@@ -156,27 +245,88 @@ std::optional<KafkaMessage> KafkaConsumer::poll(std::chrono::milliseconds timeou
   } else {
     out = KafkaMessage{rd_kafka_topic_name(m->rkt), m->partition, m->offset,
                        m->key ? std::string(static_cast<const char*>(m->key), m->key_len) : std::string(),
-                       ByteBuffer(static_cast<const uint8_t*>(m->payload), static_cast<const uint8_t*>(m->payload) + m->len)};
+                       ByteBuffer(static_cast<const uint8_t*>(m->payload), static_cast<const uint8_t*>(m->payload) + m->len),
+                       {}};
+    rd_kafka_headers_t* hdrs = nullptr;
+    if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs) {
+      const char* name;
+      const void* value;
+      size_t size;
+      // At most a few headers are read: their number comes from the message, not from us.
+      for (size_t i = 0; i < 16 && rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i)
+        out->headers.push_back({name, value ? std::string(static_cast<const char*>(value), size) : std::string()});
+    }
   }
   rd_kafka_message_destroy(m);
   return out;
 }
 
-void KafkaConsumer::commit(const std::string& topic, int32_t partition, int64_t offset) {
+void KafkaConsumer::commit(const std::string& topic, int32_t partition, int64_t next, const std::string& metadata) {
   rd_kafka_topic_partition_list_t* t = rd_kafka_topic_partition_list_new(1);
-  rd_kafka_topic_partition_list_add(t, topic.c_str(), partition)->offset = offset + 1;
+  rd_kafka_topic_partition_t* tp = rd_kafka_topic_partition_list_add(t, topic.c_str(), partition);
+  tp->offset = next;
+  if (!metadata.empty()) {
+    tp->metadata = std::malloc(metadata.size());  // freed with the list
+    std::memcpy(tp->metadata, metadata.data(), metadata.size());
+    tp->metadata_size = metadata.size();
+  }
   rd_kafka_commit(rk_, t, 1);
   rd_kafka_topic_partition_list_destroy(t);
 }
 
-int64_t KafkaConsumer::committed(const std::string& topic, int32_t partition, std::chrono::milliseconds timeout) {
-  rd_kafka_topic_partition_list_t* t = rd_kafka_topic_partition_list_new(1);
-  rd_kafka_topic_partition_list_add(t, topic.c_str(), partition);
-  int64_t offset = -1;
-  if (rd_kafka_committed(rk_, t, int(timeout.count())) == RD_KAFKA_RESP_ERR_NO_ERROR && t->elems[0].offset >= 0)
-    offset = t->elems[0].offset;
+std::optional<std::map<int32_t, CommittedOffset>> KafkaConsumer::committed(const std::string& topic,
+                                                                           const std::vector<int32_t>& partitions,
+                                                                           std::chrono::milliseconds timeout) {
+  rd_kafka_topic_partition_list_t* t = rd_kafka_topic_partition_list_new(int(partitions.size()));
+  for (int32_t p : partitions) rd_kafka_topic_partition_list_add(t, topic.c_str(), p);
+  std::optional<std::map<int32_t, CommittedOffset>> out;
+  if (rd_kafka_committed(rk_, t, int(timeout.count())) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    out.emplace();
+    for (int i = 0; i < t->cnt && out; ++i) {
+      const rd_kafka_topic_partition_t& e = t->elems[i];
+      if (e.err) {
+        out.reset();
+        break;
+      }
+      CommittedOffset c;
+      if (e.offset >= 0) {
+        c.offset = e.offset;
+        // Metadata is read as text of bounded size: it came over the network.
+        if (e.metadata) c.metadata.assign(static_cast<const char*>(e.metadata), std::min<size_t>(e.metadata_size, 256));
+      }
+      (*out)[e.partition] = c;
+    }
+  }
   rd_kafka_topic_partition_list_destroy(t);
-  return offset;
+  return out;
+}
+
+int kafka_partition_count(const KafkaOptions& o, const std::string& topic, std::chrono::milliseconds timeout) {
+  rd_kafka_t* rk = make_client(RD_KAFKA_PRODUCER, base_conf(o));
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+  const rd_kafka_metadata_t* md = nullptr;
+  int partitions = 0;
+  if (rd_kafka_metadata(rk, 0, rkt, &md, int(timeout.count())) == RD_KAFKA_RESP_ERR_NO_ERROR && md)
+    for (int i = 0; i < md->topic_cnt; ++i)
+      if (!md->topics[i].err && topic == md->topics[i].topic) partitions = md->topics[i].partition_cnt;
+  if (md) rd_kafka_metadata_destroy(md);
+  rd_kafka_topic_destroy(rkt);
+  rd_kafka_destroy(rk);
+  return partitions;
+}
+
+std::string kafka_end_offsets(const KafkaOptions& o, const std::string& topic, int partitions,
+                              std::map<int32_t, int64_t>& out, std::chrono::milliseconds timeout) {
+  rd_kafka_t* rk = make_client(RD_KAFKA_PRODUCER, base_conf(o));
+  std::string error;
+  for (int32_t p = 0; p < partitions && error.empty(); ++p) {
+    int64_t low = 0, high = 0;
+    const rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk, topic.c_str(), p, &low, &high, int(timeout.count()));
+    if (e) error = "end offset of " + topic + " [" + std::to_string(p) + "]: " + rd_kafka_err2str(e);
+    else out[p] = high;
+  }
+  rd_kafka_destroy(rk);
+  return error;
 }
 
 std::string ensure_kafka_topics(const KafkaOptions& o, const std::vector<std::string>& topics, int partitions,

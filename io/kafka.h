@@ -1,12 +1,15 @@
 #pragma once
-// Kafka through librdkafka: a producer, a consumer, topic creation, and librdkafka's built-in mock
-// cluster (tests and demos). Errors are values (strings naming what failed), not exceptions,
-// except in constructors, which throw std::runtime_error when a client cannot be created.
+// Kafka through librdkafka: a producer, a consumer (in a group, or reading partitions it assigns
+// itself), topic creation, and librdkafka's built-in mock cluster (tests and demos). Errors are
+// values (strings naming what failed), not exceptions, except in constructors, which throw
+// std::runtime_error when a client cannot be created.
 #include <librdkafka/rdkafka.h>
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,12 +20,19 @@ struct rd_kafka_mock_cluster_s;
 
 namespace lpbf {
 
+struct KafkaHeader {
+  std::string name, value;
+};
+
 struct KafkaMessage {
   std::string topic;
   int32_t partition = 0;
   int64_t offset = 0;
   std::string key;
   ByteBuffer value;  // a batch's bytes move from here into the batch, uncopied
+  std::vector<KafkaHeader> headers;
+  // The value of header `name`, or nullopt.
+  std::optional<std::string> header(const std::string& name) const;
 };
 
 // Settings every client here shares: short timeouts, so that a dead broker or worker is noticed
@@ -38,40 +48,60 @@ class KafkaProducer {
   using Delivery = std::function<void(void* opaque, const std::string& error)>;
   KafkaProducer(const KafkaOptions& options, Delivery on_delivery = {});
   ~KafkaProducer();
-  // Queues a message (copied). Returns an error string, empty on success.
-  std::string produce(const std::string& topic, const std::string& key, const std::string& value, void* opaque = nullptr);
+  // Queues a message; `value` is kept, not copied, until its delivery is reported. Returns an
+  // error string, empty on success (then, and only then, `on_delivery` runs later for `opaque`).
+  std::string produce(const std::string& topic, const std::string& key, std::string value, void* opaque = nullptr,
+                      const std::vector<KafkaHeader>& headers = {}, int32_t partition = RD_KAFKA_PARTITION_UA);
   void poll(std::chrono::milliseconds timeout);
   std::string flush(std::chrono::milliseconds timeout);
   // Empty when the brokers answer a metadata request within `timeout`, else why not.
   std::string check_reachable(std::chrono::milliseconds timeout);
+  // The client's last error about its brokers (e.g. one refusing connections), or empty.
+  std::string last_error() const;
   rd_kafka_t* handle() { return rk_; }
 
  private:
   static void on_delivery_report(rd_kafka_t*, const rd_kafka_message_t* m, void* self);
+  static void on_error(rd_kafka_t*, int err, const char* reason, void* self);
   rd_kafka_t* rk_ = nullptr;
   Delivery on_delivery_;
+  mutable std::mutex error_mutex_;
+  std::string last_error_;
+};
+
+// A partition's committed offset and the metadata committed with it.
+struct CommittedOffset {
+  int64_t offset = -1;  // -1: nothing committed
+  std::string metadata;
 };
 
 class KafkaConsumer {
  public:
   // Partitions assigned to this consumer (after a rebalance), and those taken away.
   struct Rebalance {
-    // Returns the assigned partitions to read from their beginning (the others resume at the
-    // group's committed offset).
-    std::function<std::vector<int32_t>(const std::vector<int32_t>& assigned)> on_assign;
+    // Returns where to start reading each assigned partition; a partition left out resumes at
+    // the group's committed offset (or the earliest, when none).
+    std::function<std::map<int32_t, int64_t>(const std::vector<int32_t>& assigned)> on_assign;
     std::function<void(const std::vector<int32_t>& revoked)> on_revoke;
   };
   // Joins `group`, subscribed to `topic`, reading from the earliest offset when none is committed.
   // Offsets are committed only by commit().
   KafkaConsumer(const KafkaOptions& options, const std::string& group, const std::string& topic,
                 Rebalance rebalance = {});
+  // Joins no group: reads every partition of `topic` from the given offsets (partition -> offset;
+  // partitions left out are read from their end as of now).
+  struct AssignAll {};
+  KafkaConsumer(const KafkaOptions& options, AssignAll, const std::string& topic, std::map<int32_t, int64_t> from,
+                std::chrono::milliseconds timeout);
   ~KafkaConsumer();
   // A message, or nothing within `timeout`. Errors that are not end-of-partition come back in `error`.
   std::optional<KafkaMessage> poll(std::chrono::milliseconds timeout, std::string* error = nullptr);
-  // Commits "everything before offset + 1" of that partition (asynchronously).
-  void commit(const std::string& topic, int32_t partition, int64_t offset);
-  // The committed offset of a partition of this group (-1: none).
-  int64_t committed(const std::string& topic, int32_t partition, std::chrono::milliseconds timeout);
+  // Commits "everything before `next`" of that partition, with `metadata` (asynchronously).
+  void commit(const std::string& topic, int32_t partition, int64_t next, const std::string& metadata = {});
+  // The committed offsets (and their metadata) of partitions of this group; nullopt when the
+  // coordinator did not answer within `timeout`.
+  std::optional<std::map<int32_t, CommittedOffset>> committed(const std::string& topic, const std::vector<int32_t>& partitions,
+                                                             std::chrono::milliseconds timeout);
   void close();
 
  private:
@@ -80,6 +110,12 @@ class KafkaConsumer {
   Rebalance rebalance_;
   bool closed_ = false;
 };
+
+// Partitions of `topic` (0 when it does not exist or the brokers do not answer within `timeout`).
+int kafka_partition_count(const KafkaOptions& options, const std::string& topic, std::chrono::milliseconds timeout);
+// The next offset to be written to each partition of `topic` (its high watermark), or why not.
+std::string kafka_end_offsets(const KafkaOptions& options, const std::string& topic, int partitions,
+                              std::map<int32_t, int64_t>& out, std::chrono::milliseconds timeout);
 
 // Creates the topics that do not exist yet (with `partitions` each). Empty, or why not.
 std::string ensure_kafka_topics(const KafkaOptions& options, const std::vector<std::string>& topics, int partitions,

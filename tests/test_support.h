@@ -1,11 +1,18 @@
 #pragma once
 // Helpers shared by the tests: golden data paths, random images, running the built binary.
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <thread>
 #include <random>
 #include <string>
 
 #include "analysis/image.h"
+#include "io/golden_dataset.h"
 
 namespace lpbf::test {
 
@@ -46,5 +53,35 @@ inline ProcessResult run_command(const std::string& command) {
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
 }
+
+// A process started in the background, its output in a file, killed when the object goes. A
+// simple command's pid is the process itself; put a compound one in parentheses (its pid is then
+// the subshell's).
+struct Background {
+  explicit Background(const std::string& command) {
+    out = std::filesystem::temp_directory_path() / ("lpbf-bg-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    const std::filesystem::path pidfile = out.string() + ".pid";
+    std::system((command + " > " + out.string() + " 2>&1 & echo $! > " + pidfile.string()).c_str());
+    std::ifstream(pidfile) >> pid;
+    std::filesystem::remove(pidfile);
+  }
+  ~Background() {
+    if (pid > 0) ::kill(pid, SIGKILL);
+    std::filesystem::remove(out);
+  }
+  std::string output() const { return std::filesystem::exists(out) ? read_file_bytes(out) : std::string(); }
+  // Waits until the output contains `text`.
+  bool wait_for(const std::string& text, std::chrono::seconds limit = std::chrono::seconds(20)) const {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < end) {
+      if (output().find(text) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+  std::filesystem::path out;
+  int pid = -1;
+  static inline int counter = 0;
+};
 
 }  // namespace lpbf::test
