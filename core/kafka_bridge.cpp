@@ -110,7 +110,7 @@ void KafkaBridge::release_held() {
   }
 }
 
-void KafkaBridge::deliver(int64_t batch_id, std::optional<TileResult> result, std::string error) {
+void KafkaBridge::deliver(int64_t batch_id, std::optional<TileResult> result, std::string error, OutcomeOrigin origin) {
   Clock::time_point fetched_at;
   bool room = false;
   {
@@ -128,7 +128,9 @@ void KafkaBridge::deliver(int64_t batch_id, std::optional<TileResult> result, st
     }
     waiting_.erase(it);
   }
-  to_submit_.send(BatchOutcome{batch_id, std::move(result), std::move(error), fetched_at});
+  BatchOutcome out{batch_id, std::move(result), std::move(error), fetched_at, std::move(origin.missing_layers), origin.layer};
+  out.worker = std::move(origin.worker);
+  to_submit_.send(std::move(out));
   if (room) release_held();
 }
 
@@ -172,7 +174,7 @@ void KafkaBridge::receive_loop() {
       deliver(id, std::nullopt, "unreadable outcome from Kafka: " + o.decode_error);
       continue;
     }
-    deliver(o.batch_id, std::move(o.result), std::move(o.error));
+    deliver(o.batch_id, std::move(o.result), std::move(o.error), std::move(o.origin));
   }
 }
 

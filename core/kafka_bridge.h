@@ -17,6 +17,7 @@
 #include "core/channel.h"
 #include "core/kafka_worker.h"
 #include "core/pipeline_messages.h"
+#include "io/msgpack_codec.h"
 
 namespace lpbf {
 
@@ -33,7 +34,7 @@ class KafkaBridge final : public Sender<FetchedBatch> {
  private:
   void receive_loop();
   void expire_overdue();
-  void deliver(int64_t batch_id, std::optional<TileResult> result, std::string error);
+  void deliver(int64_t batch_id, std::optional<TileResult> result, std::string error, OutcomeOrigin origin = {});
   void release_held();
 
   struct Waiting {

@@ -157,12 +157,16 @@ class Worker {
     tile.last_offset = m.offset;
     std::string failure;
     std::optional<TileResult> result;
+    OutcomeOrigin origin;
+    origin.worker = name_;
     if (!d.ok()) {
       failure = "unreadable batch from Kafka: " + d.error;
     } else {
       BatchAnswer a = answer_batch(tile.window, d.batch);
       result = std::move(a.result);
       failure = std::move(a.error);
+      origin.missing_layers = std::move(a.missing_layers);
+      origin.layer = d.batch.layer;
     }
     if (const auto seq = int_header(m, "tile_seq")) {
       tile.run_from = (tile.last_seq >= 0 && *seq > 0 && *seq - 1 == tile.last_seq) ? tile.run_from : *seq;
@@ -186,7 +190,7 @@ class Worker {
     if (batch_id < 0) return;  // nobody can be told: the dead letter is all there is
     const std::string bench = m.key.substr(0, m.key.find('|'));
     auto pending = std::make_unique<Pending>(Pending{m.partition, st.epoch, m.offset, bench + "|" + std::to_string(batch_id),
-                                                     encode_outcome(batch_id, result ? &*result : nullptr, failure), 0});
+                                                     encode_outcome(batch_id, result ? &*result : nullptr, failure, origin), 0});
     st.outstanding.insert(m.offset);
     send(std::move(pending));
     ++stats_.answered;

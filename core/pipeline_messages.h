@@ -28,6 +28,7 @@ struct BatchOutcome {
   std::vector<int64_t> missing_layers{};  // answered, but its window lacked these layers
   int64_t layer = 0;                      // for the flag's message
   Clock::time_point decoded_at{}, analysed_at{};  // unknown (default) when analysed elsewhere
+  std::string worker{};                           // the Kafka worker that analysed it, if any
 };
 
 }  // namespace lpbf

@@ -31,7 +31,7 @@ void SubmitStage::pump(size_t i) {
     std::optional<BatchOutcome> next = in_.receive(std::chrono::milliseconds(0));
     if (!next) return;
     BatchTrace* trace = ledger_.trace.find(next->batch_id);
-    if (trace) trace->decoded = next->decoded_at, trace->analysed = next->analysed_at;
+    if (trace) trace->decoded = next->decoded_at, trace->analysed = next->analysed_at, trace->worker = next->worker;
     if (!next->result) {  // failed in analysis: nothing to post, but it is accounted for
       if (trace) trace->outcome = BatchTrace::Outcome::failed;
       ledger_.fail(next->batch_id, next->error, true);

@@ -182,10 +182,11 @@ DecodedResult decode_result(std::span<const uint8_t> bytes) {
   return out;
 }
 
-std::string encode_outcome(int64_t batch_id, const TileResult* result, const std::string& error) {
+std::string encode_outcome(int64_t batch_id, const TileResult* result, const std::string& error,
+                           const OutcomeOrigin& origin) {
   msgpack::sbuffer buf;
   msgpack::packer<msgpack::sbuffer> pk(buf);
-  pk.pack_array(3);
+  pk.pack_array(6);
   pk.pack(batch_id);
   pk.pack(error);
   if (result) {
@@ -194,6 +195,9 @@ std::string encode_outcome(int64_t batch_id, const TileResult* result, const std
   } else {
     pk.pack_nil();
   }
+  pk.pack(origin.layer);
+  pk.pack(origin.missing_layers);
+  pk.pack(origin.worker);
   return std::string(buf.data(), buf.size());
 }
 
@@ -204,12 +208,27 @@ DecodedOutcome decode_outcome(std::span<const uint8_t> bytes) {
     msgpack::object_handle oh = msgpack::unpack(reinterpret_cast<const char*>(bytes.data()), bytes.size(), offset,
                                                 nullptr, nullptr, wire_limits(bytes.size()));
     const msgpack::object& o = oh.get();
-    if (o.type != msgpack::type::ARRAY || o.via.array.size != 3) return out.decode_error = "outcome is not a 3-array", out;
+    if (o.type != msgpack::type::ARRAY || (o.via.array.size != 3 && o.via.array.size != 6))
+      return out.decode_error = "outcome is not an array of 3 or 6", out;
     const auto id = as_int(&o.via.array.ptr[0]);
     const auto error = as_string(&o.via.array.ptr[1]);
     if (!id || !error) return out.decode_error = "outcome has no batch id or error field", out;
     out.batch_id = *id;
     out.error = *error;
+    if (o.via.array.size == 6) {
+      const auto layer = as_int(&o.via.array.ptr[3]);
+      const auto worker = as_string(&o.via.array.ptr[5]);
+      const msgpack::object& missing = o.via.array.ptr[4];
+      if (!layer || !worker || missing.type != msgpack::type::ARRAY || missing.via.array.size > kMaxMissingLayers)
+        return out.decode_error = "outcome's layer, missing layers (at most 2) or worker is malformed", out;
+      out.origin.layer = *layer;
+      out.origin.worker = *worker;
+      for (uint32_t i = 0; i < missing.via.array.size; ++i) {
+        const auto m = as_int(&missing.via.array.ptr[i]);
+        if (!m) return out.decode_error = "outcome's missing layers are not integers", out;
+        out.origin.missing_layers.push_back(*m);
+      }
+    }
     const msgpack::object& r = o.via.array.ptr[2];
     if (r.type == msgpack::type::NIL) {
       if (out.error.empty()) out.error = "the worker sent neither a result nor an error";

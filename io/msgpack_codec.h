@@ -7,6 +7,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "analysis/tile_result.h"
 #include "io/batch.h"
@@ -36,11 +37,22 @@ DecodedResult decode_result(std::span<const uint8_t> bytes);
 
 // What an analysis worker sends back over Kafka for one batch: its result, or why it failed.
 // Wire: a msgpack array [batch_id, error string ("" when answered), result map or nil].
-std::string encode_outcome(int64_t batch_id, const TileResult* result, const std::string& error);
+// Wire: a msgpack array [batch_id, error ("" when answered), result map or nil, layer,
+// [missing layers], worker]; the last three say which layers the answer's window lacked (the
+// answer is then flagged) and who computed it. An older worker's 3-array is read too.
+struct OutcomeOrigin {
+  int64_t layer = 0;
+  std::vector<int64_t> missing_layers;  // at most kMaxMissingLayers
+  std::string worker;
+};
+inline constexpr size_t kMaxMissingLayers = 2;  // a window holds three layers: the newest is there
+std::string encode_outcome(int64_t batch_id, const TileResult* result, const std::string& error,
+                           const OutcomeOrigin& origin = {});
 struct DecodedOutcome {
   int64_t batch_id = -1;
   std::optional<TileResult> result;
   std::string error;         // the batch's failure, as the worker reported it
+  OutcomeOrigin origin;
   std::string decode_error;  // the message itself was unreadable
 };
 DecodedOutcome decode_outcome(std::span<const uint8_t> bytes);

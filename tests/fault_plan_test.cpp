@@ -25,7 +25,8 @@ std::set<int64_t> ids_of(simdjson::dom::array a, const char* key = nullptr) {
   return out;
 }
 
-void run_against_faults(double rate, uint64_t seed) {
+// `runner_flags`: more options of the run, e.g. the Kafka path.
+void run_against_faults(double rate, uint64_t seed, const std::string& runner_flags = "") {
   SyntheticSpec spec;
   spec.layers = 16;
   spec.grid = 4;
@@ -33,7 +34,7 @@ void run_against_faults(double rate, uint64_t seed) {
   ChallengerHost host(std::make_shared<const ServedDataset>(make_synthetic_dataset(spec, "")), "127.0.0.1", 0, 2);
   host.challenger().inject_faults(FaultPlan(rate, seed));
   const fs::path report = fs::temp_directory_path() / ("lpbf-faults-" + std::to_string(::getpid()) + ".json");
-  const auto r = test::run_command(test::binary() + " --url " + host.url() + " --quiet --threads 2 --report " + report.string());
+  const auto r = test::run_command(test::binary() + " --url " + host.url() + " --quiet --threads 2 --report " + report.string() + runner_flags);
   INFO("rate " << rate << " seed " << seed << "\n" << r.output);
   CHECK(r.exit_code == 1);
 
@@ -106,4 +107,9 @@ TEST_CASE("faults 0.1, two seeds: the runner's failed list is the challenger's l
 TEST_CASE("faults 0.3, two seeds: the runner's failed list is the challenger's lost list; every wrong answer flagged") {
   run_against_faults(0.3, 3);
   run_against_faults(0.3, 4);
+}
+
+TEST_CASE("faults through Kafka: lost batches are the failed ones, and every wrong answer is flagged") {
+  // Workers report which layers an answer's window lacked in their outcome (io/msgpack_codec.h).
+  run_against_faults(0.1, 3, " --kafka mock --workers 2");
 }

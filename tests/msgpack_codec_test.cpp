@@ -86,3 +86,41 @@ TEST_CASE("msgpack: a missing or mistyped field is named") {
   CHECK(decode_batch({reinterpret_cast<const uint8_t*>(buf2.data()), buf2.size()}).error ==
         "batch map: field 'tif' is missing or not binary");
 }
+
+TEST_CASE("Kafka outcome: result, failure, and which layers its window lacked and who computed it") {
+  auto bytes = [](const std::string& s) { return std::span(reinterpret_cast<const uint8_t*>(s.data()), s.size()); };
+  TileResult r{12, "P1", 3, 7, {{1.5, 2.5, 9}}};
+  OutcomeOrigin origin{5, {3, 4}, "worker-a"};
+  const DecodedOutcome d = decode_outcome(bytes(encode_outcome(12, &r, "", origin)));
+  CHECK(d.decode_error.empty());
+  CHECK(d.batch_id == 12);
+  REQUIRE(d.result);
+  CHECK(compare_results(r, *d.result).empty());
+  CHECK(d.origin.layer == 5);
+  CHECK(d.origin.missing_layers == std::vector<int64_t>{3, 4});
+  CHECK(d.origin.worker == "worker-a");
+
+  const DecodedOutcome failed = decode_outcome(bytes(encode_outcome(13, nullptr, "TIFF is truncated")));
+  CHECK(!failed.result);
+  CHECK(failed.error == "TIFF is truncated");
+  CHECK(failed.origin.missing_layers.empty());
+
+  // An older worker's 3-array is still read.
+  msgpack::sbuffer old;
+  msgpack::packer<msgpack::sbuffer> pk(old);
+  pk.pack_array(3);
+  pk.pack(14), pk.pack(std::string("gone")), pk.pack_nil();
+  CHECK(decode_outcome({reinterpret_cast<const uint8_t*>(old.data()), old.size()}).error == "gone");
+
+  // More missing layers than a window can lack, or wrong types, are refused, not trusted.
+  msgpack::sbuffer bad;
+  msgpack::packer<msgpack::sbuffer> pb(bad);
+  pb.pack_array(6);
+  pb.pack(15), pb.pack(std::string("")), pb.pack_nil(), pb.pack(2), pb.pack(std::vector<int64_t>{1, 2, 3}), pb.pack(std::string("w"));
+  CHECK(!decode_outcome({reinterpret_cast<const uint8_t*>(bad.data()), bad.size()}).decode_error.empty());
+  msgpack::sbuffer bad2;
+  msgpack::packer<msgpack::sbuffer> pb2(bad2);
+  pb2.pack_array(6);
+  pb2.pack(15), pb2.pack(std::string("")), pb2.pack_nil(), pb2.pack(std::string("two")), pb2.pack_array(0), pb2.pack(1);
+  CHECK(!decode_outcome({reinterpret_cast<const uint8_t*>(bad2.data()), bad2.size()}).decode_error.empty());
+}
