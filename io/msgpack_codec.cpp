@@ -88,9 +88,22 @@ std::optional<msgpack::object_handle> parse_map(std::span<const uint8_t> bytes, 
 
 }  // namespace
 
+namespace {
+
+// What msgpack's packer writes into: a std::string, so the packed bytes need no copy to return.
+struct StringSink {
+  std::string bytes;
+  void write(const char* p, size_t n) { bytes.append(p, n); }
+};
+
+}  // namespace
+
 std::string encode_batch(const Batch& b) {
-  msgpack::sbuffer buf(b.tif.size() + 128);
-  msgpack::packer<msgpack::sbuffer> pk(buf);
+  // Packed straight into the string it returns: a 500 KB batch is copied once, not twice (the
+  // Kafka bridge encodes every fetched batch).
+  StringSink buf;
+  buf.bytes.reserve(b.tif.size() + 128);
+  msgpack::packer<StringSink> pk(buf);
   pk.pack_map(5);
   pk.pack("batch_id"), pk.pack(b.batch_id);
   pk.pack("print_id"), pk.pack(b.print_id);
@@ -99,7 +112,7 @@ std::string encode_batch(const Batch& b) {
   pk.pack("tif");
   pk.pack_bin(uint32_t(b.tif.size()));
   pk.pack_bin_body(reinterpret_cast<const char*>(b.tif.data()), uint32_t(b.tif.size()));
-  return std::string(buf.data(), buf.size());
+  return std::move(buf.bytes);
 }
 
 std::string encode_result(const TileResult& r) {
