@@ -11,16 +11,6 @@
 
 using namespace lpbf;
 
-namespace {
-
-size_t count(const std::string& s, const std::string& what) {
-  size_t n = 0;
-  for (size_t at = s.find(what); at != std::string::npos; at = s.find(what, at + 1)) ++n;
-  return n;
-}
-
-}  // namespace
-
 TEST_CASE("GET /api/plot/{bench}: an SVG of the bench's latency and throughput; the status page shows it") {
   auto ds = std::make_shared<const ServedDataset>(load_served_dataset(test::golden_dir() / "small"));
   ChallengerHost host(ds, "127.0.0.1", 0, 1);
@@ -34,7 +24,7 @@ TEST_CASE("GET /api/plot/{bench}: an SVG of the bench's latency and throughput; 
   const HttpReply empty = c.handle({"GET", "/api/plot/" + idle, ""});
   CHECK(empty.status == 200);
   CHECK(empty.content_type == "image/svg+xml");
-  CHECK(count(empty.body, "no data") == 2);
+  CHECK(test::count_occurrences(empty.body, "no data") == 2);
   CHECK(c.handle({"GET", "/", ""}).body.find("http-equiv=\"refresh\"") == std::string::npos);
 
   RunOptions o;
@@ -46,8 +36,8 @@ TEST_CASE("GET /api/plot/{bench}: an SVG of the bench's latency and throughput; 
   CHECK(plot.status == 200);
   CHECK(plot.content_type == "image/svg+xml");
   CHECK(plot.body.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0) == 0);
-  CHECK(count(plot.body, "class=\"chart\"") == 2);
-  CHECK(count(plot.body, "class=\"mark\"") >= 2);
+  CHECK(test::count_occurrences(plot.body, "class=\"chart\"") == 2);
+  CHECK(test::count_occurrences(plot.body, "class=\"mark\"") >= 2);
   CHECK(plot.body.find("no data") == std::string::npos);
 
   const std::string page = c.handle({"GET", "/", ""}).body;

@@ -101,7 +101,7 @@ void chaos_run(unsigned seed) {
   spec.layers = 96, spec.grid = 4, spec.tile = 100, spec.seed = seed;
   ChallengerHost host(std::make_shared<const ServedDataset>(make_synthetic_dataset(spec, "raw")), "127.0.0.1", 0, 1);
 
-  Chaos chaos{brokers, std::mt19937(seed), {}, {}};
+  Chaos chaos{brokers, std::mt19937(seed), {}, {}, {}};
   for (int i = 0; i < 3; ++i) chaos.start_worker();
   const int in_flight = std::uniform_int_distribution<int>(128, 256)(chaos.rng);
   Background runner("(" + test::binary() + " --url " + host.url() + " --kafka " + brokers + " --workers 0 --partitions 16" +

@@ -36,6 +36,13 @@ inline Image16 filled_image(int rows, int cols, uint16_t value) {
   return img;
 }
 
+// How many times `what` occurs in `text` (overlaps counted).
+inline size_t count_occurrences(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
 struct ProcessResult {
   int exit_code = -1;
   std::string output;  // stdout and stderr together

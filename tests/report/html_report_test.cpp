@@ -37,11 +37,6 @@ fs::path temp_file(const std::string& name) {
   return fs::temp_directory_path() / ("lpbf-report-test-" + std::to_string(::getpid()) + "-" + name);
 }
 
-size_t count(const std::string& s, const std::string& what) {
-  size_t n = 0;
-  for (size_t at = s.find(what); at != std::string::npos; at = s.find(what, at + 1)) ++n;
-  return n;
-}
 
 }  // namespace
 
@@ -77,9 +72,9 @@ TEST_CASE("the HTML report draws every chart with marks, and embeds its JSON") {
   const std::string page = read_file_bytes(html);
   CHECK(page.rfind("<!DOCTYPE html>", 0) == 0);
   CHECK(page.find("http://") == page.find("http://127.0.0.1"));  // no external resource, only the run's URL
-  CHECK(count(page, "<svg class=\"chart\"") == 9);
-  CHECK(count(page, "no data") == 0);
-  CHECK(count(page, "class=\"mark\"") > 40);
+  CHECK(test::count_occurrences(page, "<svg class=\"chart\"") == 9);
+  CHECK(test::count_occurrences(page, "no data") == 0);
+  CHECK(test::count_occurrences(page, "class=\"mark\"") > 40);
   CHECK(page.find("report &lt;/script&gt; test") != std::string::npos);
   // Read back from the page: the same report.
   const RunReport again = read_report_file(html);
@@ -98,7 +93,7 @@ TEST_CASE("a report from before traces renders, its charts saying there is no da
   CHECK(r.trace.empty());
   CHECK(r.wrong == -1);
   const std::string page = render_html_report(r);
-  CHECK(count(page, "no data") >= 3);
+  CHECK(test::count_occurrences(page, "no data") >= 3);
   CHECK(page.find("TIFF has 8 bits per sample") != std::string::npos);
   CHECK(page.find("Not every batch") != std::string::npos);
 }

@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "core/report/svg_chart.h"
+#include "tests/test_support.h"
 
 using namespace lpbf;
 
@@ -30,11 +31,6 @@ svg::Grid grid(int rows, int cols, std::vector<double> values) {
   return g;
 }
 
-size_t count(const std::string& s, const std::string& what) {
-  size_t n = 0;
-  for (size_t at = s.find(what); at != std::string::npos; at = s.find(what, at + 1)) ++n;
-  return n;
-}
 
 }  // namespace
 
@@ -55,7 +51,7 @@ TEST_CASE("a line chart with no points says so; with one point draws a dot") {
   svg::Chart c = chart("latency", 400, 200, "s", "ms");
   const std::string empty = svg::line_chart(c, {{"p99", "#f00", {}, {}}});
   CHECK(empty.find("no data") != std::string::npos);
-  CHECK(count(empty, "class=\"mark\"") == 0);
+  CHECK(test::count_occurrences(empty, "class=\"mark\"") == 0);
   CHECK(svg::line_chart(c, {}).find("no data") != std::string::npos);
   const std::string one = svg::line_chart(c, {{"p99", "#f00", {1.0}, {7.5}}});
   CHECK(one.find("<circle class=\"mark\"") != std::string::npos);
@@ -95,13 +91,13 @@ TEST_CASE("a log axis ticks powers of ten and leaves out values <= 0") {
   CHECK(s.find(">1<") != std::string::npos);
   CHECK(s.find(">10<") != std::string::npos);
   CHECK(s.find(">100<") != std::string::npos);
-  CHECK(count(s, "class=\"mark\"") == 1);
+  CHECK(test::count_occurrences(s, "class=\"mark\"") == 1);
 }
 
 TEST_CASE("bars, heat maps and scatter plots draw one mark per value, and escape their text") {
   svg::Chart c = chart("stages <us>", 600, 200);
   const std::string bars = svg::bar_chart(c, {bar("fetch & parse", 3), bar("decode", 80), bar("analyse", 270)});
-  CHECK(count(bars, "class=\"mark\"") == 3);
+  CHECK(test::count_occurrences(bars, "class=\"mark\"") == 3);
   CHECK(bars.find("stages &lt;us&gt;") != std::string::npos);
   CHECK(bars.find("fetch &amp; parse") != std::string::npos);
   CHECK(svg::bar_chart(c, {}).find("no data") != std::string::npos);
@@ -109,13 +105,13 @@ TEST_CASE("bars, heat maps and scatter plots draw one mark per value, and escape
   svg::Grid g = grid(3, 4, std::vector<double>(12, 1.0));
   g.values[5] = NAN;
   const std::string heat = svg::heat_map(c, g);
-  CHECK(count(heat, "class=\"mark\"") == 12);
+  CHECK(test::count_occurrences(heat, "class=\"mark\"") == 12);
   CHECK(heat.find("#dddddd") != std::string::npos);  // the missing cell
   CHECK(svg::heat_map(c, grid(3, 4, {1.0})).find("no data") != std::string::npos);
 
   svg::Chart tile = chart("worst layer", 400, 400, "x", "y");
   tile.x.max = tile.y.max = 2000;
   const std::string dots = svg::scatter(tile, {{10, 20, 5, "#f00", "5 px"}, {1500, 1900, 40, "#f00", "40 px"}}, 500);
-  CHECK(count(dots, "<circle class=\"mark\"") == 2);
+  CHECK(test::count_occurrences(dots, "<circle class=\"mark\"") == 2);
   CHECK(svg::scatter(tile, {}, 500).find("no clusters") != std::string::npos);
 }
