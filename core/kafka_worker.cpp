@@ -10,6 +10,7 @@
 #include "core/analyse_batch.h"
 #include "core/kafka_lookback.h"
 #include "core/kafka_roster.h"
+#include "io/prometheus_text.h"
 #include "io/msgpack_codec.h"
 
 namespace lpbf {
@@ -68,13 +69,15 @@ struct Pending {
 
 class Worker {
  public:
-  Worker(const KafkaTopology& t, std::string* error)
+  Worker(const KafkaTopology& t, std::string* error, KafkaWorkerGauges* gauges)
       : t_(t), error_(error), name_(worker_name()),
         producer_(t.kafka, [this](void* opaque, const std::string& err) { on_delivery(opaque, err); }) {
+    gauges_ = gauges;
     KafkaConsumer::Rebalance rebalance;
     rebalance.on_assign = [this](const std::vector<int32_t>& parts) { return on_assign(parts); };
     rebalance.on_revoke = [this](const std::vector<int32_t>& parts) { on_revoke(parts); };
     consumer_ = std::make_unique<KafkaConsumer>(t.kafka, t.group, t.raw_topic, rebalance);
+    if (gauges_) lag_slot_ = gauges_->consumers.fetch_add(1) % KafkaWorkerGauges::kMaxConsumers;
     // The first outcome would wait for the producer's id and the results topic's metadata (a
     // second or so): pay that now, with a message no runner takes (its key names no bench).
     producer_.produce(t.results_topic, "", "", nullptr, {}, 0);
@@ -91,6 +94,10 @@ class Worker {
         last_commit = now;
       }
       if (announce_now_ || now - last_announce_ > kAnnouncePeriod) announce();
+      if (gauges_ && now - last_lag_ > std::chrono::milliseconds(500)) {
+        gauges_->lag[lag_slot_].store(consumer_->lag());
+        last_lag_ = now;
+      }
       std::string poll_error;
       std::optional<KafkaMessage> m = consumer_->poll(std::chrono::milliseconds(20), &poll_error);
       if (m) handle(std::move(*m));
@@ -181,6 +188,7 @@ class Worker {
     }
     if (!answering) {  // folded into its window: it was answered before
       ++stats_.folded;
+      if (gauges_) ++gauges_->folded;
       return;
     }
 
@@ -194,6 +202,7 @@ class Worker {
     st.outstanding.insert(m.offset);
     send(std::move(pending));
     ++stats_.answered;
+    if (gauges_) ++(failure.empty() ? gauges_->answered : gauges_->failed);
   }
 
   void send(std::unique_ptr<Pending> p) {
@@ -263,15 +272,32 @@ class Worker {
   std::map<int32_t, PartitionState> partitions_;
   uint64_t epoch_ = 0;
   KafkaWorkerStats stats_;
+  KafkaWorkerGauges* gauges_ = nullptr;
+  size_t lag_slot_ = 0;
+  SteadyClock::time_point last_lag_{};
   bool announce_now_ = true;
   SteadyClock::time_point last_announce_{};
 };
 
 }  // namespace
 
-KafkaWorkerStats run_kafka_worker(const KafkaTopology& t, const std::atomic<bool>& stop, std::string* error) {
-  Worker worker(t, error);
+KafkaWorkerStats run_kafka_worker(const KafkaTopology& t, const std::atomic<bool>& stop, std::string* error,
+                                  KafkaWorkerGauges* gauges) {
+  Worker worker(t, error, gauges);
   return worker.run(stop);
+}
+
+std::string worker_metrics_text(const KafkaWorkerGauges& g) {
+  int64_t lag = 0;
+  for (size_t i = 0; i < std::min(g.consumers.load(), KafkaWorkerGauges::kMaxConsumers); ++i) lag += g.lag[i].load();
+  PrometheusText t;
+  t.counter("lpbf_worker_batches_total", "Outcomes this worker process produced, by outcome.",
+            {{{{"outcome", "answered"}}, double(g.answered.load())}, {{{"outcome", "failed"}}, double(g.failed.load())}});
+  t.counter("lpbf_worker_batches_folded_total", "Batches read back only to rebuild windows after an assignment.",
+            {{{}, double(g.folded.load())}});
+  t.gauge("lpbf_kafka_consumer_lag", "Messages of the assigned raw partitions not yet consumed (high watermark less position).",
+          {{{}, double(lag)}});
+  return t.str();
 }
 
 }  // namespace lpbf

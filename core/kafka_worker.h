@@ -49,7 +49,17 @@ struct KafkaWorkerStats {
   double rebuild_seconds = 0;  // the longest rebuild: assignment to its first batch to answer
 };
 
-// Runs one worker (one consumer) until `stop` is set.
-KafkaWorkerStats run_kafka_worker(const KafkaTopology& topology, const std::atomic<bool>& stop, std::string* error = nullptr);
+// What `lpbf-bench worker --metrics-port` serves, live: the process's workers add to it.
+struct KafkaWorkerGauges {
+  static constexpr size_t kMaxConsumers = 256;
+  std::atomic<int64_t> answered{0}, failed{0}, folded{0};
+  std::atomic<int64_t> lag[kMaxConsumers] = {};  // each consumer's, refreshed twice a second
+  std::atomic<size_t> consumers{0};
+};
+std::string worker_metrics_text(const KafkaWorkerGauges& gauges);
+
+// Runs one worker (one consumer) until `stop` is set; adds to `gauges` when given.
+KafkaWorkerStats run_kafka_worker(const KafkaTopology& topology, const std::atomic<bool>& stop, std::string* error = nullptr,
+                                  KafkaWorkerGauges* gauges = nullptr);
 
 }  // namespace lpbf

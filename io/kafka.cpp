@@ -209,6 +209,22 @@ KafkaConsumer::~KafkaConsumer() {
   rd_kafka_destroy(rk_);
 }
 
+int64_t KafkaConsumer::lag() {
+  rd_kafka_topic_partition_list_t* parts = nullptr;
+  if (closed_ || rd_kafka_assignment(rk_, &parts) != RD_KAFKA_RESP_ERR_NO_ERROR || !parts) return 0;
+  int64_t lag = 0;
+  if (rd_kafka_position(rk_, parts) == RD_KAFKA_RESP_ERR_NO_ERROR)
+    for (int i = 0; i < parts->cnt; ++i) {
+      const rd_kafka_topic_partition_t& p = parts->elems[i];
+      int64_t low = -1, high = -1;
+      if (p.offset >= 0 && rd_kafka_get_watermark_offsets(rk_, p.topic, p.partition, &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+          high > p.offset)
+        lag += high - p.offset;
+    }
+  rd_kafka_topic_partition_list_destroy(parts);
+  return lag;
+}
+
 void KafkaConsumer::close() {
   if (closed_) return;
   closed_ = true;

@@ -103,6 +103,9 @@ class KafkaConsumer {
   std::optional<std::map<int32_t, CommittedOffset>> committed(const std::string& topic, const std::vector<int32_t>& partitions,
                                                              std::chrono::milliseconds timeout);
   void close();
+  // Messages behind the end of the partitions assigned now: the high watermark (as the last
+  // fetch saw it; no request is made) less this consumer's position, summed.
+  int64_t lag();
 
  private:
   static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts, void* self);

@@ -13,6 +13,7 @@
 #include "core/benchmark_run.h"
 #include "core/challenger.h"
 #include "core/challenger_host.h"
+#include "core/kafka_options.h"
 #include "io/golden_dataset.h"
 #include "io/prometheus_text.h"
 #include "tests/http_test_client.h"
@@ -187,4 +188,33 @@ TEST_CASE("a metrics port already taken fails the run before a bench is created"
   CHECK(r.bench_id.empty());
   const auto m = parse_exposition(body_of(test::HttpTestClient(host.url()).call(http::verb::get, "/metrics")));
   CHECK(value_of(m, "lpbf_challenger_benches_total", "lpbf_challenger_benches_total") == 0);
+}
+
+TEST_CASE("a Kafka worker's /metrics: its answers and its consumer lag, read while it serves a run") {
+  KafkaTopology t;
+  t.partitions = 2;
+  const auto cluster = start_mock_kafka(t, 1);
+  test::Background worker(test::binary() + " worker --kafka " + t.kafka.brokers + " --partitions 2 --metrics-port 0");
+  REQUIRE(worker.wait_for("metrics at http://127.0.0.1:"));
+  std::smatch m;
+  const std::string out = worker.output();
+  REQUIRE(std::regex_search(out, m, std::regex("metrics at (http://127\\.0\\.0\\.1:[0-9]+)/metrics")));
+  test::HttpTestClient scraper(m[1]);
+  const auto before = parse_exposition(body_of(scraper.call(http::verb::get, "/metrics")));
+  CHECK(value_of(before, "lpbf_worker_batches_total", "lpbf_worker_batches_total{outcome=\"answered\"}") == 0);
+  CHECK(value_of(before, "lpbf_kafka_consumer_lag", "lpbf_kafka_consumer_lag") >= 0);
+
+  auto ds = std::make_shared<const ServedDataset>(load_served_dataset(test::golden_dir() / "small"));
+  ChallengerHost host(ds, "127.0.0.1", 0, 1);
+  RunOptions o;
+  o.url = host.url();
+  o.kafka = t;
+  o.kafka_workers = 0;  // the worker process answers
+  const RunResult r = run_benchmark(o);
+  REQUIRE(r.ledger.answered == 20);
+  std::map<std::string, Family> after;
+  CHECK_NOTHROW(after = parse_exposition(body_of(scraper.call(http::verb::get, "/metrics"))));
+  CHECK(value_of(after, "lpbf_worker_batches_total", "lpbf_worker_batches_total{outcome=\"answered\"}") == 20);
+  CHECK(value_of(after, "lpbf_worker_batches_total", "lpbf_worker_batches_total{outcome=\"failed\"}") == 0);
+  CHECK(after.at("lpbf_kafka_consumer_lag").type == "gauge");
 }
