@@ -114,10 +114,11 @@ int run_command(CommandLine& args) {
     std::fprintf(stderr, "lpbf-bench: %s\n", r.setup_error.c_str());
     return kExitSetupError;
   }
+  bool report_written = false;
   if (report_path) {
     try {
       write_report_file(*report_path, report_json(o, r));
-      if (!quiet) std::fprintf(stderr, "report: %s\n", report_path->c_str());
+      report_written = true;
     } catch (const std::exception& e) {
       std::fprintf(stderr, "lpbf-bench: %s\n", e.what());
     }
@@ -126,6 +127,7 @@ int run_command(CommandLine& args) {
   const bool failed = !r.ledger.failures.empty() || !r.ledger.errors.empty() || !r.ledger.incomplete_windows.empty();
   const int64_t wrong = wrong_in_verdict(r.end_reply);
   if (!quiet) std::fputs(summary.c_str(), stdout);
+  if (!quiet && report_written) std::printf("report: %s\n", report_path->c_str());  // last: the line to open
   else if (failed || wrong > 0) std::fputs(summary.c_str(), stderr);
   if (!r.ledger.incomplete_windows.empty())
     std::fprintf(stderr, "lpbf-bench: %zu answer(s) computed on incomplete windows (see \"incomplete\")\n",
