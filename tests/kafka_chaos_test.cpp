@@ -30,7 +30,7 @@ Verdict last_verdict(Challenger& c) {
   return v;
 }
 
-constexpr int kSessionMs = 2000;
+constexpr int kSessionMs = 4000;
 
 struct Chaos {
   std::string brokers;
@@ -130,6 +130,9 @@ void chaos_run(unsigned seed) {
   for (const std::string& b : chaos.log) blow_log += b + "; ";
   INFO("seed " << seed << ", in flight " << in_flight << ", blows: " << blow_log);
   INFO(runner.output());
+  std::string worker_output;
+  for (const auto& w : chaos.workers) worker_output += "worker " + std::to_string(w->pid) + ": " + w->output() + "\n";
+  INFO(worker_output);
   MESSAGE("seed " << seed << ": " << chaos.log.size() << " blows, in flight " << in_flight << ", "
                   << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() << " s");
   CHECK(runner.output().find("exit=0") != std::string::npos);
