@@ -74,7 +74,7 @@ svg::Series percentile_curve(const RunReport& r, const std::string& name, const 
 std::string percentile_label(double x) {
   const double p = 100.0 * (1.0 - 1.0 / x);
   if (p <= 0) return "0%";
-  return fmt(p >= 99.9 ? "%.3g%%" : "%.3g%%", p);
+  return fmt("%.3g%%", p);
 }
 
 // Mean milliseconds of each step a batch went through, over the batches that went through it.
