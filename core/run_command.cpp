@@ -127,8 +127,8 @@ int run_command(CommandLine& args) {
   const bool failed = !r.ledger.failures.empty() || !r.ledger.errors.empty() || !r.ledger.incomplete_windows.empty();
   const int64_t wrong = wrong_in_verdict(r.end_reply);
   if (!quiet) std::fputs(summary.c_str(), stdout);
-  if (!quiet && report_written) std::printf("report: %s\n", report_path->c_str());  // last: the line to open
   else if (failed || wrong > 0) std::fputs(summary.c_str(), stderr);
+  if (!quiet && report_written) std::printf("report: %s\n", report_path->c_str());  // after the summary: the line to open
   if (!r.ledger.incomplete_windows.empty())
     std::fprintf(stderr, "lpbf-bench: %zu answer(s) computed on incomplete windows (see \"incomplete\")\n",
                  r.ledger.incomplete_windows.size());
