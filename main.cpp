@@ -1,12 +1,12 @@
 // lpbf-bench: the DEBS 2025 Grand Challenge (L-PBF defect monitoring) solution and benchmark runner.
-// main() only picks the subcommand; each lives in core/*_command.cpp.
+// main() only picks the subcommand; each lives in core/commands/*_command.cpp.
 #include <malloc.h>
 
 #include <cstdio>
 #include <exception>
 #include <string>
 
-#include "core/commands.h"
+#include "core/commands/commands.h"
 
 namespace {
 

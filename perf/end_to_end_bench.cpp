@@ -4,10 +4,10 @@
 #include <map>
 #include <vector>
 
-#include "core/benchmark_run.h"
-#include "core/challenger_host.h"
-#include "core/kafka_options.h"
-#include "core/latency_stats.h"
+#include "core/commands/benchmark_run.h"
+#include "core/challenger/challenger_host.h"
+#include "core/kafka/kafka_options.h"
+#include "core/pipeline/latency_stats.h"
 
 namespace lpbf::perf {
 namespace {

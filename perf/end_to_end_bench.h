@@ -1,5 +1,5 @@
 #pragma once
-#include "core/served_dataset.h"
+#include "core/challenger/served_dataset.h"
 #include "perf/harness.h"
 
 namespace lpbf::perf {

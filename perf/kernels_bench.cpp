@@ -9,7 +9,7 @@
 #include "analysis/outliers_fast.h"
 #include "analysis/outliers_reference.h"
 #include "analysis/tile_window.h"
-#include "core/synthetic_stream.h"
+#include "core/challenger/synthetic_stream.h"
 #include "io/golden_dataset.h"
 #include "io/tiff_decoder.h"
 #include "io/tiff_encoder.h"
@@ -17,7 +17,7 @@
 namespace lpbf::perf {
 namespace {
 
-// Layer `layer` of one tile of the project's synthetic stream (core/synthetic_stream.h).
+// Layer `layer` of one tile of the project's synthetic stream (core/challenger/synthetic_stream.h).
 Image16 synthetic_layer(int side, int layer) {
   SyntheticSpec spec;
   spec.grid = 1;

@@ -7,7 +7,7 @@
 #include <string>
 #include <thread>
 
-#include "core/challenger.h"
+#include "core/challenger/challenger.h"
 #include "io/http_server.h"
 
 namespace lpbf::test {

@@ -6,7 +6,7 @@
 #include <map>
 #include <set>
 
-#include "core/report/svg_chart.h"
+#include "io/svg_chart.h"
 
 namespace lpbf {
 namespace {

@@ -5,8 +5,8 @@
 #include <string_view>
 #include <vector>
 
-#include "core/failed_batch.h"
-#include "core/run_ledger.h"
+#include "core/pipeline/failed_batch.h"
+#include "core/pipeline/run_ledger.h"
 
 namespace lpbf {
 

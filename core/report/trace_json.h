@@ -5,7 +5,7 @@
 #include <chrono>
 #include <string>
 
-#include "core/run_trace.h"
+#include "core/pipeline/run_trace.h"
 
 namespace lpbf {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/challenger.h"
+#include "core/challenger/challenger.h"
 #include "io/http_server.h"
 #include "io/json_text.h"
 #include "io/msgpack_codec.h"

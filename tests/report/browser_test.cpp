@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <regex>
 
-#include "core/benchmark_run.h"
-#include "core/challenger_host.h"
+#include "core/commands/benchmark_run.h"
+#include "core/challenger/challenger_host.h"
 #include "core/report/report_file.h"
 #include "io/golden_dataset.h"
 #include "tests/test_support.h"

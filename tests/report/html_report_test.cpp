@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "core/benchmark_run.h"
-#include "core/challenger_host.h"
+#include "core/commands/benchmark_run.h"
+#include "core/challenger/challenger_host.h"
 #include "core/report/html_report.h"
 #include "core/report/report_file.h"
 #include "io/golden_dataset.h"

@@ -1,0 +1,76 @@
+#pragma once
+// The challenger API of SPEC §1, as an in-memory service: benches, batches served in order, every
+// result scored against the expected one (SPEC §2 rules), a verdict at the end. Transport-free:
+// HttpServer calls handle(); so do tests. Thread-safe.
+#include <array>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/challenger/fault_plan.h"
+#include "core/challenger/served_dataset.h"
+#include "io/http_server.h"
+
+namespace lpbf {
+
+inline constexpr const char* kDefaultApiToken = "polimi-deib";
+inline constexpr size_t kWrongExamples = 5;
+
+class Challenger {
+ public:
+  explicit Challenger(std::shared_ptr<const ServedDataset> dataset, std::string apitoken = kDefaultApiToken);
+
+  HttpReply handle(const HttpRequest& request);
+  // From now on, misbehave on a share of next_batch and result requests (see FaultPlan).
+  void inject_faults(FaultPlan plan);
+  const ServedDataset& dataset() const { return *dataset_; }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct Bench {
+    std::string id, name;
+    bool test = false;
+    size_t limit = 0;            // batches this bench serves
+    size_t next = 0;             // next serving position
+    bool ended = false;
+    std::vector<Clock::time_point> served_at;
+    std::vector<uint8_t> answered;
+    size_t results = 0, wrong = 0, duplicates = 0;
+    std::vector<std::pair<int64_t, std::string>> wrong_examples;
+    std::vector<int64_t> wrong_batches;  // every wrong result's batch id
+    std::array<size_t, kFaultKinds> faults{};  // injected, by kind
+    std::vector<int64_t> lost;          // batches served with a body cut mid-way
+    std::vector<double> latencies_ms;
+    std::vector<double> result_at_s;  // when each result came, seconds since the first batch was served
+    Clock::time_point created, first_served, last_result;
+    std::string verdict;  // JSON, once ended
+  };
+
+  HttpReply create(const std::string& body);
+  HttpReply start(Bench& b);
+  HttpReply next_batch(Bench& b);
+  HttpReply with_fault(Bench& b, bool is_result, const std::function<HttpReply()>& act);
+  HttpReply result(Bench& b, const std::string& batch_id_text, const std::string& body);
+  HttpReply end(Bench& b);
+  HttpReply history() const;
+  HttpReply metrics() const;
+  HttpReply plot(const Bench& b) const;
+  HttpReply status_page() const;
+  std::string verdict_json(const Bench& b) const;
+
+  std::shared_ptr<const ServedDataset> dataset_;
+  std::string apitoken_;
+  std::unordered_map<int64_t, size_t> position_of_;  // batch_id -> serving position
+  mutable std::mutex mutex_;
+  std::map<std::string, std::unique_ptr<Bench>> benches_;
+  std::vector<std::string> order_;  // bench ids, oldest first
+  uint64_t created_count_ = 0;
+  FaultPlan faults_;
+};
+
+}  // namespace lpbf

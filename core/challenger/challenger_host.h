@@ -1,0 +1,36 @@
+#pragma once
+// A Challenger served over HTTP on its own io threads: `lpbf-bench challenger`, the embedded
+// challenger of a run without --url, and the end-to-end tests all start one of these.
+#include <boost/asio/io_context.hpp>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/challenger/challenger.h"
+#include "io/http_server.h"
+
+namespace lpbf {
+
+class ChallengerHost {
+ public:
+  // Listens at once (port 0: ephemeral). Throws when the address cannot be bound.
+  ChallengerHost(std::shared_ptr<const ServedDataset> dataset, const std::string& bind, unsigned short port,
+                 int threads, const std::string& apitoken = kDefaultApiToken, HttpServerLimits limits = {});
+  ~ChallengerHost();
+
+  std::string url() const { return url_; }
+  unsigned short port() const { return port_; }
+  Challenger& challenger() { return challenger_; }
+  void stop();
+
+ private:
+  Challenger challenger_;
+  boost::asio::io_context io_;
+  std::unique_ptr<HttpServer> server_;
+  std::vector<std::thread> threads_;
+  unsigned short port_ = 0;
+  std::string url_;
+};
+
+}  // namespace lpbf

@@ -1,0 +1,114 @@
+#include "core/challenger/served_dataset.h"
+
+#include <stdexcept>
+
+#include "analysis/dbscan.h"
+#include "analysis/outliers_reference.h"
+#include "analysis/saturation_count.h"
+#include "io/golden_dataset.h"
+#include "io/kernel_read_warmup.h"
+#include "io/msgpack_codec.h"
+#include "io/tiff_encoder.h"
+
+namespace lpbf {
+namespace {
+
+// Every batch once through the kernel before it is served (see io/kernel_read_warmup.h): the
+// first bench then runs as fast as later ones.
+void warm_for_sending(const ServedDataset& ds) {
+  for (const auto& b : ds.batches) read_once_in_kernel(std::as_bytes(std::span(*b)));
+}
+
+}  // namespace
+
+ServedDataset load_served_dataset(const std::filesystem::path& dir) {
+  const GoldenDataset golden = load_golden_dataset(dir);
+  const size_t n = golden.manifest.size();
+  ServedDataset ds;
+  ds.description = "dataset " + dir.string() + " (" + std::to_string(n) + " batches)";
+  ds.batches.resize(n);
+  ds.batch_ids.resize(n);
+  ds.encodings.resize(n);
+  // Reading and encoding 1 600 tiles (800 MB) is worth both cores; a throw cannot leave an
+  // OpenMP loop, so the first error is kept and thrown after it.
+  std::vector<uint64_t> bytes(n, 0);
+  std::string error;
+#pragma omp parallel for schedule(dynamic, 16)
+  for (size_t i = 0; i < n; ++i) {
+    try {
+      const Batch b = golden.load_batch(i);
+      bytes[i] = b.tif.size();
+      ds.batches[i] = std::make_shared<const std::string>(encode_batch(b));
+      ds.batch_ids[i] = b.batch_id;
+      ds.encodings[i] = golden.manifest[i].encoding;
+    } catch (const std::exception& e) {
+#pragma omp critical
+      if (error.empty()) error = e.what();
+    }
+  }
+  if (!error.empty()) throw std::runtime_error(error);
+  for (uint64_t b : bytes) ds.tiff_bytes += b;
+  if (!golden.expected.empty()) {
+    if (golden.expected.size() != n)
+      throw std::runtime_error(dir.string() + ": expected.json has " + std::to_string(golden.expected.size()) +
+                               " results for " + std::to_string(n) + " batches");
+    ds.expected = golden.expected;
+  }
+  warm_for_sending(ds);
+  return ds;
+}
+
+std::string synthetic_description(const SyntheticSpec& spec, const std::string& layout) {
+  return spec.describe() + (layout.empty() ? ", all TIFF layouts" : ", TIFF layout " + layout);
+}
+
+ServedDataset make_synthetic_dataset(const SyntheticSpec& spec, const std::string& layout_name) {
+  std::vector<TiffLayout> layouts;
+  for (const TiffLayout& l : standard_tiff_layouts())
+    if (layout_name.empty() || l.name == layout_name) layouts.push_back(l);
+  if (layouts.empty()) throw std::invalid_argument("unknown TIFF layout '" + layout_name + "'");
+
+  const int tiles = spec.grid * spec.grid;
+  const size_t n = size_t(spec.layers) * size_t(spec.prints) * size_t(tiles);
+  ServedDataset ds;
+  ds.description = synthetic_description(spec, layout_name);
+  ds.batches.resize(n);
+  ds.batch_ids.resize(n);
+  ds.expected.resize(n);
+  ds.encodings.resize(n);
+  auto position = [&](int layer, int print, int tile) {
+    return (size_t(layer) * size_t(spec.prints) + size_t(print)) * size_t(tiles) + size_t(tile);
+  };
+  // One (print, tile) sequence per iteration: its window needs its layers in order.
+  std::vector<uint64_t> bytes(size_t(spec.prints) * size_t(tiles), 0);
+#pragma omp parallel for schedule(dynamic, 1)
+  for (int seq = 0; seq < spec.prints * tiles; ++seq) {
+    const int print = seq / tiles, tile = seq % tiles;
+    std::vector<Image16> window;
+    for (int layer = 0; layer < spec.layers; ++layer) {
+      const size_t pos = position(layer, print, tile);
+      Image16 img = synthetic_tile(spec, print, layer, tile);
+      // Appended, not "P" + to_string(): GCC 12 at -O3 warns falsely (-Wrestrict) on the latter.
+      std::string print_id = "P";
+      print_id += std::to_string(print);
+      Batch b{int64_t(pos), std::move(print_id), tile, layer, encode_tiff(img, layouts[pos % layouts.size()])};
+      bytes[size_t(seq)] += b.tif.size();
+      TileResult expected{b.batch_id, b.print_id, b.tile_id, saturation_count(img), {}};
+      window.push_back(std::move(img));
+      if (window.size() > 3) window.erase(window.begin());
+      if (window.size() == 3) {
+        const auto outliers = find_outliers_reference(window[0], window[1], window[2]);
+        if (!outliers.empty()) expected.centroids = dbscan(outliers).clusters;
+      }
+      ds.batches[pos] = std::make_shared<const std::string>(encode_batch(b));
+      ds.batch_ids[pos] = b.batch_id;
+      ds.encodings[pos] = layouts[pos % layouts.size()].name;
+      ds.expected[pos] = std::move(expected);
+    }
+  }
+  for (uint64_t b : bytes) ds.tiff_bytes += b;
+  warm_for_sending(ds);
+  return ds;
+}
+
+}  // namespace lpbf

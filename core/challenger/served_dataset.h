@@ -1,0 +1,33 @@
+#pragma once
+// What the embedded challenger serves: batches as ready-to-send msgpack maps, in serving order,
+// with the expected result of each (SPEC §4 golden directory, or the synthetic stream scored by
+// the reference kernels).
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "analysis/tile_result.h"
+#include "core/challenger/synthetic_stream.h"
+
+namespace lpbf {
+
+struct ServedDataset {
+  std::string description;
+  std::vector<std::shared_ptr<const std::string>> batches;  // msgpack batch maps
+  std::vector<int64_t> batch_ids;                           // of each batch, serving order
+  std::vector<TileResult> expected;                         // same order; empty: results are not scored
+  std::vector<std::string> encodings;                       // TIFF layout of each batch (SPEC §3 names)
+  uint64_t tiff_bytes = 0;
+};
+
+// Throws std::runtime_error for an unreadable directory.
+ServedDataset load_served_dataset(const std::filesystem::path& golden_dir);
+
+// Layers of each print in order, prints interleaved, tiles in order; TIFF layouts rotate through
+// SPEC §3's list (or all `layout` when named, e.g. "raw"). Expected results come from the
+// reference kernels (find_outliers_reference), computed on all cores.
+ServedDataset make_synthetic_dataset(const SyntheticSpec& spec, const std::string& layout = "");
+std::string synthetic_description(const SyntheticSpec& spec, const std::string& layout);
+
+}  // namespace lpbf

@@ -1,0 +1,66 @@
+#pragma once
+// One benchmark run against a challenger: create and start a bench, run the pipeline
+// fetch -> analyse -> submit until every batch is answered or reported, end the bench, summarise.
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "core/kafka/kafka_worker.h"
+#include "core/pipeline/pipeline_messages.h"
+#include "core/pipeline/run_ledger.h"
+
+namespace lpbf {
+
+// The in-flight bound with --kafka when none is given: see run_benchmark.
+inline constexpr int kKafkaDefaultInFlight = 64;
+
+struct RunOptions {
+  std::string url;
+  std::string bench_name = "lpbf-bench";
+  std::string apitoken = "polimi-deib";
+  bool test = true;
+  int64_t max_batches = -1;  // -1: all
+  int connections = 4;
+  int threads = 0;           // 0: all cores
+  int max_in_flight = 0;     // batches fetched and not yet answered; 0: threads + connections + 1
+  std::chrono::milliseconds timeout{10000};
+  bool progress = false;     // the live line on stderr
+  // With Kafka, fetched batches go through its topics and `kafka_workers` in-process workers
+  // (0: only other processes, `lpbf-bench worker`) analyse them.
+  std::optional<KafkaTopology> kafka;
+  int kafka_workers = 1;
+  // perf only, never a command-line option: answer each batch at once with an empty result (the
+  // HTTP path alone; see AnalysisStage).
+  bool transport_only = false;
+  std::string command_line;  // as the user typed it, for the report
+  // Prometheus metrics at http://metrics_bind:metrics_port/metrics while the run lasts; -1: none
+  // (0: a free port). `on_metrics_listening` is told the port once it listens.
+  int metrics_port = -1;
+  std::string metrics_bind = "127.0.0.1";
+  std::function<void(unsigned short)> on_metrics_listening;
+
+  int effective_threads() const { return threads > 0 ? threads : int(std::thread::hardware_concurrency()); }
+};
+
+struct RunResult {
+  std::string bench_id;
+  RunLedger ledger;
+  double seconds = 0;        // first fetch to last result acknowledged
+  Clock::time_point started; // the first fetch: the trace's time zero
+  int64_t fetch_ns = 0, decode_ns = 0, analyse_ns = 0, submit_ns = 0;
+  size_t max_queue_depth = 0;  // analyse -> submit and fetch -> analyse, the larger
+  std::string end_reply;       // the challenger's /api/end answer, as it came
+  std::string setup_error;     // non-empty: the run could not start (exit status 2)
+  bool bench_forgotten = false;  // /api/end answered 404: the challenger lost the bench mid-run
+  double kafka_ready_seconds = -1;  // with Kafka: the wait for workers to hold every raw partition
+};
+
+RunResult run_benchmark(const RunOptions& options);
+
+// The human summary, and the JSON report of --report.
+std::string summary_text(const RunOptions& options, const RunResult& r);
+std::string report_json(const RunOptions& options, const RunResult& r);
+
+}  // namespace lpbf

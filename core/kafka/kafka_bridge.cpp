@@ -1,0 +1,181 @@
+#include "core/kafka/kafka_bridge.h"
+
+#include <charconv>
+#include <stdexcept>
+
+#include "io/msgpack_codec.h"
+
+namespace lpbf {
+
+KafkaBridge::KafkaBridge(const KafkaTopology& t, const std::string& bench_id, Sender<BatchOutcome>& to_submit)
+    : topology_(t), bench_(bench_id), to_submit_(to_submit) {
+  producer_ = std::make_unique<KafkaProducer>(t.kafka, [this](void* opaque, const std::string& err) {
+    const auto id = int64_t(reinterpret_cast<intptr_t>(opaque));
+    if (!err.empty()) deliver(id, std::nullopt, "could not be sent to Kafka topic " + topology_.raw_topic + ": " + err);
+  });
+  // Outcomes of this bench can only follow its raw batches, which are all produced from now on:
+  // reading each results partition from its present end misses none of them.
+  const int partitions = kafka_partition_count(t.kafka, t.results_topic, std::chrono::seconds(5));
+  std::map<int32_t, int64_t> ends;
+  const std::string error = partitions > 0 ? kafka_end_offsets(t.kafka, t.results_topic, partitions, ends, std::chrono::seconds(5))
+                                           : "Kafka topic " + t.results_topic + " not found at " + t.kafka.brokers;
+  if (!error.empty()) throw std::runtime_error(error);
+  raw_partitions_ = kafka_partition_count(t.kafka, t.raw_topic, std::chrono::seconds(5));
+  if (raw_partitions_ <= 0) throw std::runtime_error("Kafka topic " + t.raw_topic + " not found at " + t.kafka.brokers);
+  held_.resize(size_t(raw_partitions_));
+  unanswered_bytes_.resize(size_t(raw_partitions_));
+  results_ = std::make_unique<KafkaConsumer>(t.kafka, KafkaConsumer::AssignAll{}, t.results_topic, ends, std::chrono::seconds(5));
+  // Warm the producer before the first batch: its producer id (idempotence), connections and the
+  // raw topic's metadata would otherwise cost the first batches a second or two of latency.
+  producer_->produce(t.roster_topic(), "runner", "runner of bench " + bench_id, nullptr, {}, 0);
+  producer_->flush(std::chrono::seconds(5));
+  rd_kafka_topic_t* raw = rd_kafka_topic_new(producer_->handle(), t.raw_topic.c_str(), nullptr);
+  const rd_kafka_metadata_t* md = nullptr;
+  if (rd_kafka_metadata(producer_->handle(), 0, raw, &md, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR && md) rd_kafka_metadata_destroy(md);
+  rd_kafka_topic_destroy(raw);
+  receiver_ = std::thread([this] { receive_loop(); });
+}
+
+KafkaBridge::~KafkaBridge() {
+  stop();
+  // Its last delivery reports (failures, when a broker is gone) call deliver(): they must come
+  // while the members deliver() uses are still there.
+  producer_.reset();
+}
+
+void KafkaBridge::stop() {
+  stop_ = true;
+  if (receiver_.joinable()) receiver_.join();
+}
+
+namespace {
+
+// The raw topic's partitioner: the runner is its only producer, so its own stable hash (FNV-1a)
+// keeps a tile in one partition and lets the bridge know the partition before producing.
+int32_t partition_of(const std::string& key, int partitions) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : key) h = (h ^ c) * 1099511628211ull;
+  return int32_t(h % uint64_t(partitions));
+}
+
+}  // namespace
+
+void KafkaBridge::send(FetchedBatch fb) {
+  const int64_t id = fb.batch.batch_id;
+  if (stalled()) {
+    {
+      std::lock_guard lock(mutex_);
+      waiting_[id] = Waiting{fb.fetched_at, -1, 0};
+    }
+    return deliver(id, std::nullopt, stalled_);
+  }
+  const std::string key = bench_ + "|" + fb.batch.print_id + "/" + std::to_string(fb.batch.tile_id);
+  RawMessage m{id, partition_of(key, raw_partitions_), key, encode_batch(fb.batch),
+               {{"batch_id", std::to_string(id)}, {"tile_seq", std::to_string(layers_of_tile_[key]++)}}};
+  {
+    std::lock_guard lock(mutex_);
+    waiting_[id] = Waiting{fb.fetched_at, m.partition, m.value.size()};
+    held_[size_t(m.partition)].push_back(std::move(m));
+  }
+  release_held();
+}
+
+// Produces the held batches whose partition has room: at most topology_.partition_window_bytes
+// of unanswered batches per partition (one batch always), so that no partition's backlog on the
+// brokers outgrows what they retain (librdkafka's mock cluster keeps 5 MB a partition).
+void KafkaBridge::release_held() {
+  std::vector<RawMessage> ready;
+  {
+    std::lock_guard lock(mutex_);
+    for (size_t p = 0; p < held_.size(); ++p) {
+      auto& queue = held_[p];
+      while (!queue.empty()) {
+        RawMessage& m = queue.front();
+        if (!waiting_.count(m.batch_id)) {  // failed meanwhile (the path stalled): not sent
+          queue.pop_front();
+          continue;
+        }
+        if (unanswered_bytes_[p] > 0 && unanswered_bytes_[p] + m.value.size() > topology_.partition_window_bytes) break;
+        unanswered_bytes_[p] += m.value.size();
+        ready.push_back(std::move(m));
+        queue.pop_front();
+      }
+    }
+  }
+  for (RawMessage& m : ready) {
+    const int64_t id = m.batch_id;
+    const std::string err = producer_->produce(topology_.raw_topic, m.key, std::move(m.value),
+                                               reinterpret_cast<void*>(intptr_t(id)), m.headers, m.partition);
+    if (!err.empty()) deliver(id, std::nullopt, err);
+  }
+}
+
+void KafkaBridge::deliver(int64_t batch_id, std::optional<TileResult> result, std::string error, OutcomeOrigin origin) {
+  Clock::time_point fetched_at;
+  bool room = false;
+  {
+    std::lock_guard lock(mutex_);
+    const auto it = waiting_.find(batch_id);
+    if (it == waiting_.end()) {  // answered already (at-least-once delivery), or not ours
+      ++duplicates_;
+      return;
+    }
+    fetched_at = it->second.fetched_at;
+    if (it->second.partition >= 0) {
+      size_t& bytes = unanswered_bytes_[size_t(it->second.partition)];
+      bytes -= std::min(bytes, it->second.bytes);
+      room = !held_[size_t(it->second.partition)].empty();
+    }
+    waiting_.erase(it);
+  }
+  BatchOutcome out{batch_id, std::move(result), std::move(error), fetched_at, std::move(origin.missing_layers), origin.layer};
+  out.worker = std::move(origin.worker);
+  to_submit_.send(std::move(out));
+  if (room) release_held();
+}
+
+void KafkaBridge::expire_overdue() {
+  const auto deadline = Clock::now() - topology_.outcome_timeout;
+  std::vector<int64_t> failing;
+  {
+    std::lock_guard lock(mutex_);
+    bool overdue = false;
+    for (const auto& [id, w] : waiting_) overdue |= w.fetched_at < deadline;
+    if (overdue && stalled_.empty() && last_kafka_error_.empty()) last_kafka_error_ = producer_->last_error();
+    if (overdue && stalled_.empty())
+      stalled_ = "no outcome from the Kafka workers within " + std::to_string(topology_.outcome_timeout.count()) +
+                 " s (are workers running, and the brokers up?" +
+                 (last_kafka_error_.empty() ? std::string(")") : " Last Kafka error: " + last_kafka_error_ + ")");
+    // Once one batch is overdue the topics are not moving: fail everything waiting now rather
+    // than each after its own timeout, and (in send) every later batch at once.
+    if (!stalled_.empty())
+      for (const auto& entry : waiting_) failing.push_back(entry.first);
+  }
+  for (int64_t id : failing) deliver(id, std::nullopt, stalled_);
+}
+
+void KafkaBridge::receive_loop() {
+  KafkaConsumer& consumer = *results_;
+  const std::string prefix = bench_ + "|";
+  while (!stop_.load()) {
+    producer_->poll(std::chrono::milliseconds(0));  // delivery reports of raw batches
+    expire_overdue();
+    std::string error;
+    std::optional<KafkaMessage> m = consumer.poll(std::chrono::milliseconds(50), &error);
+    if (!error.empty()) {
+      std::lock_guard lock(mutex_);
+      last_kafka_error_ = error;  // said when the path stalls: what is missing
+    }
+    if (!m || m->key.rfind(prefix, 0) != 0) continue;  // another bench's outcome
+    DecodedOutcome o = decode_outcome(m->value);
+    if (!o.decode_error.empty()) {
+      int64_t id = -1;
+      std::from_chars(m->key.data() + prefix.size(), m->key.data() + m->key.size(), id);
+      deliver(id, std::nullopt, "unreadable outcome from Kafka: " + o.decode_error);
+      continue;
+    }
+    deliver(o.batch_id, std::move(o.result), std::move(o.error), std::move(o.origin));
+  }
+}
+
+}  // namespace lpbf

@@ -1,0 +1,74 @@
+#pragma once
+// The runner's ends of the Kafka arrows. Fetched batches go to `raw-batch` (keyed
+// bench|print_id/tile_id, so one tile's layers stay in order in one partition; headers batch_id
+// and tile_seq, the batch's place among its tile's layers); outcomes come back from `results`
+// (keyed bench|batch_id, every partition read directly from where it ended when the bridge
+// started: no consumer group, no join), are taken once each for this bench, and go to the submit
+// stage's in-process channel. Each raw partition carries at most `partition_window_bytes` of
+// unanswered batches; later ones wait here (the fetch stage's in-flight bound still counts them).
+#include <atomic>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <unordered_map>
+
+#include "core/pipeline/channel.h"
+#include "core/kafka/kafka_worker.h"
+#include "core/pipeline/pipeline_messages.h"
+#include "io/msgpack_codec.h"
+
+namespace lpbf {
+
+class KafkaBridge final : public Sender<FetchedBatch> {
+ public:
+  // Throws std::runtime_error when the brokers cannot be reached or the results topic read.
+  KafkaBridge(const KafkaTopology& topology, const std::string& bench_id, Sender<BatchOutcome>& to_submit);
+  ~KafkaBridge() override;
+
+  void send(FetchedBatch fb) override;  // the fetch stage's output, in batch_id order
+  void stop();
+  size_t duplicates() const { return duplicates_.load(); }
+
+ private:
+  void receive_loop();
+  void expire_overdue();
+  void deliver(int64_t batch_id, std::optional<TileResult> result, std::string error, OutcomeOrigin origin = {});
+  void release_held();
+
+  struct Waiting {
+    Clock::time_point fetched_at;
+    int32_t partition;  // -1: never produced
+    size_t bytes;
+  };
+  struct RawMessage {
+    int64_t batch_id;
+    int32_t partition;
+    std::string key, value;
+    std::vector<KafkaHeader> headers;
+  };
+
+  KafkaTopology topology_;
+  std::string bench_;
+  Sender<BatchOutcome>& to_submit_;
+  std::unique_ptr<KafkaProducer> producer_;
+  std::unique_ptr<KafkaConsumer> results_;
+  std::map<std::string, int64_t> layers_of_tile_;  // send() only: the next tile_seq of each tile
+  std::mutex mutex_;
+  int raw_partitions_ = 0;
+  std::unordered_map<int64_t, Waiting> waiting_;  // sent, no outcome yet
+  std::vector<std::deque<RawMessage>> held_;      // per raw partition: waiting for room
+  std::vector<size_t> unanswered_bytes_;          // per raw partition: produced, no outcome yet
+  std::atomic<bool> stop_{false};
+  std::atomic<size_t> duplicates_{0};
+  std::string last_kafka_error_;  // under mutex_
+  std::string stalled_;  // set once, under mutex_: why the Kafka path is considered dead
+  bool stalled() {
+    std::lock_guard lock(mutex_);
+    return !stalled_.empty();
+  }
+  std::thread receiver_;
+};
+
+}  // namespace lpbf

@@ -1,0 +1,49 @@
+#include "core/pipeline/analysis_stage.h"
+
+#include <omp.h>
+
+#include "core/pipeline/analyse_batch.h"
+
+namespace lpbf {
+
+void AnalysisStage::run(int threads) {
+#pragma omp parallel num_threads(std::max(1, threads))
+  {
+    while (true) {
+      std::optional<FetchedBatch> fb = in_.receive(std::chrono::milliseconds(20));
+      if (fb) work_on(std::move(*fb));
+      else if (closed_.load()) break;
+    }
+  }
+}
+
+void AnalysisStage::work_on(FetchedBatch&& fb) {
+  if (transport_only_) {
+    const Batch& b = fb.batch;
+    out_.send(BatchOutcome{b.batch_id, TileResult{b.batch_id, b.print_id, b.tile_id, 0, {}}, "", fb.fetched_at});
+    return;
+  }
+  Decoded d;
+  {
+    StageMetrics::Timer t(metrics_.decode_ns);
+    d.tiff = decode_tiff(fb.batch.tif);
+  }
+  d.decoded_at = Clock::now();
+  fb.batch.tif = {};  // the bytes are no longer needed: free them before waiting for the tile
+  const TileKey key{fb.batch.print_id, fb.batch.tile_id};
+  const uint64_t seq = fb.tile_seq;
+  d.fetched = std::move(fb);
+  sequencer_.complete(key, seq, std::move(d), [this](TileWindow& w, Decoded&& x) { analyse(w, std::move(x)); });
+}
+
+void AnalysisStage::analyse(TileWindow& window, Decoded&& d) {
+  BatchAnswer a;
+  {
+    StageMetrics::Timer t(metrics_.analyse_ns);
+    a = answer_decoded(window, d.fetched.batch, std::move(d.tiff), d.fetched.print_first_layer);
+  }
+  out_.send(BatchOutcome{d.fetched.batch.batch_id, std::move(a.result), std::move(a.error), d.fetched.fetched_at,
+                         std::move(a.missing_layers), d.fetched.batch.layer, d.decoded_at, Clock::now()});
+}
+
+}  // namespace lpbf

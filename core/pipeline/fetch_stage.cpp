@@ -1,0 +1,133 @@
+#include "core/pipeline/fetch_stage.h"
+
+#include "io/msgpack_codec.h"
+
+namespace lpbf {
+
+namespace http = boost::beast::http;
+
+FetchStage::FetchStage(boost::asio::io_context& io, const ChallengerTarget& target, int connections,
+                       size_t max_in_flight, Sender<FetchedBatch>& out, Number number, RunLedger& ledger,
+                       StageMetrics& metrics, std::function<void()> on_change)
+    : target_(target),
+      max_in_flight_(std::max<size_t>(1, max_in_flight)),
+      out_(out),
+      number_(std::move(number)),
+      ledger_(ledger),
+      metrics_(metrics),
+      on_change_(std::move(on_change)),
+      reorderer_(
+          [this](int64_t, std::optional<FetchedBatch>&& fb) {
+            if (!fb) return;  // unreadable reply, already reported
+            number_(*fb);
+            ++ledger_.released;
+            BatchTrace t;
+            t.batch_id = fb->batch.batch_id, t.print_id = fb->batch.print_id;
+            t.tile_id = fb->batch.tile_id, t.layer = fb->batch.layer, t.fetched = fb->fetched_at;
+            ledger_.trace.add(std::move(t));
+            out_.send(std::move(*fb));
+          },
+          [this](int64_t id) {
+            ledger_.fail(id, "never received: its next_batch request failed", false);
+          }) {
+  for (int i = 0; i < std::max(1, connections); ++i)
+    sessions_.push_back({std::make_shared<HttpConnection>(io, target.host, target.port, target.timeout),
+                         std::make_unique<boost::asio::steady_timer>(io), false, 0});
+}
+
+void FetchStage::start() {
+  for (size_t i = 0; i < sessions_.size(); ++i) pump(i);
+}
+
+void FetchStage::wake() {
+  for (size_t i = 0; i < sessions_.size(); ++i) pump(i);
+}
+
+void FetchStage::pump(size_t i) {
+  Session& s = sessions_[i];
+  if (s.busy || exhausted_) return;
+  if (ledger_.outstanding() + reorderer_.held() + in_flight_ >= max_in_flight_) return;  // backpressure
+  s.busy = true;
+  ++in_flight_;
+  const uint64_t ticket = reorderer_.request_sent();
+  s.connection->request(http::verb::get, "/api/next_batch/" + target_.bench_id, "", "",
+                        [this, i, ticket](const HttpError& e, HttpResponse&& r) { on_reply(i, ticket, e, std::move(r)); });
+}
+
+void FetchStage::on_reply(size_t i, uint64_t ticket, const HttpError& error, HttpResponse&& response) {
+  const auto fetched_at = Clock::now();
+  Session& s = sessions_[i];
+  s.busy = false;
+  --in_flight_;
+  {
+    StageMetrics::Timer t(metrics_.fetch_ns);
+    if (error || response.status >= 500) {
+      reorderer_.request_failed(ticket, bool(error));
+      retry_later(i, describe_failure(error, response));
+    } else if (response.status == 404) {
+      exhausted_ = true;  // no more batches (SPEC §1); run_benchmark tells a forgotten bench apart
+      reorderer_.request_ended(ticket);
+    } else if (response.status != 200) {
+      reorderer_.request_failed(ticket, false);
+      stop_fetching("next_batch answered " + describe_failure(error, response));
+    } else {
+      s.failures = 0;
+      const size_t body_bytes = response.body.size();
+      DecodedBatch d = decode_batch(std::make_shared<const ByteBuffer>(std::move(response.body)));  // no copy
+      const int64_t id = d.batch.batch_id;
+      // An id is checked before anything is keyed by it: its value never sizes memory or work.
+      const std::string bad_id = d.id_known ? reorderer_.check_id(id) : std::string();
+      if (!bad_id.empty()) {
+        ledger_.fail(id, bad_id + (d.ok() ? "" : "; and " + d.error), false);
+        reorderer_.request_failed(ticket);
+      } else if (d.ok()) {
+        reorderer_.request_done(ticket, id, FetchedBatch{std::move(d.batch), 0, INT64_MIN, fetched_at});
+      } else if (d.id_known) {
+        ledger_.fail(id, "unreadable batch: " + d.error, false);
+        reorderer_.request_done(ticket, id, std::nullopt);
+      } else {
+        ledger_.fail(-1, "unreadable next_batch reply (" + std::to_string(body_bytes) + " bytes): " + d.error, false);
+        reorderer_.request_failed(ticket);
+      }
+    }
+  }
+  check_finished();
+  pump(i);
+  on_change_();
+}
+
+void FetchStage::retry_later(size_t i, std::string why) {
+  Session& s = sessions_[i];
+  if (++s.failures >= kMaxAttempts) {
+    stop_fetching("next_batch failed " + std::to_string(s.failures) + " times in a row (" + why + "); stopped fetching");
+    return;
+  }
+  s.busy = true;  // waiting counts as busy: no other request from this session meanwhile
+  s.retry->expires_after(retry_delay(s.failures));
+  s.retry->async_wait([this, i](const boost::system::error_code&) {
+    sessions_[i].busy = false;
+    pump(i);
+    check_finished();
+    on_change_();
+  });
+}
+
+void FetchStage::stop_fetching(std::string why) {
+  if (exhausted_) return;
+  exhausted_ = true;
+  ledger_.errors.push_back(std::move(why));
+}
+
+void FetchStage::check_finished() {
+  if (finished_ || !exhausted_ || in_flight_ > 0) return;
+  for (const Session& s : sessions_)
+    if (s.busy) return;  // a retry timer is pending
+  reorderer_.finish();
+  finished_ = true;
+  if (const size_t n = reorderer_.failed_after_highest())
+    ledger_.errors.push_back(std::to_string(n) + " next_batch request(s) failed after batch " +
+                             std::to_string(reorderer_.highest_id()) +
+                             ", the last received: the challenger may have served later batches that never arrived");
+}
+
+}  // namespace lpbf

@@ -1,0 +1,67 @@
+#pragma once
+// The fetch stage: `connections` keep-alive connections asking GET /api/next_batch until the
+// challenger answers 404. Replies go through the BatchReorderer (batch_id order), then to the
+// analyse stage. At most `max_in_flight` batches are fetched and not yet answered: a full
+// pipeline stops the fetching (backpressure), so memory stays bounded.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "core/pipeline/batch_reorderer.h"
+#include "core/pipeline/channel.h"
+#include "core/pipeline/pipeline_messages.h"
+#include "core/pipeline/run_ledger.h"
+#include "core/pipeline/stage_metrics.h"
+#include "io/http_connection.h"
+
+namespace lpbf {
+
+struct ChallengerTarget {
+  std::string host, port, bench_id;
+  std::chrono::milliseconds timeout{10000};
+};
+
+class FetchStage {
+ public:
+  using Number = std::function<void(FetchedBatch&)>;  // gives the batch its place in its tile
+
+  FetchStage(boost::asio::io_context& io, const ChallengerTarget& target, int connections, size_t max_in_flight,
+             Sender<FetchedBatch>& out, Number number, RunLedger& ledger, StageMetrics& metrics,
+             std::function<void()> on_change);
+
+  void start();
+  void wake();  // room in the pipeline: idle connections fetch again
+  // No batch will come any more and every reply is handled.
+  bool done() const { return finished_; }
+
+ private:
+  struct Session {
+    std::shared_ptr<HttpConnection> connection;
+    std::unique_ptr<boost::asio::steady_timer> retry;
+    bool busy = false;
+    int failures = 0;
+  };
+  void pump(size_t i);
+  void on_reply(size_t i, uint64_t ticket, const HttpError& error, HttpResponse&& response);
+  void retry_later(size_t i, std::string why);
+  void stop_fetching(std::string why);
+  void check_finished();
+
+  const ChallengerTarget target_;
+  const size_t max_in_flight_;
+  Sender<FetchedBatch>& out_;
+  Number number_;
+  RunLedger& ledger_;
+  StageMetrics& metrics_;
+  std::function<void()> on_change_;
+  std::vector<Session> sessions_;
+  BatchReorderer<std::optional<FetchedBatch>> reorderer_;
+  size_t in_flight_ = 0;     // next_batch requests under way
+  bool exhausted_ = false;   // 404 seen, or fetching given up
+  bool finished_ = false;
+};
+
+}  // namespace lpbf

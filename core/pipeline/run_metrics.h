@@ -1,0 +1,18 @@
+#pragma once
+// The runner's metrics in Prometheus' text format (`--metrics-port`): what has been answered and
+// failed, latency, what is in flight, busy time per stage. Read on the io thread, which owns the
+// ledger, so a scrape sees one consistent moment.
+#include <string>
+
+#include "core/pipeline/run_ledger.h"
+#include "core/pipeline/stage_metrics.h"
+
+namespace lpbf {
+
+struct QueueDepths {
+  size_t to_analyse = 0, to_submit = 0;
+};
+
+std::string run_metrics_text(const RunLedger& ledger, const StageMetrics& stages, const QueueDepths& queues);
+
+}  // namespace lpbf

@@ -1,0 +1,49 @@
+#pragma once
+// The submit stage: `connections` keep-alive connections posting results (POST /api/result/0/...)
+// as the analyse stage produces them. A result the challenger does not take (connection refused,
+// timeout, HTTP 5xx) is retried with backoff; one it refuses outright (4xx) or that keeps failing
+// is reported as a failed batch. Failed outcomes from analysis are recorded, not posted.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "core/pipeline/channel.h"
+#include "core/pipeline/fetch_stage.h"
+#include "core/pipeline/pipeline_messages.h"
+#include "core/pipeline/run_ledger.h"
+#include "core/pipeline/stage_metrics.h"
+
+namespace lpbf {
+
+class SubmitStage {
+ public:
+  SubmitStage(boost::asio::io_context& io, const ChallengerTarget& target, int connections, Receiver<BatchOutcome>& in,
+              RunLedger& ledger, StageMetrics& metrics, std::function<void()> on_change);
+
+  void wake();  // outcomes are waiting: idle connections take them
+  bool idle() const;
+
+ private:
+  struct Session {
+    std::shared_ptr<HttpConnection> connection;
+    std::unique_ptr<boost::asio::steady_timer> retry;
+    bool busy = false;
+    int attempts = 0;
+    BatchOutcome outcome;
+    std::string body;  // the encoded result, kept for retries
+  };
+  void pump(size_t i);
+  void post(size_t i);
+  void on_reply(size_t i, const HttpError& error, HttpResponse&& response);
+
+  const ChallengerTarget target_;
+  Receiver<BatchOutcome>& in_;
+  RunLedger& ledger_;
+  StageMetrics& metrics_;
+  std::function<void()> on_change_;
+  std::vector<Session> sessions_;
+};
+
+}  // namespace lpbf
