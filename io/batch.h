@@ -14,29 +14,39 @@ namespace lpbf {
 // Bytes as they arrive from a socket or a file: growing one does not zero-fill it first.
 using ByteBuffer = std::vector<uint8_t, UninitAllocator<uint8_t>>;
 
-// A read-only part of a shared buffer. A fetched batch's TIFF is the bulk of the HTTP body it
-// arrived in; it stays there and is never copied (a 500 KB copy per batch cost ~6% of a run).
+// A read-only part of a shared buffer. A fetched batch's TIFF is the bulk of the HTTP body (or
+// the Kafka message) it arrived in; it stays there and is never copied (a 500 KB copy per batch
+// cost ~6% of a run).
 class SharedBytes {
  public:
   SharedBytes() = default;
   // Owns `bytes`, all of them.
-  explicit SharedBytes(ByteBuffer bytes) : buffer_(std::make_shared<const ByteBuffer>(std::move(bytes))), part_(*buffer_) {}
+  explicit SharedBytes(ByteBuffer bytes) : SharedBytes(std::make_shared<const ByteBuffer>(std::move(bytes))) {}
+  explicit SharedBytes(std::string bytes) {
+    auto owned = std::make_shared<const std::string>(std::move(bytes));
+    part_ = {reinterpret_cast<const uint8_t*>(owned->data()), owned->size()};
+    owner_ = std::move(owned);
+  }
+  explicit SharedBytes(std::shared_ptr<const ByteBuffer> buffer) : part_(*buffer) { owner_ = std::move(buffer); }
   // Copies `bytes`: for bytes made here (an encoded TIFF, a test's), not for fetched ones.
   SharedBytes(const std::vector<uint8_t>& bytes) : SharedBytes(ByteBuffer(bytes.begin(), bytes.end())) {}
-  // `part` must lie inside `*buffer`.
-  SharedBytes(std::shared_ptr<const ByteBuffer> buffer, std::span<const uint8_t> part)
-      : buffer_(std::move(buffer)), part_(part) {}
+  // `part` must lie inside what `owner` keeps alive (a buffer, a librdkafka message, ...).
+  SharedBytes(std::shared_ptr<const void> owner, std::span<const uint8_t> part) : owner_(std::move(owner)), part_(part) {}
+  // A part of these bytes, sharing their owner.
+  SharedBytes part(std::span<const uint8_t> inside) const { return SharedBytes(owner_, inside); }
 
   const uint8_t* data() const { return part_.data(); }
   size_t size() const { return part_.size(); }
   bool empty() const { return part_.empty(); }
+  const uint8_t* begin() const { return part_.data(); }
+  const uint8_t* end() const { return part_.data() + part_.size(); }
   operator std::span<const uint8_t>() const { return part_; }
   bool operator==(const SharedBytes& o) const {
     return size() == o.size() && (size() == 0 || std::memcmp(data(), o.data(), size()) == 0);
   }
 
  private:
-  std::shared_ptr<const ByteBuffer> buffer_;
+  std::shared_ptr<const void> owner_;
   std::span<const uint8_t> part_;
 };
 

@@ -1,5 +1,6 @@
 #include "io/host_info.h"
 
+#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -28,6 +29,13 @@ std::string describe_machine() {
   utsname u{};
   if (::uname(&u) == 0) out += std::string(", ") + u.sysname + " " + u.release;
   return out;
+}
+
+double process_cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  const auto seconds = [](const timeval& t) { return double(t.tv_sec) + double(t.tv_usec) * 1e-6; };
+  return seconds(u.ru_utime) + seconds(u.ru_stime);
 }
 
 }  // namespace lpbf

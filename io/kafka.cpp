@@ -77,7 +77,7 @@ namespace {
 // A queued message's bytes, kept alive until librdkafka reports its delivery (no copy), with
 // the caller's opaque.
 struct OwnedValue {
-  std::string value;
+  SharedBytes value;
   void* opaque;
 };
 }  // namespace
@@ -99,7 +99,7 @@ void KafkaProducer::on_delivery_report(rd_kafka_t*, const rd_kafka_message_t* m,
   if (p->on_delivery_) p->on_delivery_(owned->opaque, m->err ? rd_kafka_err2str(m->err) : std::string());
 }
 
-std::string KafkaProducer::produce(const std::string& topic, const std::string& key, std::string value, void* opaque,
+std::string KafkaProducer::produce(const std::string& topic, const std::string& key, SharedBytes value, void* opaque,
                                    const std::vector<KafkaHeader>& headers, int32_t partition) {
   auto owned = std::make_unique<OwnedValue>(OwnedValue{std::move(value), opaque});
   for (int attempt = 0;; ++attempt) {
@@ -112,11 +112,11 @@ std::string KafkaProducer::produce(const std::string& topic, const std::string& 
     const rd_kafka_resp_err_t e =
         hdrs ? rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
                                  RD_KAFKA_V_KEY(key.data(), key.size()),
-                                 RD_KAFKA_V_VALUE(owned->value.data(), owned->value.size()), RD_KAFKA_V_HEADERS(hdrs),
+                                 RD_KAFKA_V_VALUE(const_cast<uint8_t*>(owned->value.data()), owned->value.size()), RD_KAFKA_V_HEADERS(hdrs),
                                  RD_KAFKA_V_OPAQUE(owned.get()), RD_KAFKA_V_END)
              : rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
                                  RD_KAFKA_V_KEY(key.data(), key.size()),
-                                 RD_KAFKA_V_VALUE(owned->value.data(), owned->value.size()),
+                                 RD_KAFKA_V_VALUE(const_cast<uint8_t*>(owned->value.data()), owned->value.size()),
                                  RD_KAFKA_V_OPAQUE(owned.get()), RD_KAFKA_V_END);
     if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
       owned.release();  // the delivery report frees it
@@ -261,8 +261,7 @@ std::optional<KafkaMessage> KafkaConsumer::poll(std::chrono::milliseconds timeou
   } else {
     out = KafkaMessage{rd_kafka_topic_name(m->rkt), m->partition, m->offset,
                        m->key ? std::string(static_cast<const char*>(m->key), m->key_len) : std::string(),
-                       ByteBuffer(static_cast<const uint8_t*>(m->payload), static_cast<const uint8_t*>(m->payload) + m->len),
-                       {}};
+                       {}, {}};
     rd_kafka_headers_t* hdrs = nullptr;
     if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs) {
       const char* name;
@@ -273,7 +272,16 @@ std::optional<KafkaMessage> KafkaConsumer::poll(std::chrono::milliseconds timeou
         out->headers.push_back({name, value ? std::string(static_cast<const char*>(value), size) : std::string()});
     }
   }
-  rd_kafka_message_destroy(m);
+  if (out && m->payload) {
+    // The payload stays in librdkafka's message, which the bytes now own (no 500 KB copy).
+    const std::span<const uint8_t> payload(static_cast<const uint8_t*>(m->payload), m->len);
+    out->value = SharedBytes(std::shared_ptr<const void>(m, [](const void* p) {
+                               rd_kafka_message_destroy(static_cast<rd_kafka_message_t*>(const_cast<void*>(p)));
+                             }),
+                             payload);
+  } else {
+    rd_kafka_message_destroy(m);
+  }
   return out;
 }
 

@@ -29,7 +29,10 @@ struct KafkaMessage {
   int32_t partition = 0;
   int64_t offset = 0;
   std::string key;
-  ByteBuffer value;  // a batch's bytes move from here into the batch, uncopied
+  // The payload, inside librdkafka's own message (kept alive by it): a batch's TIFF is read
+  // from here, never copied. Holding it holds that fetch's buffer: let go once decoded, and
+  // before the consumer it came from is destroyed.
+  SharedBytes value;
   std::vector<KafkaHeader> headers;
   // The value of header `name`, or nullopt.
   std::optional<std::string> header(const std::string& name) const;
@@ -50,8 +53,12 @@ class KafkaProducer {
   ~KafkaProducer();
   // Queues a message; `value` is kept, not copied, until its delivery is reported. Returns an
   // error string, empty on success (then, and only then, `on_delivery` runs later for `opaque`).
-  std::string produce(const std::string& topic, const std::string& key, std::string value, void* opaque = nullptr,
+  std::string produce(const std::string& topic, const std::string& key, SharedBytes value, void* opaque = nullptr,
                       const std::vector<KafkaHeader>& headers = {}, int32_t partition = RD_KAFKA_PARTITION_UA);
+  std::string produce(const std::string& topic, const std::string& key, std::string value, void* opaque = nullptr,
+                      const std::vector<KafkaHeader>& headers = {}, int32_t partition = RD_KAFKA_PARTITION_UA) {
+    return produce(topic, key, SharedBytes(std::move(value)), opaque, headers, partition);
+  }
   void poll(std::chrono::milliseconds timeout);
   std::string flush(std::chrono::milliseconds timeout);
   // Empty when the brokers answer a metadata request within `timeout`, else why not.

@@ -135,13 +135,15 @@ std::string encode_result(const TileResult& r) {
 }
 
 DecodedBatch decode_batch(std::span<const uint8_t> bytes) {
-  return decode_batch(std::make_shared<const ByteBuffer>(bytes.begin(), bytes.end()));
+  return decode_batch(SharedBytes(ByteBuffer(bytes.begin(), bytes.end())));
 }
 
-DecodedBatch decode_batch(std::shared_ptr<const ByteBuffer> bytes) {
+DecodedBatch decode_batch(std::shared_ptr<const ByteBuffer> bytes) { return decode_batch(SharedBytes(std::move(bytes))); }
+
+DecodedBatch decode_batch(const SharedBytes& bytes) {
   DecodedBatch out;
   out.batch.batch_id = -1;
-  const auto oh = parse_map(*bytes, out.error);
+  const auto oh = parse_map(bytes, out.error);
   if (!oh) return out;
   const msgpack::object& m = oh->get();
   const auto id = as_int(field(m, "batch_id"));
@@ -159,7 +161,7 @@ DecodedBatch decode_batch(std::shared_ptr<const ByteBuffer> bytes) {
   out.batch.print_id = *print;
   out.batch.tile_id = *tile;
   out.batch.layer = *layer;
-  out.batch.tif = SharedBytes(std::move(bytes), {reinterpret_cast<const uint8_t*>(tif->via.bin.ptr), tif->via.bin.size});
+  out.batch.tif = bytes.part({reinterpret_cast<const uint8_t*>(tif->via.bin.ptr), tif->via.bin.size});
   return out;
 }
 

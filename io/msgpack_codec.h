@@ -24,6 +24,7 @@ struct DecodedBatch {
   bool ok() const { return error.empty(); }
 };
 // The batch's TIFF stays inside `bytes`, shared, not copied.
+DecodedBatch decode_batch(const SharedBytes& bytes);
 DecodedBatch decode_batch(std::shared_ptr<const ByteBuffer> bytes);
 // Copies `bytes` first: for bytes the caller keeps.
 DecodedBatch decode_batch(std::span<const uint8_t> bytes);

@@ -219,12 +219,14 @@ RunResult run_benchmark(const RunOptions& options) {
   // While workers analyse, the io thread may have nothing pending: keep it running until done.
   auto keep_running = net::make_work_guard(io);
   result.started = start;
+  const double cpu_at_start = process_cpu_seconds();
   fetch->start();
   take_sample();
   if (options.progress) show_progress();
   io.run();
   if (options.progress) std::fprintf(stderr, "\r\033[K");
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  result.cpu_seconds = process_cpu_seconds() - cpu_at_start;
   ledger.trace.samples.push_back({Clock::now(), ledger.outstanding(), to_analyse.depth(), to_submit.depth(),
                                   ledger.answered, ledger.failures.size()});
   analysis.close();
@@ -274,6 +276,12 @@ std::string summary_text(const RunOptions& options, const RunResult& r) {
   std::snprintf(buf, sizeof buf, "  busy       fetch %.3f s, decode %.3f s, analyse %.3f s, submit %.3f s; max queue depth %zu\n",
                 double(r.fetch_ns) / 1e9, double(r.decode_ns) / 1e9, double(r.analyse_ns) / 1e9,
                 double(r.submit_ns) / 1e9, r.max_queue_depth);
+  s += buf;
+  // Whether the run was CPU-bound: everything this process ran in the clock (the embedded
+  // challenger and a mock Kafka cluster too, when they are in it).
+  std::snprintf(buf, sizeof buf, "  cpu        %.3f s user+system in this process, %.2f of %u cores, %.0f us a batch\n",
+                r.cpu_seconds, r.seconds > 0 ? r.cpu_seconds / r.seconds : 0.0, std::thread::hardware_concurrency(),
+                l.answered > 0 ? 1e6 * r.cpu_seconds / double(l.answered) : 0.0);
   s += buf;
   if (!l.incomplete_windows.empty()) {
     std::snprintf(buf, sizeof buf,
@@ -341,6 +349,7 @@ std::string report_json(const RunOptions& options, const RunResult& r) {
              .raw("errors", json_array(errors))
              .raw("incomplete_windows", json_array(incomplete))
              .field("wall_seconds", r.seconds)
+             .field("cpu_seconds", r.cpu_seconds)
              .field("throughput", r.seconds > 0 ? double(l.answered) / r.seconds : 0.0)
              .raw("latency_ms", latency_json(summarise_latencies(l.latencies_ms)))
              .raw("stage_busy_seconds", stages)

@@ -70,7 +70,9 @@ void KafkaBridge::send(FetchedBatch fb) {
     return deliver(id, std::nullopt, stalled_);
   }
   const std::string key = bench_ + "|" + fb.batch.print_id + "/" + std::to_string(fb.batch.tile_id);
-  RawMessage m{id, partition_of(key, raw_partitions_), key, encode_batch(fb.batch),
+  // The bytes the challenger sent are already this batch in msgpack: forwarded as they are.
+  SharedBytes value = fb.wire.empty() ? SharedBytes(encode_batch(fb.batch)) : std::move(fb.wire);
+  RawMessage m{id, partition_of(key, raw_partitions_), key, std::move(value),
                {{"batch_id", std::to_string(id)}, {"tile_seq", std::to_string(layers_of_tile_[key]++)}}};
   {
     std::lock_guard lock(mutex_);

@@ -45,7 +45,8 @@ class KafkaBridge final : public Sender<FetchedBatch> {
   struct RawMessage {
     int64_t batch_id;
     int32_t partition;
-    std::string key, value;
+    std::string key;
+    SharedBytes value;
     std::vector<KafkaHeader> headers;
   };
 

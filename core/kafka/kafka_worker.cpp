@@ -158,8 +158,7 @@ class Worker {
       st.rebuilding_since.reset();
     }
 
-    auto bytes = std::make_shared<const ByteBuffer>(std::move(m.value));
-    DecodedBatch d = decode_batch(bytes);
+    DecodedBatch d = decode_batch(m.value);
     TileState& tile = st.tiles[m.key];
     tile.last_offset = m.offset;
     std::string failure;
@@ -194,7 +193,7 @@ class Worker {
 
     int64_t batch_id = d.batch.batch_id;
     if (batch_id < 0) batch_id = int_header(m, "batch_id").value_or(-1);
-    if (!failure.empty()) dead_letter(m, *bytes, batch_id, failure);
+    if (!failure.empty()) dead_letter(m, batch_id, failure);
     if (batch_id < 0) return;  // nobody can be told: the dead letter is all there is
     const std::string bench = m.key.substr(0, m.key.find('|'));
     auto pending = std::make_unique<Pending>(Pending{m.partition, st.epoch, m.offset, bench + "|" + std::to_string(batch_id),
@@ -245,13 +244,14 @@ class Worker {
     }
   }
 
-  void dead_letter(const KafkaMessage& m, const ByteBuffer& bytes, int64_t batch_id, const std::string& reason) {
+  void dead_letter(const KafkaMessage& m, int64_t batch_id, const std::string& reason) {
     const std::vector<KafkaHeader> headers{
         {"reason", reason},
         {"worker", name_},
         {"batch_id", batch_id >= 0 ? std::to_string(batch_id) : std::string()},
         {"source", m.topic + "/" + std::to_string(m.partition) + "/" + std::to_string(m.offset)}};
-    const std::string err = producer_.produce(t_.dead_letter_topic(), m.key, std::string(bytes.begin(), bytes.end()),
+    // Copied: the producer may hold it past the consumer whose message it is.
+    const std::string err = producer_.produce(t_.dead_letter_topic(), m.key, std::string(m.value.begin(), m.value.end()),
                                               nullptr, headers);
     if (!err.empty() && error_) *error_ = err;
   }

@@ -73,7 +73,8 @@ void FetchStage::on_reply(size_t i, uint64_t ticket, const HttpError& error, Htt
     } else {
       s.failures = 0;
       const size_t body_bytes = response.body.size();
-      DecodedBatch d = decode_batch(std::make_shared<const ByteBuffer>(std::move(response.body)));  // no copy
+      SharedBytes body(std::make_shared<const ByteBuffer>(std::move(response.body)));
+      DecodedBatch d = decode_batch(body);  // no copy
       const int64_t id = d.batch.batch_id;
       // An id is checked before anything is keyed by it: its value never sizes memory or work.
       const std::string bad_id = d.id_known ? reorderer_.check_id(id) : std::string();
@@ -81,7 +82,7 @@ void FetchStage::on_reply(size_t i, uint64_t ticket, const HttpError& error, Htt
         ledger_.fail(id, bad_id + (d.ok() ? "" : "; and " + d.error), false);
         reorderer_.request_failed(ticket);
       } else if (d.ok()) {
-        reorderer_.request_done(ticket, id, FetchedBatch{std::move(d.batch), 0, INT64_MIN, fetched_at});
+        reorderer_.request_done(ticket, id, FetchedBatch{std::move(d.batch), 0, INT64_MIN, fetched_at, std::move(body)});
       } else if (d.id_known) {
         ledger_.fail(id, "unreadable batch: " + d.error, false);
         reorderer_.request_done(ticket, id, std::nullopt);

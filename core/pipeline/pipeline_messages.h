@@ -18,6 +18,7 @@ struct FetchedBatch {
   uint64_t tile_seq = 0;        // its place in its tile's sequence (batch_id order)
   int64_t print_first_layer = INT64_MIN;  // the smallest layer of its print seen before it (or its own)
   Clock::time_point fetched_at; // when its next_batch reply arrived: latency starts here
+  SharedBytes wire{};           // the msgpack map it was decoded from (the Kafka bridge forwards it)
 };
 
 struct BatchOutcome {
