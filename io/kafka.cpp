@@ -353,6 +353,35 @@ std::string kafka_end_offsets(const KafkaOptions& o, const std::string& topic, i
   return error;
 }
 
+KafkaGroupLag::KafkaGroupLag(const KafkaOptions& o, const std::string& group, const std::string& topic, int partitions)
+    : topic_(topic), partitions_(partitions) {
+  // A consumer of the group that never subscribes: it may read the group's commits, and it never
+  // joins, so the group's members keep their partitions.
+  rk_ = make_client(RD_KAFKA_CONSUMER, consumer_conf(o, group));
+}
+
+KafkaGroupLag::~KafkaGroupLag() { rd_kafka_destroy(rk_); }
+
+std::optional<int64_t> KafkaGroupLag::measure(std::chrono::milliseconds timeout) {
+  rd_kafka_topic_partition_list_t* t = rd_kafka_topic_partition_list_new(partitions_);
+  for (int32_t p = 0; p < partitions_; ++p) rd_kafka_topic_partition_list_add(t, topic_.c_str(), p);
+  std::optional<int64_t> lag;
+  if (rd_kafka_committed(rk_, t, int(timeout.count())) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    lag = 0;
+    for (int i = 0; i < t->cnt && lag; ++i) {
+      const rd_kafka_topic_partition_t& e = t->elems[i];
+      int64_t low = 0, high = 0;
+      if (e.err || rd_kafka_query_watermark_offsets(rk_, topic_.c_str(), e.partition, &low, &high, int(timeout.count()))) {
+        lag.reset();
+        break;
+      }
+      *lag += std::max<int64_t>(0, high - (e.offset >= 0 ? std::max(e.offset, low) : low));
+    }
+  }
+  rd_kafka_topic_partition_list_destroy(t);
+  return lag;
+}
+
 std::string ensure_kafka_topics(const KafkaOptions& o, const std::vector<std::string>& topics, int partitions,
                                 std::chrono::milliseconds timeout) {
   rd_kafka_t* rk = make_client(RD_KAFKA_PRODUCER, base_conf(o));

@@ -127,6 +127,22 @@ int kafka_partition_count(const KafkaOptions& options, const std::string& topic,
 std::string kafka_end_offsets(const KafkaOptions& options, const std::string& topic, int partitions,
                               std::map<int32_t, int64_t>& out, std::chrono::milliseconds timeout);
 
+// A consumer group's lag on one topic, as Kafka tools define it: for each partition, its high
+// watermark less the group's committed offset (less the low watermark when nothing is committed),
+// summed. Reads the group's commits without joining it, so measuring does not rebalance it.
+class KafkaGroupLag {
+ public:
+  KafkaGroupLag(const KafkaOptions& options, const std::string& group, const std::string& topic, int partitions);
+  ~KafkaGroupLag();
+  // The lag now, or nullopt when the brokers did not answer within `timeout` (per request).
+  std::optional<int64_t> measure(std::chrono::milliseconds timeout);
+
+ private:
+  rd_kafka_t* rk_ = nullptr;
+  std::string topic_;
+  int partitions_ = 0;
+};
+
 // Creates the topics that do not exist yet (with `partitions` each). Empty, or why not.
 std::string ensure_kafka_topics(const KafkaOptions& options, const std::vector<std::string>& topics, int partitions,
                                 std::chrono::milliseconds timeout);

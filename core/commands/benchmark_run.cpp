@@ -116,7 +116,9 @@ RunResult run_benchmark(const RunOptions& options) {
           io, options.metrics_bind, static_cast<unsigned short>(options.metrics_port), [&](const HttpRequest& req) {
             if (req.target != "/metrics") return HttpReply{404, "text/plain", "only /metrics here\n", nullptr};
             return HttpReply{200, kPrometheusContentType,
-                             run_metrics_text(ledger, metrics, {to_analyse.depth(), to_submit.depth()}), nullptr};
+                             run_metrics_text(ledger, metrics,
+                                              {to_analyse.depth(), to_submit.depth(),
+                                               ledger.trace.samples.empty() ? -1 : ledger.trace.samples.back().kafka_lag}), nullptr};
           });
     } catch (const std::exception& e) {
       result.setup_error = "cannot serve metrics on " + options.metrics_bind + ":" +
@@ -206,7 +208,7 @@ RunResult run_benchmark(const RunOptions& options) {
   };
   std::function<void()> take_sample = [&] {
     ledger.trace.samples.push_back({Clock::now(), ledger.outstanding(), to_analyse.depth(), to_submit.depth(),
-                                    ledger.answered, ledger.failures.size()});
+                                    ledger.answered, ledger.failures.size(), kafka ? kafka->consumer_lag() : -1});
     sample_timer.expires_after(std::chrono::milliseconds(100));
     sample_timer.async_wait([&](const boost::system::error_code& ec) {
       if (!ec) take_sample();
@@ -228,7 +230,7 @@ RunResult run_benchmark(const RunOptions& options) {
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   result.cpu_seconds = process_cpu_seconds() - cpu_at_start;
   ledger.trace.samples.push_back({Clock::now(), ledger.outstanding(), to_analyse.depth(), to_submit.depth(),
-                                  ledger.answered, ledger.failures.size()});
+                                  ledger.answered, ledger.failures.size(), kafka ? kafka->consumer_lag() : -1});
   analysis.close();
   workers.join();
   if (kafka) {

@@ -34,6 +34,7 @@ KafkaBridge::KafkaBridge(const KafkaTopology& t, const std::string& bench_id, Se
   if (rd_kafka_metadata(producer_->handle(), 0, raw, &md, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR && md) rd_kafka_metadata_destroy(md);
   rd_kafka_topic_destroy(raw);
   receiver_ = std::thread([this] { receive_loop(); });
+  lag_meter_ = std::thread([this] { measure_lag_loop(); });
 }
 
 KafkaBridge::~KafkaBridge() {
@@ -46,6 +47,7 @@ KafkaBridge::~KafkaBridge() {
 void KafkaBridge::stop() {
   stop_ = true;
   if (receiver_.joinable()) receiver_.join();
+  if (lag_meter_.joinable()) lag_meter_.join();
 }
 
 namespace {
@@ -154,6 +156,22 @@ void KafkaBridge::expire_overdue() {
       for (const auto& entry : waiting_) failing.push_back(entry.first);
   }
   for (int64_t id : failing) deliver(id, std::nullopt, stalled_);
+}
+
+// Its own thread and client: a measurement is a few requests that may wait on a slow broker, and
+// the outcomes must not wait behind them.
+void KafkaBridge::measure_lag_loop() {
+  std::unique_ptr<KafkaGroupLag> meter;
+  try {
+    meter = std::make_unique<KafkaGroupLag>(topology_.kafka, topology_.group, topology_.raw_topic, raw_partitions_);
+  } catch (const std::exception&) {
+    return;  // no lag chart; the run itself does not depend on it
+  }
+  while (!stop_.load()) {
+    const auto next = Clock::now() + std::chrono::milliseconds(200);
+    if (const auto lag = meter->measure(std::chrono::milliseconds(1000))) consumer_lag_ = *lag;
+    while (!stop_.load() && Clock::now() < next) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
 }
 
 void KafkaBridge::receive_loop() {

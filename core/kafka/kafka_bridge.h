@@ -30,9 +30,13 @@ class KafkaBridge final : public Sender<FetchedBatch> {
   void send(FetchedBatch fb) override;  // the fetch stage's output, in batch_id order
   void stop();
   size_t duplicates() const { return duplicates_.load(); }
+  // The workers' group lag on the raw topic (messages not yet committed as answered), as last
+  // measured (every 200 ms), or -1 when not known yet.
+  int64_t consumer_lag() const { return consumer_lag_.load(); }
 
  private:
   void receive_loop();
+  void measure_lag_loop();
   void expire_overdue();
   void deliver(int64_t batch_id, std::optional<TileResult> result, std::string error, OutcomeOrigin origin = {});
   void release_held();
@@ -63,6 +67,7 @@ class KafkaBridge final : public Sender<FetchedBatch> {
   std::vector<size_t> unanswered_bytes_;          // per raw partition: produced, no outcome yet
   std::atomic<bool> stop_{false};
   std::atomic<size_t> duplicates_{0};
+  std::atomic<int64_t> consumer_lag_{-1};
   std::string last_kafka_error_;  // under mutex_
   std::string stalled_;  // set once, under mutex_: why the Kafka path is considered dead
   bool stalled() {
@@ -70,6 +75,7 @@ class KafkaBridge final : public Sender<FetchedBatch> {
     return !stalled_.empty();
   }
   std::thread receiver_;
+  std::thread lag_meter_;
 };
 
 }  // namespace lpbf

@@ -23,6 +23,9 @@ std::string run_metrics_text(const RunLedger& l, const StageMetrics& s, const Qu
              {{{"stage", "decode"}}, busy(s.decode_ns)},
              {{{"stage", "analyse"}}, busy(s.analyse_ns)},
              {{{"stage", "submit"}}, busy(s.submit_ns)}});
+  if (q.kafka_lag >= 0)  // the same name and meaning as a worker's, measured for the whole group
+    t.gauge("lpbf_kafka_consumer_lag", "Messages of the raw topic the workers' group has not committed as answered.",
+            {{{}, double(q.kafka_lag)}});
   return t.str();
 }
 

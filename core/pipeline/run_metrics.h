@@ -11,6 +11,7 @@ namespace lpbf {
 
 struct QueueDepths {
   size_t to_analyse = 0, to_submit = 0;
+  int64_t kafka_lag = -1;  // the Kafka workers' group lag, as last sampled; -1: none
 };
 
 std::string run_metrics_text(const RunLedger& ledger, const StageMetrics& stages, const QueueDepths& queues);

@@ -27,6 +27,7 @@ struct BatchTrace {
 struct PipelineSample {
   std::chrono::steady_clock::time_point at;
   size_t in_flight = 0, to_analyse = 0, to_submit = 0, answered = 0, failed = 0;
+  int64_t kafka_lag = -1;  // the Kafka workers' group lag on the raw topic; -1: no Kafka, or not known
 };
 
 class RunTrace {

@@ -322,7 +322,20 @@ std::string workers_section(const RunReport& r) {
   svg::Chart c;
   c.title = "Answered per Kafka worker";
   c.height = 40 + 26 * int(bars.size());
-  return "<section><h2>Kafka workers</h2>" + svg::bar_chart(c, bars) + "</section>";
+  // The group's lag on the raw topic, as the runner sampled it: what the workers have not yet
+  // committed as answered. A lag that grows while batches are fetched says the workers fall behind.
+  svg::Series lag{"consumer lag", "#c0392b", {}, {}};
+  for (const DepthSample& s : r.samples)
+    if (s.kafka_lag >= 0) lag.x.push_back(s.t_ms / 1e3), lag.y.push_back(double(s.kafka_lag));
+  std::string lag_chart;
+  if (!lag.x.empty()) {
+    svg::Chart l;
+    l.title = "Consumer lag of the workers' group on the raw topic (sampled every 200 ms)";
+    l.x.label = "seconds since the first fetch";
+    l.y.label = "messages";
+    lag_chart = svg::line_chart(l, {lag});
+  }
+  return "<section><h2>Kafka workers</h2>" + svg::bar_chart(c, bars) + lag_chart + "</section>";
 }
 
 }  // namespace

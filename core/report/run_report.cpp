@@ -164,11 +164,15 @@ RunReport parse_run_report(std::string_view json, const std::string& origin) {
     }
   }
   if (o["samples"].get(table) == simdjson::SUCCESS && table["rows"].get(list) == simdjson::SUCCESS) {
-    const auto at = column_indices(table, {"t_ms", "in_flight", "to_analyse", "to_submit", "answered", "failed"});
+    const auto at =
+        column_indices(table, {"t_ms", "in_flight", "to_analyse", "to_submit", "answered", "failed", "kafka_lag"});
     for (element row : list) {
       const auto cells = row_cells(row);
-      auto num = [&](int k) { return at[size_t(k)] >= 0 && size_t(at[size_t(k)]) < cells.size() ? number(cells[size_t(at[size_t(k)])]) : 0.0; };
-      r.samples.push_back({num(0), int64_t(num(1)), int64_t(num(2)), int64_t(num(3)), int64_t(num(4)), int64_t(num(5))});
+      auto num = [&](int k, double missing = 0.0) {
+        return at[size_t(k)] >= 0 && size_t(at[size_t(k)]) < cells.size() ? number(cells[size_t(at[size_t(k)])]) : missing;
+      };
+      r.samples.push_back({num(0), int64_t(num(1)), int64_t(num(2)), int64_t(num(3)), int64_t(num(4)), int64_t(num(5)),
+                           int64_t(num(6, -1))});
     }
   }
   if (o["clusters"].get(list) == simdjson::SUCCESS)

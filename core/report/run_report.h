@@ -21,6 +21,7 @@ struct TracedBatch {
 struct DepthSample {
   double t_ms = 0;
   int64_t in_flight = 0, to_analyse = 0, to_submit = 0, answered = 0, failed = 0;
+  int64_t kafka_lag = -1;  // -1: not measured (no Kafka, or a report from before it was)
 };
 
 struct ClusterPoint {

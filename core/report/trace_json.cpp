@@ -61,13 +61,15 @@ std::string trace_json(const RunTrace& trace, std::chrono::steady_clock::time_po
 }
 
 std::string samples_json(const RunTrace& trace, std::chrono::steady_clock::time_point start) {
-  std::string out = R"({"columns": ["t_ms", "in_flight", "to_analyse", "to_submit", "answered", "failed"], "rows": [)";
+  std::string out =
+      R"({"columns": ["t_ms", "in_flight", "to_analyse", "to_submit", "answered", "failed", "kafka_lag"], "rows": [)";
   bool first = true;
   for (const PipelineSample& s : trace.samples) {
     out += first ? "\n[" : ",\n[";
     first = false;
     append_ms(out, s.at, start);
     for (size_t v : {s.in_flight, s.to_analyse, s.to_submit, s.answered, s.failed}) append_int(out, int64_t(v), ',');
+    append_int(out, s.kafka_lag, ',');
     out += "]";
   }
   return out + "]}";

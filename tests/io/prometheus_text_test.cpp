@@ -14,6 +14,7 @@
 #include "core/challenger/challenger.h"
 #include "core/challenger/challenger_host.h"
 #include "core/kafka/kafka_options.h"
+#include "core/pipeline/run_metrics.h"
 #include "io/golden_dataset.h"
 #include "io/prometheus_text.h"
 #include "tests/http_test_client.h"
@@ -175,6 +176,16 @@ TEST_CASE("the runner's /metrics during and at the end of a run, and the challen
   CHECK(value_of(c, "lpbf_challenger_benches", "lpbf_challenger_benches{state=\"ended\"}") == 1);
   io.stop();
   server_thread.join();
+}
+
+TEST_CASE("the runner's /metrics has the Kafka group's lag only when it was measured") {
+  RunLedger ledger;
+  StageMetrics stages;
+  const auto without = parse_exposition(run_metrics_text(ledger, stages, {0, 0, -1}));
+  CHECK(without.count("lpbf_kafka_consumer_lag") == 0);
+  const auto with = parse_exposition(run_metrics_text(ledger, stages, {0, 0, 42}));
+  CHECK(with.at("lpbf_kafka_consumer_lag").type == "gauge");
+  CHECK(value_of(with, "lpbf_kafka_consumer_lag", "lpbf_kafka_consumer_lag") == 42);
 }
 
 TEST_CASE("a metrics port already taken fails the run before a bench is created") {

@@ -14,6 +14,7 @@
 #include "core/challenger/challenger_host.h"
 #include "core/kafka/kafka_lookback.h"
 #include "core/kafka/kafka_options.h"
+#include "core/report/html_report.h"
 #include "io/golden_dataset.h"
 #include "io/kafka.h"
 #include "io/msgpack_codec.h"
@@ -50,10 +51,43 @@ TEST_CASE("kafka: golden/small exact through --kafka mock --workers 2, workers r
   const double ready = double(p.parse(text)["kafka_ready_seconds"]);
   CHECK(ready > 0);
   CHECK(ready < 30);
+  // The group's lag was sampled through the run, and the report draws it.
+  const RunReport rr = parse_run_report(text, report.string());
+  CHECK(std::any_of(rr.samples.begin(), rr.samples.end(), [](const DepthSample& s) { return s.kafka_lag >= 0; }));
+  CHECK(render_html_report(rr).find("Consumer lag of the workers' group") != std::string::npos);
   fs::remove(report);
   CHECK(verdict(host.challenger(), "results") == 20);
   CHECK(verdict(host.challenger(), "wrong") == 0);
   CHECK(verdict(host.challenger(), "duplicates") == 0);
+}
+
+TEST_CASE("kafka lag: what the group has not committed, measured without joining the group") {
+  KafkaTopology t;
+  t.partitions = 2;
+  const auto cluster = start_mock_kafka(t, 1);
+  {
+    KafkaProducer producer(t.kafka);
+    for (int i = 0; i < 5; ++i) REQUIRE(producer.produce(t.raw_topic, "k", "junk " + std::to_string(i), nullptr, {}, i % 2) == "");
+    REQUIRE(producer.flush(std::chrono::seconds(5)) == "");
+  }
+  KafkaGroupLag lag(t.kafka, t.group, t.raw_topic, 2);
+  CHECK(lag.measure(std::chrono::seconds(5)) == 5);  // nothing committed: everything is lag
+  {
+    // A member of the group reads and commits partition 0 up to its end; measuring did not
+    // join the group, so this member gets both partitions at once.
+    KafkaConsumer member(t.kafka, t.group, t.raw_topic);
+    std::map<int32_t, int64_t> end;
+    for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+         end[0] < 3 && std::chrono::steady_clock::now() < deadline;)
+      if (auto m = member.poll(std::chrono::milliseconds(100)); m && m->partition == 0) end[0] = m->offset + 1;
+    REQUIRE(end[0] == 3);
+    member.commit(t.raw_topic, 0, 3);
+    member.close();
+  }
+  std::optional<int64_t> after;
+  for (int i = 0; i < 50 && after != 2; ++i, std::this_thread::sleep_for(std::chrono::milliseconds(100)))
+    after = lag.measure(std::chrono::seconds(5));
+  CHECK(after == 2);  // partition 1's two messages
 }
 
 TEST_CASE("kafka: a batch's bytes survive the topic, and each tile's layers stay in order") {

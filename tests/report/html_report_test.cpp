@@ -98,6 +98,16 @@ TEST_CASE("a report from before traces renders, its charts saying there is no da
   CHECK(page.find("Not every batch") != std::string::npos);
 }
 
+TEST_CASE("with Kafka, the report charts the consumer lag; without, it draws no lag chart") {
+  RunReport r = parse_run_report(small_run_json(), "small");
+  CHECK(render_html_report(r).find("Consumer lag") == std::string::npos);  // not a Kafka run
+  for (TracedBatch& b : r.trace) b.worker = "w" + std::to_string(b.batch_id % 2);
+  for (size_t i = 0; i < r.samples.size(); ++i) r.samples[i].kafka_lag = int64_t(10 * i);
+  const std::string page = render_html_report(r);
+  CHECK(page.find("Answered per Kafka worker") != std::string::npos);
+  CHECK(page.find("Consumer lag of the workers' group") != std::string::npos);
+}
+
 TEST_CASE("two reports overlaid: the baseline's series and the change of each figure") {
   RunReport a = parse_run_report(small_run_json(), "a.json"), b = a;
   b.origin = "b.json";
