@@ -363,22 +363,33 @@ KafkaGroupLag::KafkaGroupLag(const KafkaOptions& o, const std::string& group, co
 KafkaGroupLag::~KafkaGroupLag() { rd_kafka_destroy(rk_); }
 
 std::optional<int64_t> KafkaGroupLag::measure(std::chrono::milliseconds timeout) {
-  rd_kafka_topic_partition_list_t* t = rd_kafka_topic_partition_list_new(partitions_);
-  for (int32_t p = 0; p < partitions_; ++p) rd_kafka_topic_partition_list_add(t, topic_.c_str(), p);
+  rd_kafka_topic_partition_list_t* committed = rd_kafka_topic_partition_list_new(partitions_);
+  rd_kafka_topic_partition_list_t* ends = rd_kafka_topic_partition_list_new(partitions_);
+  for (int32_t p = 0; p < partitions_; ++p) {
+    rd_kafka_topic_partition_list_add(committed, topic_.c_str(), p);
+    // offsets_for_times with timestamp "end": each partition's high watermark, all in one call
+    // that keeps its timeout (query_watermark_offsets, per partition, waits out a lost broker's
+    // request timeout, a minute, whatever timeout it is given).
+    rd_kafka_topic_partition_list_add(ends, topic_.c_str(), p)->offset = RD_KAFKA_OFFSET_END;
+  }
   std::optional<int64_t> lag;
-  if (rd_kafka_committed(rk_, t, int(timeout.count())) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+  if (rd_kafka_committed(rk_, committed, int(timeout.count())) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+      rd_kafka_offsets_for_times(rk_, ends, int(timeout.count())) == RD_KAFKA_RESP_ERR_NO_ERROR) {
     lag = 0;
-    for (int i = 0; i < t->cnt && lag; ++i) {
-      const rd_kafka_topic_partition_t& e = t->elems[i];
-      int64_t low = 0, high = 0;
-      if (e.err || rd_kafka_query_watermark_offsets(rk_, topic_.c_str(), e.partition, &low, &high, int(timeout.count()))) {
+    for (int i = 0; i < committed->cnt && lag; ++i) {
+      const rd_kafka_topic_partition_t& c = committed->elems[i];
+      const rd_kafka_topic_partition_t* end = rd_kafka_topic_partition_list_find(ends, topic_.c_str(), c.partition);
+      if (c.err || !end || end->err || end->offset < 0) {
         lag.reset();
         break;
       }
-      *lag += std::max<int64_t>(0, high - (e.offset >= 0 ? std::max(e.offset, low) : low));
+      // Nothing committed counts from 0: the mock cluster and a young topic start there, and a
+      // topic whose start was deleted would only overstate the lag.
+      *lag += std::max<int64_t>(0, end->offset - std::max<int64_t>(c.offset, 0));
     }
   }
-  rd_kafka_topic_partition_list_destroy(t);
+  rd_kafka_topic_partition_list_destroy(committed);
+  rd_kafka_topic_partition_list_destroy(ends);
   return lag;
 }
 

@@ -128,7 +128,7 @@ std::string kafka_end_offsets(const KafkaOptions& options, const std::string& to
                               std::map<int32_t, int64_t>& out, std::chrono::milliseconds timeout);
 
 // A consumer group's lag on one topic, as Kafka tools define it: for each partition, its high
-// watermark less the group's committed offset (less the low watermark when nothing is committed),
+// watermark less the group's committed offset (0 when nothing is committed),
 // summed. Reads the group's commits without joining it, so measuring does not rebalance it.
 class KafkaGroupLag {
  public:
