@@ -61,7 +61,7 @@ int challenger_command(CommandLine& args) {
   limits.max_connections = size_t(args.int_or("--max-connections", int64_t(limits.max_connections), 1, 1000000));
   const double fault_rate = args.double_or("--faults", 0, 0, 1);
   const auto fault_seed = uint64_t(args.int_or("--fault-seed", 1, 0, INT64_MAX));
-  const DatasetOptions dataset_flags = dataset_options(args);
+  const DatasetOptions dataset_flags = read_dataset_options(args);
   args.finish();  // every argument checked before the dataset is prepared
   std::fprintf(stderr, "preparing the dataset...\n");
   const auto dataset = prepare_dataset(dataset_flags, stderr);

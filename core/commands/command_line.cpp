@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cstdlib>
 
+#include "io/tiff_encoder.h"
+
 namespace lpbf {
 
 CommandLine::CommandLine(int argc, char** argv, int first) {
@@ -78,6 +80,59 @@ std::vector<std::string> CommandLine::positionals() {
 void CommandLine::finish() const {
   for (size_t i = 0; i < args_.size(); ++i)
     if (!used_[i]) throw UsageError("unknown argument '" + args_[i] + "'");
+}
+
+DatasetOptions read_dataset_options(CommandLine& args) {
+  DatasetOptions o;
+  if (const auto dir = args.value("--dataset")) o.dir = *dir;
+  const bool synthetic = args.flag("--synthetic");
+  o.spec.layers = int(args.int_or("--layers", o.spec.layers, 1, 100000));
+  o.spec.grid = int(args.int_or("--grid", o.spec.grid, 1, 64));
+  o.spec.tile = int(args.int_or("--tile", o.spec.tile, 1, 8192));
+  o.spec.prints = int(args.int_or("--prints", o.spec.prints, 1, 1000));
+  o.spec.seed = uint64_t(args.int_or("--seed", int64_t(o.spec.seed), 0, INT64_MAX));
+  o.layout = args.value_or("--layout", "");
+  o.cache = !args.flag("--no-cache");
+  if (o.dir && synthetic) throw UsageError("--dataset and --synthetic exclude each other");
+  if (!o.layout.empty()) {
+    bool known = false;
+    std::string names;
+    for (const TiffLayout& l : standard_tiff_layouts()) {
+      known |= l.name == o.layout;
+      names += (names.empty() ? "" : ", ") + l.name;
+    }
+    if (!known) throw UsageError("--layout: unknown TIFF layout '" + o.layout + "' (one of " + names + ")");
+  }
+  if (const std::string problem = dataset_options_problem(o); !problem.empty()) throw UsageError(problem);
+  return o;
+}
+
+KafkaSetup read_kafka_options(CommandLine& args) {
+  KafkaSetup s;
+  KafkaTopology& t = s.topology;
+  const auto brokers = args.value("--kafka");
+  t.group = args.value_or("--group", t.group);
+  t.raw_topic = args.value_or("--raw-topic", t.raw_topic);
+  t.results_topic = args.value_or("--results-topic", t.results_topic);
+  t.partitions = int(args.int_or("--partitions", t.partitions, 1, 10000));
+  t.outcome_timeout = std::chrono::seconds(args.int_or("--kafka-timeout", t.outcome_timeout.count(), 1, 86400));
+  t.partition_window_bytes = size_t(args.int_or("--kafka-partition-bytes", int64_t(t.partition_window_bytes), 1, INT64_MAX));
+  t.ready_timeout = std::chrono::seconds(args.int_or("--kafka-ready-timeout", t.ready_timeout.count(), 1, 86400));
+  t.kafka.session_timeout =
+      std::chrono::milliseconds(args.int_or("--session-timeout-ms", t.kafka.session_timeout.count(), 1000, 3600000));
+  if (!brokers) return s;
+  if (brokers->rfind("mock", 0) == 0) {
+    int n = 3;
+    if (brokers->size() > 4) {
+      if ((*brokers)[4] != ':') throw UsageError("--kafka takes brokers or mock[:N], not '" + *brokers + "'");
+      n = std::atoi(brokers->c_str() + 5);
+      if (n < 1 || n > 16) throw UsageError("--kafka mock:N takes 1 to 16 brokers");
+    }
+    s.mock_brokers = n;
+  } else {
+    s.brokers = *brokers;
+  }
+  return s;
 }
 
 }  // namespace lpbf

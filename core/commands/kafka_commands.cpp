@@ -50,13 +50,14 @@ int worker_command(CommandLine& args) {
     std::fputs(kWorkerHelp.c_str(), stdout);
     return kExitOk;
   }
-  std::unique_ptr<MockKafkaCluster> mock;
-  const auto topology = kafka_from_options(args, mock);
+  const KafkaSetup kafka = read_kafka_options(args);
   const int threads = int(args.int_or("--threads", 1, 1, 256));
   const int metrics_port = int(args.int_or("--metrics-port", -1, 0, 65535));
   const std::string metrics_bind = args.value_or("--metrics-bind", "127.0.0.1");
   args.finish();
-  if (!topology) throw UsageError("worker needs --kafka BROKERS (see lpbf-bench worker --help)");
+  if (!kafka.enabled()) throw UsageError("worker needs --kafka BROKERS (see lpbf-bench worker --help)");
+  std::unique_ptr<MockKafkaCluster> mock;
+  const auto topology = kafka_topology(kafka, mock);
   const std::string unready = prepare_kafka_topics(*topology);
   if (!unready.empty()) throw std::runtime_error(unready);
   std::printf("worker: %d consumer(s) in group %s on %s at %s\n", threads, topology->group.c_str(),

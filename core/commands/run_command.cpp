@@ -90,20 +90,22 @@ int run_command(CommandLine& args) {
   };
   o.progress = !quiet && isatty(STDERR_FILENO);
 
-  std::unique_ptr<MockKafkaCluster> mock_kafka;
-  o.kafka = kafka_from_options(args, mock_kafka);
+  const KafkaSetup kafka = read_kafka_options(args);
   o.kafka_workers = int(args.int_or("--workers", 1, 0, 256));
+  std::optional<DatasetOptions> dataset_flags;
+  if (!url) dataset_flags = read_dataset_options(args);  // dataset flags belong to the embedded challenger only
+  args.finish();  // every argument checked before any work: a mock cluster, a dataset, a socket
+
+  std::unique_ptr<MockKafkaCluster> mock_kafka;
+  o.kafka = kafka_topology(kafka, mock_kafka);
   if (mock_kafka && !quiet) std::fprintf(stderr, "mock Kafka cluster at %s\n", mock_kafka->bootstraps().c_str());
 
   std::unique_ptr<ChallengerHost> embedded;
   if (url) {
-    args.finish();  // dataset flags belong to the embedded challenger only
     o.url = *url;
   } else {
-    const DatasetOptions dataset_flags = dataset_options(args);
-    args.finish();  // every argument checked before the dataset is prepared
     if (!quiet) std::fprintf(stderr, "no --url: starting the embedded challenger (preparing its dataset)...\n");
-    const auto dataset = prepare_dataset(dataset_flags, quiet ? nullptr : stderr);
+    const auto dataset = prepare_dataset(*dataset_flags, quiet ? nullptr : stderr);
     embedded = std::make_unique<ChallengerHost>(dataset, "127.0.0.1", 0, 1, o.apitoken);
     o.url = embedded->url();
     if (!quiet) std::fprintf(stderr, "embedded challenger at %s, serving %s\n", o.url.c_str(), dataset->description.c_str());
