@@ -224,9 +224,13 @@ const char* const kKafkaGroup = "Kafka (the fetch -> analyse arrow as topics, an
 void add_run_options(CLI::App& app, RunArgs& a) {
   RunOptions& o = a.run;
   CLI::Option* url = text(app, "--url", o.url, "URL",
-                          "challenger base URL, e.g. http://127.0.0.1:8866 (default: the embedded challenger, below)");
+                          "challenger base URL, e.g. http://127.0.0.1:8866; or $LPBF_URL (default: the embedded "
+                          "challenger, below)")
+                         ->envname("LPBF_URL");
   text(app, "--bench-name", o.bench_name, "NAME", "name of the bench (default lpbf-bench)");
-  text(app, "--apitoken", o.apitoken, "TOKEN", "API token (default polimi-deib)");
+  // From the environment, a token stays out of the command line (and `ps`).
+  text(app, "--apitoken", o.apitoken, "TOKEN", "API token; or $LPBF_APITOKEN (default polimi-deib)")
+      ->envname("LPBF_APITOKEN");
   whole_number(app, "--max-batches", o.max_batches, 0, INT64_MAX, "N", "ask the challenger for at most N batches (default: all)")
       ->default_str("");
   app.add_flag_callback("--no-test", [&o] { o.test = false; }, "create the bench with \"test\": false (default: test mode)");

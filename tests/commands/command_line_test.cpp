@@ -10,7 +10,9 @@
 #include <sstream>
 #include <unistd.h>
 
+#include "core/challenger/challenger_host.h"
 #include "core/commands/command_line.h"
+#include "io/golden_dataset.h"
 #include "tests/test_support.h"
 
 using namespace lpbf;
@@ -210,6 +212,29 @@ TEST_CASE("command line: the messages say what is wrong") {
     CHECK(r.exit_code == 2);
     CHECK(r.output.find(message) != std::string::npos);
   }
+}
+
+TEST_CASE("command line: the run takes its URL from $LPBF_URL and its token from $LPBF_APITOKEN; flags win") {
+  // Nothing listens on port 1: the message names the URL the run used.
+  auto r = test::run_command("LPBF_URL=http://127.0.0.1:1 " + test::binary() + " --quiet");
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find("cannot create a bench at http://127.0.0.1:1:") != std::string::npos);
+  r = test::run_command("LPBF_URL=http://127.0.0.1:1 " + test::binary() + " run --url http://127.0.0.1:2 --quiet");
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find("cannot create a bench at http://127.0.0.1:2:") != std::string::npos);
+  // With $LPBF_URL the embedded challenger is not started, so its options are refused.
+  r = test::run_command("LPBF_URL=http://127.0.0.1:1 " + test::binary() + " --layers 3");
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find("--url excludes --layers") != std::string::npos);
+
+  ChallengerHost host(std::make_shared<const ServedDataset>(load_served_dataset(test::golden_dir() / "small")),
+                      "127.0.0.1", 0, 1, "s3cret");
+  r = test::run_command("LPBF_URL=" + host.url() + " LPBF_APITOKEN=s3cret " + test::binary() + " --quiet");
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  r = test::run_command("LPBF_URL=" + host.url() + " " + test::binary() + " --quiet");  // the default token
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find("403") != std::string::npos);
 }
 
 TEST_CASE("layers: no subsystem includes the commands layer or CLI11") {
