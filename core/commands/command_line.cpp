@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <ostream>
+#include <set>
 #include <sstream>
 
 #include "io/tiff_encoder.h"
@@ -370,6 +371,31 @@ both runs are overlaid (the baseline in orange) and the verdict shows the change
   sub->footer("Exit status: 0 written, 2 usage error or an unreadable report.");
 }
 
+// The run's options as a configuration file would set them (what a report records): every option
+// given, from the command line, a --config file or the environment, and every default. A token
+// other than the public default is left out: the report may travel further than the token should.
+// Options that an option given excludes are left out (with --url, the embedded challenger's), so
+// that the record reads back as a --config file.
+std::string effective_configuration(const CLI::App& app) {
+  std::set<std::string> excluded;
+  for (const CLI::Option* opt : app.get_options({}))
+    for (const CLI::Option* other : opt->get_excludes())
+      if (other->count() > 0 && opt->count() == 0) excluded.insert(opt->get_single_name());
+  // config_to_str also writes every subcommand's options (`replay.threads=...`); keep the run's.
+  std::istringstream all(app.config_to_str(true, false));
+  std::string kept;
+  for (std::string line; std::getline(all, line);) {
+    const std::string name = line.substr(0, line.find('='));
+    if (line.empty() || line[0] == '[' || name.find('.') != std::string::npos) break;
+    if (excluded.count(name)) continue;
+    if (line.size() > name.size() + 1 && line.substr(name.size() + 1) == "\"\"") continue;  // an empty text: not set
+    if (name == "apitoken" && line != std::string("apitoken=\"") + kDefaultApiToken + "\"")
+      line = "# apitoken: given, not recorded";
+    kept += line + "\n";
+  }
+  return kept;
+}
+
 }  // namespace
 
 CommandLine::CommandLine() : app_(std::make_unique<CLI::App>(R"(lpbf-bench: the DEBS 2025 Grand Challenge (L-PBF defect monitoring) solution and benchmark runner.
@@ -385,6 +411,15 @@ computes Q1-Q3, posts the results, and prints a summary and the challenger's ver
   app.set_help_flag("-h,--help", "this text");
   app.require_subcommand(0, 1);
 
+  // A benchmark's configuration can be kept in a file: the run's options as `name = value` lines.
+  // An unknown name there is an error, as on the command line (CLI11 ignores them by default).
+  app.allow_config_extras(CLI::config_extras_mode::error);
+  app.set_config("--config", "",
+                 "read the run's options from FILE, TOML or INI: one `name = value` a line, the option's long name "
+                 "without its dashes (`threads = 2`, `url = \"http://127.0.0.1:8866\"`, `no-test = true`); the "
+                 "command line overrides it, and it overrides $LPBF_URL and $LPBF_APITOKEN. The report records the "
+                 "run's effective configuration")
+      ->option_text("FILE");
   add_run_options(app, run_);
   // `run` names the default: its options are the top level's, so it hands them up (fallthrough)
   // and so does its --help.
@@ -446,6 +481,7 @@ std::optional<int> CommandLine::parse(int argc, const char* const* argv, std::os
   run_.run.command_line = typed;
   try {
     app_->parse(argc, argv);
+    if (command() == Command::run) run_.run.configuration = effective_configuration(*app_);
   } catch (const CLI::CallForHelp&) {
     out << help(command_name());
     return kExitOk;

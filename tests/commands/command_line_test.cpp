@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 
 #include <CLI/CLI.hpp>
+#include <simdjson.h>
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -235,6 +237,79 @@ TEST_CASE("command line: the run takes its URL from $LPBF_URL and its token from
   r = test::run_command("LPBF_URL=" + host.url() + " " + test::binary() + " --quiet");  // the default token
   CHECK(r.exit_code == 2);
   CHECK(r.output.find("403") != std::string::npos);
+}
+
+TEST_CASE("command line: --config sets the run's options, the command line overrides it, the report records it") {
+  ChallengerHost host(std::make_shared<const ServedDataset>(load_served_dataset(test::golden_dir() / "small")),
+                      "127.0.0.1", 0, 1);
+  const fs::path dir = fresh_dir("config");
+  const fs::path config = dir / "bench.toml", report = dir / "run.json";
+  std::ofstream(config) << "# a benchmark configuration\nurl = \"" << host.url()
+                        << "\"\nbench-name = \"from-config\"\nconnections = 2\nthreads = 1\nkafka-timeout = 12\n";
+  auto r = test::run_command(test::binary() + " --config " + config.string() + " --connections 3 --quiet --report " +
+                             report.string());
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  simdjson::dom::parser parser;
+  const std::string json = read_file_bytes(report);
+  simdjson::dom::element doc = parser.parse(json);
+  CHECK(std::string_view(doc["bench_name"]) == "from-config");  // from the file
+  CHECK(int64_t(doc["connections"]) == 3);                       // the command line wins
+  CHECK(int64_t(doc["threads"]) == 1);
+  CHECK(std::string_view(doc["url"]) == host.url());
+  CHECK(std::string_view(doc["command"]).find("--config " + config.string()) != std::string_view::npos);
+  const std::string recorded{std::string_view(doc["config"])};
+  INFO(recorded);
+  for (const std::string& line : {"url=\"" + host.url() + "\"", std::string("bench-name=\"from-config\""),
+                                 std::string("connections=3"), std::string("threads=1"), std::string("kafka-timeout=12"),
+                                 std::string("timeout-ms=10000"), std::string("apitoken=\"polimi-deib\"")})
+    CHECK(recorded.find(line + "\n") != std::string::npos);
+  CHECK(recorded.find("replay.") == std::string::npos);  // the run's options only
+
+  // What the report records is itself a configuration: reading it back runs the same.
+  const fs::path again = dir / "again.toml", report2 = dir / "again.json";
+  std::ofstream(again) << recorded;
+  r = test::run_command(test::binary() + " --config " + again.string() + " --report " + report2.string());
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  const std::string json2 = read_file_bytes(report2);
+  simdjson::dom::element doc2 = parser.parse(json2);
+  std::string expected = recorded;
+  expected.replace(expected.find(report.string()), report.string().size(), report2.string());
+  CHECK(std::string_view(doc2["config"]) == expected);
+
+  // A name the run does not have, or a value out of range, is a usage error like on the command line.
+  std::ofstream(dir / "typo.toml") << "conections = 2\n";
+  r = test::run_command(test::binary() + " --config " + (dir / "typo.toml").string());
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find("conections") != std::string::npos);
+  std::ofstream(dir / "range.toml") << "connections = 0\n";
+  r = test::run_command(test::binary() + " --config " + (dir / "range.toml").string());
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find("--connections: Value 0 not in range 1 to 256") != std::string::npos);
+  r = test::run_command(test::binary() + " --config " + (dir / "missing.toml").string());
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find("missing.toml") != std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("command line: the recorded configuration leaves out a token other than the default, and excluded options") {
+  CommandLine cl;
+  CHECK(!parse(cl, {"--url", "http://h:1", "--apitoken", "s3cret", "--threads", "2"}));
+  const std::string& config = cl.run().run.configuration;
+  CHECK(config.find("s3cret") == std::string::npos);
+  CHECK(config.find("# apitoken: given, not recorded\n") != std::string::npos);
+  CHECK(config.find("threads=2\n") != std::string::npos);
+  CHECK(config.find("url=\"http://h:1\"\n") != std::string::npos);
+  CHECK(config.find("max-batches") == std::string::npos);  // not given, and no default value: "all"
+  CHECK(config.find("layers=") == std::string::npos);      // the embedded challenger's: --url excludes them
+
+  CommandLine embedded;
+  CHECK(!parse(embedded, {"--dataset", "some/dir"}));
+  const std::string& with_dataset = embedded.run().run.configuration;
+  CHECK(with_dataset.find("dataset=\"some/dir\"\n") != std::string::npos);
+  CHECK(with_dataset.find("synthetic=") == std::string::npos);  // --dataset excludes it
+  CHECK(with_dataset.find("layers=12\n") != std::string::npos);
 }
 
 TEST_CASE("layers: no subsystem includes the commands layer or CLI11") {
