@@ -293,6 +293,17 @@ TEST_CASE("command line: --config sets the run's options, the command line overr
   fs::remove_all(dir);
 }
 
+TEST_CASE("command line: a --config value with commas stays one value when quoted, as the record writes it") {
+  const fs::path dir = fresh_dir("config-commas");
+  std::ofstream(dir / "kafka.toml") << "kafka = \"k1:9092,k2:9092\"\nurl = \"http://h:1\"\n";
+  CommandLine cl;
+  const std::string path = (dir / "kafka.toml").string();
+  CHECK(!parse(cl, {"--config", path.c_str()}));
+  CHECK(cl.run().kafka.brokers == "k1:9092,k2:9092");
+  CHECK(cl.run().run.configuration.find("kafka=\"k1:9092,k2:9092\"\n") != std::string::npos);
+  fs::remove_all(dir);
+}
+
 TEST_CASE("command line: the recorded configuration leaves out a token other than the default, and excluded options") {
   CommandLine cl;
   CHECK(!parse(cl, {"--url", "http://h:1", "--apitoken", "s3cret", "--threads", "2"}));
