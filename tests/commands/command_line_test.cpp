@@ -179,9 +179,15 @@ TEST_CASE("command line: a usage error exits 2 within milliseconds, before any d
   };
   for (const std::string& args : mistakes) {
     INFO(args);
-    const auto start = std::chrono::steady_clock::now();
-    const auto r = test::run_command("LPBF_CACHE_DIR=" + cache.string() + " " + test::binary() + " " + args);
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    // The best of up to three tries: a busy machine only adds time, while work done before the
+    // check (a dataset prepared: 1.5 s and more) would cost it every time.
+    test::ProcessResult r;
+    double seconds = 1e9;
+    for (int attempt = 0; attempt < 3 && seconds >= 0.5; ++attempt) {
+      const auto start = std::chrono::steady_clock::now();
+      r = test::run_command("LPBF_CACHE_DIR=" + cache.string() + " " + test::binary() + " " + args);
+      seconds = std::min(seconds, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    }
     INFO(r.output);
     CHECK(r.exit_code == 2);
     CHECK(seconds < 0.5);
