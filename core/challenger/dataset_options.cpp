@@ -4,36 +4,15 @@
 #include <cstdio>
 
 #include "core/challenger/dataset_cache.h"
-#include "io/tiff_encoder.h"
 
 namespace lpbf {
 
-DatasetOptions dataset_options(CommandLine& args) {
-  DatasetOptions o;
-  if (const auto dir = args.value("--dataset")) o.dir = *dir;
-  const bool synthetic = args.flag("--synthetic");
-  o.spec.layers = int(args.int_or("--layers", o.spec.layers, 1, 100000));
-  o.spec.grid = int(args.int_or("--grid", o.spec.grid, 1, 64));
-  o.spec.tile = int(args.int_or("--tile", o.spec.tile, 1, 8192));
-  o.spec.prints = int(args.int_or("--prints", o.spec.prints, 1, 1000));
-  o.spec.seed = uint64_t(args.int_or("--seed", int64_t(o.spec.seed), 0, INT64_MAX));
-  o.layout = args.value_or("--layout", "");
-  o.cache = !args.flag("--no-cache");
-  if (o.dir && synthetic) throw UsageError("--dataset and --synthetic exclude each other");
-  if (!o.layout.empty()) {
-    bool known = false;
-    std::string names;
-    for (const TiffLayout& l : standard_tiff_layouts()) {
-      known |= l.name == o.layout;
-      names += (names.empty() ? "" : ", ") + l.name;
-    }
-    if (!known) throw UsageError("--layout: unknown TIFF layout '" + o.layout + "' (one of " + names + ")");
-  }
+std::string dataset_options_problem(const DatasetOptions& o) {
   const SyntheticSpec& s = o.spec;
   const double pixels = double(s.layers) * s.prints * s.grid * s.grid * double(s.tile) * s.tile;
   if (!o.dir && pixels > 4e10)
-    throw UsageError("the synthetic stream would hold " + std::to_string(pixels / 1e9) + " Gpixels; make it smaller");
-  return o;
+    return "the synthetic stream would hold " + std::to_string(pixels / 1e9) + " Gpixels; make it smaller";
+  return "";
 }
 
 std::shared_ptr<const ServedDataset> prepare_dataset(const DatasetOptions& o, std::FILE* log) {

@@ -359,6 +359,7 @@ std::string report_json(const RunOptions& options, const RunResult& r) {
              .raw("kafka_ready_seconds", kafka_ready)
              .field("challenger_end_reply", r.end_reply)
              .field("command", options.command_line)
+             .field("config", options.configuration)
              .field("machine", describe_machine())
              .field("version", build_version())
              .raw("trace", trace_json(l.trace, r.started))

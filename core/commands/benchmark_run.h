@@ -35,6 +35,7 @@ struct RunOptions {
   // HTTP path alone; see AnalysisStage).
   bool transport_only = false;
   std::string command_line;  // as the user typed it, for the report
+  std::string configuration;  // the effective options, as `name=value` lines (a --config file), for the report
   // Prometheus metrics at http://metrics_bind:metrics_port/metrics while the run lasts; -1: none
   // (0: a free port). `on_metrics_listening` is told the port once it listens.
   int metrics_port = -1;

@@ -1,83 +1,498 @@
 #include "core/commands/command_line.h"
 
+#include <CLI/CLI.hpp>
+
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
+#include <ostream>
+#include <set>
+#include <sstream>
+
+#include "io/tiff_encoder.h"
 
 namespace lpbf {
+namespace {
 
-CommandLine::CommandLine(int argc, char** argv, int first) {
-  for (int i = first; i < argc; ++i) args_.emplace_back(argv[i]);
-  used_.assign(args_.size(), false);
-  for (int i = 0; i < argc; ++i) {
-    if (i) text_ += ' ';
-    text_ += argv[i];
+constexpr size_t kHelpWidth = 100;   // the help's lines, at most
+constexpr size_t kNameColumn = 29;   // where an option's description starts
+
+// Breaks `text` into lines of at most `width` characters at spaces; keeps its own line breaks.
+std::string wrap(const std::string& text, size_t width) {
+  std::string out, line;
+  std::istringstream paragraphs(text);
+  for (std::string paragraph; std::getline(paragraphs, paragraph);) {
+    std::istringstream words(paragraph);
+    line.clear();
+    for (std::string word; words >> word;) {
+      if (!line.empty() && line.size() + 1 + word.size() > width) {
+        out += line + "\n";
+        line.clear();
+      }
+      line += (line.empty() ? "" : " ") + word;
+    }
+    out += line + "\n";
   }
-}
-
-std::optional<std::string> CommandLine::value(const std::string& name) {
-  for (size_t i = 0; i < args_.size(); ++i) {
-    if (used_[i]) continue;
-    if (args_[i] == name) {
-      if (i + 1 >= args_.size()) throw UsageError(name + " needs a value");
-      used_[i] = used_[i + 1] = true;
-      return args_[i + 1];
-    }
-    if (args_[i].rfind(name + "=", 0) == 0) {
-      used_[i] = true;
-      return args_[i].substr(name.size() + 1);
-    }
-  }
-  return std::nullopt;
-}
-
-std::string CommandLine::value_or(const std::string& name, const std::string& fallback) {
-  return value(name).value_or(fallback);
-}
-
-int64_t CommandLine::int_or(const std::string& name, int64_t fallback, int64_t min, int64_t max) {
-  const auto text = value(name);
-  if (!text) return fallback;
-  int64_t v = 0;
-  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
-  if (ec != std::errc{} || end != text->data() + text->size())
-    throw UsageError(name + " takes a whole number, not '" + *text + "'");
-  if (v < min || v > max)
-    throw UsageError(name + " must be between " + std::to_string(min) + " and " + std::to_string(max) + ", not " + *text);
-  return v;
-}
-
-double CommandLine::double_or(const std::string& name, double fallback, double min, double max) {
-  const auto text = value(name);
-  if (!text) return fallback;
-  char* end = nullptr;
-  const double v = text->empty() ? 0 : std::strtod(text->c_str(), &end);
-  if (text->empty() || end != text->c_str() + text->size() || !(v == v))
-    throw UsageError(name + " takes a number, not '" + *text + "'");
-  if (v < min || v > max)
-    throw UsageError(name + " must be between " + std::to_string(min) + " and " + std::to_string(max) + ", not " + *text);
-  return v;
-}
-
-bool CommandLine::flag(const std::string& name) {
-  bool seen = false;
-  for (size_t i = 0; i < args_.size(); ++i)
-    if (!used_[i] && args_[i] == name) used_[i] = seen = true;
-  return seen;
-}
-
-std::vector<std::string> CommandLine::positionals() {
-  std::vector<std::string> out;
-  for (size_t i = 0; i < args_.size(); ++i)
-    if (!used_[i] && (args_[i].empty() || args_[i][0] != '-')) {
-      used_[i] = true;
-      out.push_back(args_[i]);
-    }
+  if (!out.empty()) out.pop_back();
   return out;
 }
 
-void CommandLine::finish() const {
-  for (size_t i = 0; i < args_.size(); ++i)
-    if (!used_[i]) throw UsageError("unknown argument '" + args_[i] + "'");
+// The help in the style of lpbf-bench's: an option's metavariable after its name (`--threads N`),
+// its description wrapped beside it, the defaults in the description's words; the run's help (the
+// top level) lists the subcommands before its options.
+class HelpFormatter : public CLI::Formatter {
+ public:
+  HelpFormatter() {
+    column_width(kNameColumn);
+    label("Usage", "usage");
+  }
+
+  std::string make_option_opts(const CLI::Option* opt) const override {
+    return opt->get_option_text().empty() ? "" : " " + opt->get_option_text();
+  }
+  std::string make_option_desc(const CLI::Option* opt) const override {
+    const bool required = opt->get_required() && opt->nonpositional();
+    return wrap((required ? "required: " : "") + opt->get_description(), kHelpWidth - kNameColumn);
+  }
+  // A subcommand's own help leaves out the one-line summary its description starts with (the
+  // summary is for the list of subcommands).
+  std::string make_description(const CLI::App* app) const override {
+    const std::string& d = app->get_description();
+    const size_t body = d.find("\n\n");
+    return (app->get_parent() && body != std::string::npos ? d.substr(body + 2) : d) + "\n";
+  }
+  // A subcommand in a list: the first line of its description.
+  std::string make_subcommand(const CLI::App* sub) const override {
+    const std::string& d = sub->get_description();
+    std::ostringstream out;
+    CLI::detail::format_help(out, sub->get_name(), d.substr(0, d.find('\n')), column_width_);
+    return out.str();
+  }
+  std::string make_usage(const CLI::App* app, std::string name) const override {
+    if (app->get_parent()) return CLI::Formatter::make_usage(app, name);
+    return "usage: " + name + " [run] [--url URL] [--bench-name NAME] [options]   the benchmark run\n       " + name +
+           " SUBCOMMAND [options]   (`" + name + " SUBCOMMAND --help` describes one)\n";
+  }
+  // The usage first, as lpbf-bench's hand-written help had it; the top level's subcommands before
+  // its (the run's) options.
+  std::string make_help(const CLI::App* app, std::string name, CLI::AppFormatMode mode) const override {
+    if (mode != CLI::AppFormatMode::Normal) return CLI::Formatter::make_help(app, name, mode);
+    std::string help = make_usage(app, name) + "\n" + make_description(app) + make_positionals(app) +
+                       (app->get_parent() ? "" : make_subcommands(app, mode)) + make_groups(app, mode) + "\n" +
+                       make_footer(app);
+    for (size_t at; (at = help.find("\n\n\n")) != std::string::npos;) help.erase(at, 1);  // one blank line between groups
+    return help;
+  }
+};
+
+// Whole numbers in plain decimal. CLI11 reads integers with strtoll(base 0), so `010` would be 8
+// and `0x10` 16; this checks the text and hands CLI11 the number written plainly.
+const CLI::Validator kWholeNumber(
+    [](std::string& text) -> std::string {
+      int64_t v = 0;
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+      if (text.empty() || ec != std::errc{} || end != text.data() + text.size())
+        return "takes a whole number, not '" + text + "'";
+      text = std::to_string(v);
+      return "";
+    },
+    "");
+
+// A finite number (CLI::Range lets NaN through: every comparison with it is false).
+const CLI::Validator kFiniteNumber(
+    [](std::string& text) -> std::string {
+      char* end = nullptr;
+      const double v = text.empty() ? 0 : std::strtod(text.c_str(), &end);
+      if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v))
+        return "takes a number, not '" + text + "'";
+      return "";
+    },
+    "");
+
+// An option taking a whole number in [min, max], into `value`.
+template <typename T>
+CLI::Option* whole_number(CLI::App& app, const std::string& name, T& value, int64_t min, int64_t max,
+                          const std::string& metavar, const std::string& help) {
+  return app.add_option(name, value, help)->option_text(metavar)->transform(kWholeNumber)->check(CLI::Range(min, max));
+}
+
+// The same, for a value kept as a duration or a size: `set` converts it; `now` is the default,
+// for the recorded configuration.
+CLI::Option* whole_number(CLI::App& app, const std::string& name, const std::function<void(const int64_t&)>& set,
+                          int64_t now, int64_t min, int64_t max, const std::string& metavar, const std::string& help) {
+  return app.add_option_function<int64_t>(name, set, help)
+      ->option_text(metavar)
+      ->transform(kWholeNumber)
+      ->check(CLI::Range(min, max))
+      ->default_str(std::to_string(now));
+}
+
+CLI::Option* text(CLI::App& app, const std::string& name, std::string& value, const std::string& metavar,
+                  const std::string& help) {
+  return app.add_option(name, value, help)->option_text(metavar);
+}
+
+// The dataset a challenger serves, shared by `challenger` and the run's embedded challenger.
+std::vector<CLI::Option*> add_dataset_options(CLI::App& app, DatasetOptions& o, const std::string& group) {
+  std::vector<CLI::Option*> added;
+  auto add = [&](CLI::Option* opt) {
+    added.push_back(opt->group(group));
+    return opt;
+  };
+  CLI::Option* dir = add(app.add_option_function<std::string>(
+                                "--dataset", [&o](const std::string& d) { o.dir = d; },
+                                "serve a recorded stream (manifest.json, bNNNNNN.tif, expected.json)")
+                             ->option_text("DIR"));
+  const std::string synthetic =
+      "serve a synthetic stream (the default), shaped by --layers, --grid, --tile, --prints, --seed and --layout";
+  add(app.add_flag("--synthetic", synthetic)->excludes(dir));
+  add(whole_number(app, "--layers", o.spec.layers, 1, 100000, "N", "layers per print (default 12)"));
+  add(whole_number(app, "--grid", o.spec.grid, 1, 64, "G", "G x G tiles per layer (default 4: 16 tiles, as the real stream)"));
+  add(whole_number(app, "--tile", o.spec.tile, 1, 8192, "T", "tile side in pixels (default 500, as the real stream)"));
+  add(whole_number(app, "--prints", o.spec.prints, 1, 1000, "P", "prints, interleaved (default 1)"));
+  add(whole_number(app, "--seed", o.spec.seed, 0, INT64_MAX, "S", "any number; same seed, same bytes (default 1)"));
+  std::vector<std::string> layouts;
+  for (const TiffLayout& l : standard_tiff_layouts()) layouts.push_back(l.name);
+  add(text(app, "--layout", o.layout, "NAME",
+           "one TIFF layout for all batches: " + CLI::detail::join(layouts, ", ") + " (default: rotate through all)")
+          ->check(CLI::IsMember(layouts)));
+  add(app.add_flag_callback("--no-cache", [&o] { o.cache = false; },
+                            "prepare the synthetic stream anew; by default a prepared stream is kept in $LPBF_CACHE_DIR "
+                            "(else $XDG_CACHE_HOME/lpbf-bench, else ~/.cache/lpbf-bench; 8 GiB at most, oldest "
+                            "removed first) and the next run loads it at once"));
+  return added;
+}
+
+// Throws a usage error when the dataset options cannot make a dataset (a stream too large).
+void check_dataset_options(const DatasetOptions& o) {
+  if (const std::string problem = dataset_options_problem(o); !problem.empty()) throw CLI::ValidationError(problem);
+}
+
+// The Kafka options shared by the run and `worker`; returns --kafka.
+CLI::Option* add_kafka_options(CLI::App& app, KafkaSetup& s, const std::string& group) {
+  KafkaTopology& t = s.topology;
+  CLI::Option* kafka =
+      app.add_option_function<std::string>(
+             "--kafka",
+             [&s](const std::string& brokers) {
+               if (brokers.rfind("mock", 0) != 0) {
+                 s.brokers = brokers;
+                 return;
+               }
+               s.mock_brokers = 3;
+               if (brokers.size() == 4) return;
+               int n = 0;
+               const char* end = brokers.data() + brokers.size();
+               const auto [at, ec] = std::from_chars(brokers.data() + 5, end, n);
+               if (brokers[4] != ':' || ec != std::errc{} || at != end)
+                 throw CLI::ValidationError("--kafka", "takes brokers or mock[:N], not '" + brokers + "'");
+               if (n < 1 || n > 16) throw CLI::ValidationError("--kafka", "mock:N takes 1 to 16 brokers, not " + brokers.substr(5));
+               s.mock_brokers = n;
+             },
+             "Kafka bootstrap servers (host:port,...), or `mock` / `mock:N` for librdkafka's built-in mock cluster "
+             "with N brokers (default 3), started in this process")
+          ->option_text("BROKERS")
+          ->group(group);
+  text(app, "--group", t.group, "G", "the analysis workers' consumer group (default lpbf-workers)")->group(group);
+  text(app, "--raw-topic", t.raw_topic, "T", "topic of fetched batches (default raw-batch)")->group(group);
+  text(app, "--results-topic", t.results_topic, "T", "topic of outcomes (default results)")->group(group);
+  whole_number(app, "--partitions", t.partitions, 1, 10000, "N", "partitions of topics created here (default 8)")->group(group);
+  whole_number(app, "--kafka-timeout", [&t](const int64_t& v) { t.outcome_timeout = std::chrono::seconds(v); },
+               t.outcome_timeout.count(), 1, 86400, "S", "a batch with no outcome after S seconds fails (default 30)")
+      ->group(group);
+  whole_number(app, "--kafka-ready-timeout", [&t](const int64_t& v) { t.ready_timeout = std::chrono::seconds(v); },
+               t.ready_timeout.count(), 1, 86400, "S",
+               "the runner waits at most S seconds for workers to hold every raw-topic partition before it creates "
+               "the bench (default 30)")
+      ->group(group);
+  whole_number(app, "--kafka-partition-bytes", [&t](const int64_t& v) { t.partition_window_bytes = size_t(v); },
+               int64_t(t.partition_window_bytes), 1, INT64_MAX, "B",
+               "unanswered batch bytes in one raw partition, at most (default 4194304: librdkafka's mock cluster "
+               "keeps only 5 MB a partition; raise it on a real cluster)")
+      ->group(group);
+  whole_number(app, "--session-timeout-ms",
+               [&t](const int64_t& v) { t.kafka.session_timeout = std::chrono::milliseconds(v); },
+               t.kafka.session_timeout.count(), 1000, 3600000, "MS",
+               "consumer-group session timeout: a worker silent this long loses its partitions to the others "
+               "(default 6000)")
+      ->group(group);
+  return kafka;
+}
+
+const char* const kKafkaGroup = "Kafka (the fetch -> analyse arrow as topics, analysis scaled out over processes)";
+
+// The run's options live on the top level, so that `lpbf-bench --url URL ...` needs no subcommand.
+void add_run_options(CLI::App& app, RunArgs& a) {
+  RunOptions& o = a.run;
+  CLI::Option* url = text(app, "--url", o.url, "URL",
+                          "challenger base URL, e.g. http://127.0.0.1:8866; or $LPBF_URL (default: the embedded "
+                          "challenger, below)")
+                         ->envname("LPBF_URL");
+  text(app, "--bench-name", o.bench_name, "NAME", "name of the bench (default lpbf-bench)");
+  // From the environment, a token stays out of the command line (and `ps`).
+  text(app, "--apitoken", o.apitoken, "TOKEN", "API token; or $LPBF_APITOKEN (default polimi-deib)")
+      ->envname("LPBF_APITOKEN");
+  whole_number(app, "--max-batches", o.max_batches, 0, INT64_MAX, "N", "ask the challenger for at most N batches (default: all)")
+      ->default_str("");
+  app.add_flag_callback("--no-test", [&o] { o.test = false; }, "create the bench with \"test\": false (default: test mode)");
+  whole_number(app, "--connections", o.connections, 1, 256, "N",
+               "connections for fetching, and as many for submitting (default 4)");
+  whole_number(app, "--threads", o.threads, 1, 1024, "N", "analysis threads (default: all cores)")->default_str("");
+  whole_number(app, "--max-in-flight", o.max_in_flight, 1, 100000, "N",
+               "batches fetched but not yet answered, at most (default threads + connections + 1; with --kafka 64): "
+               "fewer lowers latency, more can hide a slow network")
+      ->default_str("");
+  whole_number(app, "--timeout-ms", a.timeout_ms, 1, 3600000, "MS", "per HTTP request (default 10000)");
+  text(app, "--report", a.report_path, "FILE",
+       "write a report: FILE.json (batches, failures, throughput, latency, stage times, every batch's trace) or "
+       "FILE.html (the same drawn as charts, self-contained; `lpbf-bench report` reads either back)");
+  app.add_flag("--quiet", a.quiet, "no progress line, no summary; only errors");
+  whole_number(app, "--metrics-port", o.metrics_port, 0, 65535, "P",
+               "serve Prometheus metrics at http://ADDR:P/metrics while the run lasts (0: a free port, printed); "
+               "counters of answered and failed batches, latency histogram, in flight, queue depths, busy seconds per "
+               "stage")
+      ->default_str("");
+  text(app, "--metrics-bind", o.metrics_bind, "ADDR", "address of the metrics server (default 127.0.0.1)");
+
+  add_kafka_options(app, a.kafka, kKafkaGroup);
+  whole_number(app, "--workers", o.kafka_workers, 0, 256, "N",
+               "analysis workers in this process with --kafka (default 1; 0: only `lpbf-bench worker` processes)")
+      ->group(kKafkaGroup);
+
+  for (CLI::Option* opt : add_dataset_options(app, a.dataset, "Embedded challenger only (no --url)")) opt->excludes(url);
+}
+
+void add_replay(CLI::App& app, ReplayArgs& a) {
+  CLI::App* sub = app.add_subcommand("replay", R"(compute a recorded dataset offline
+
+Computes every batch of a recorded stream (a directory with manifest.json and bNNNNNN.tif files,
+as SPEC.md section 4 describes) offline, and writes the results as a JSON array in manifest
+order, the format of expected.json.)");
+  sub->add_option("DIR", a.dir, "the recorded stream")->required();
+  text(*sub, "--out", a.out, "FILE", "write the results there instead of standard output");
+  sub->add_flag("--check", a.check, "compare with DIR/expected.json; print each mismatch; exit 1 on any");
+  whole_number(*sub, "--threads", a.threads, 1, 1024, "N",
+               "OpenMP threads, one tile per thread at a time (default: all cores)")
+      ->default_str("");
+  sub->footer(R"(Exit status: 0 all batches answered (and correct with --check), 1 a batch failed or was wrong,
+2 usage error or unreadable dataset.)");
+}
+
+void add_challenger(CLI::App& app, ChallengerArgs& a) {
+  CLI::App* sub = app.add_subcommand("challenger", R"(serve the challenger API
+
+Serves the challenger REST API of SPEC.md section 1 over HTTP/1.1 (keep-alive, many connections,
+several benches at once, each serving the dataset from its start) and scores every result, until
+SIGINT or SIGTERM.
+  POST /api/create            {"apitoken", "name", "test", "max_batches"?} -> "bench id"
+  POST /api/start/{bench}
+  GET  /api/next_batch/{bench}                  msgpack batch, 404 when no more
+  POST /api/result/0/{bench}/{batch_id}         msgpack result
+  POST /api/end/{bench}                         JSON verdict: missing, wrong, latency, throughput
+  GET  /api/history                             verdicts of all benches
+  GET  /api/plot/{bench}                        a bench's latency and throughput over time, SVG
+  GET  /metrics                                 Prometheus text format
+  GET  /                                        status page with live progress)");
+  whole_number(*sub, "--port", a.port, 0, 65535, "P", "TCP port (default 8866; 0 picks a free one)");
+  text(*sub, "--bind", a.bind, "ADDR", "address to listen on (default 127.0.0.1)");
+  whole_number(*sub, "--threads", a.threads, 1, 256, "N", "server threads (default 2)");
+  text(*sub, "--apitoken", a.apitoken, "TOKEN", "the token create must present (default polimi-deib)");
+
+  const std::string limits = "Limits (a client cannot hold the server hostage)";
+  HttpServerLimits& l = a.limits;
+  whole_number(*sub, "--header-timeout-ms", [&l](const int64_t& v) { l.header_timeout = std::chrono::milliseconds(v); },
+               l.header_timeout.count(), 1, 3600000, "MS",
+               "a request's header must arrive within MS of the connection opening or of its first byte "
+               "(default 10000)")
+      ->group(limits);
+  whole_number(*sub, "--idle-timeout-ms", [&l](const int64_t& v) { l.idle_timeout = std::chrono::milliseconds(v); },
+               l.idle_timeout.count(), 1, 86400000, "MS",
+               "a kept-alive connection with no request is closed after MS; also bounds reading a body and writing "
+               "a reply (default 30000)")
+      ->group(limits);
+  whole_number(*sub, "--max-connections", [&l](const int64_t& v) { l.max_connections = size_t(v); },
+               int64_t(l.max_connections), 1, 1000000, "N",
+               "open connections at most; more are answered 503 and closed (default 1024)")
+      ->group(limits);
+
+  const std::string faults = "Fault injection (test a client against a misbehaving challenger)";
+  sub->add_option("--faults", a.fault_rate,
+                  "on this share (0-1) of next_batch and result requests, one of: 503 before acting, the connection "
+                  "dropped before acting, a reply slowed by 50-250 ms, a result taken and then its connection dropped "
+                  "(a repeat counts once, as a duplicate), a next_batch body cut mid-way (that batch is lost in "
+                  "flight). The verdict lists faults, lost batch ids, duplicates. (default 0)")
+      ->option_text("RATE")
+      ->transform(kFiniteNumber)
+      ->check(CLI::Range(0.0, 1.0))
+      ->group(faults);
+  whole_number(*sub, "--fault-seed", a.fault_seed, 0, INT64_MAX, "S", "the faults' random seed (default 1)")->group(faults);
+
+  add_dataset_options(*sub, a.dataset, "Dataset");
+  sub->final_callback([&a] { check_dataset_options(a.dataset); });
+}
+
+void add_worker(CLI::App& app, WorkerArgs& a) {
+  CLI::App* sub = app.add_subcommand("worker", R"(analyse batches from Kafka
+
+Analyses batches from Kafka for a runner started with --kafka: consumes the raw-batch topic in a
+consumer group, computes Q1-Q3 on each tile's window, produces outcomes to the results topic.
+Start as many as you like, on any machine that reaches the brokers; partitions are shared out
+among them and move to the others when one stops or dies. Runs until SIGINT or SIGTERM.)");
+  whole_number(*sub, "--threads", a.threads, 1, 256, "N", "consumers in this process (default 1)");
+  whole_number(*sub, "--metrics-port", a.metrics_port, 0, 65535, "P",
+               "serve Prometheus metrics at http://ADDR:P/metrics (0: a free port, printed): "
+               "lpbf_worker_batches_total{outcome}, lpbf_worker_batches_folded_total, lpbf_kafka_consumer_lag")
+      ->default_str("");
+  text(*sub, "--metrics-bind", a.metrics_bind, "ADDR", "address of the metrics server (default 127.0.0.1)");
+  add_kafka_options(*sub, a.kafka, "Kafka")->required();
+}
+
+void add_kafka_mock(CLI::App& app, KafkaMockArgs& a) {
+  CLI::App* sub = app.add_subcommand("kafka-mock", R"(host a mock Kafka cluster
+
+Hosts librdkafka's mock Kafka cluster (N brokers on loopback) with the raw-batch and results
+topics, prints its bootstrap address, and serves until SIGINT or SIGTERM. For trying the
+scale-out without a real cluster: point runners and workers at the printed address.)");
+  whole_number(*sub, "--brokers", a.brokers, 1, 16, "N", "brokers (default 3)");
+  whole_number(*sub, "--partitions", a.partitions, 1, 10000, "P", "partitions of each topic (default 8)");
+}
+
+void add_report(CLI::App& app, ReportArgs& a) {
+  CLI::App* sub = app.add_subcommand("report", R"(draw a saved run report
+
+Draws a run report saved with `lpbf-bench --report FILE.json` (or FILE.html, which carries its
+JSON) as one self-contained HTML page: verdict, throughput and latency over time, latency
+percentiles, the pipeline's steps and depths, the print's defect map, failures. With BASELINE,
+both runs are overlaid (the baseline in orange) and the verdict shows the change of each figure.)");
+  sub->add_option("RUN", a.run, "the run report, .json or .html")->required();
+  sub->add_option("BASELINE", a.baseline, "a second report to compare with");
+  text(*sub, "--html", a.html, "OUT",
+       "the page to write (default: RUN with the extension .html; RUN itself if it is HTML already is refused)");
+  sub->footer("Exit status: 0 written, 2 usage error or an unreadable report.");
+}
+
+// The run's options as a configuration file would set them (what a report records): every option
+// given, from the command line, a --config file or the environment, and every default. A token
+// other than the public default is left out: the report may travel further than the token should.
+// Options that an option given excludes are left out (with --url, the embedded challenger's), so
+// that the record reads back as a --config file.
+std::string effective_configuration(const CLI::App& app) {
+  std::set<std::string> excluded;
+  for (const CLI::Option* opt : app.get_options({}))
+    for (const CLI::Option* other : opt->get_excludes())
+      if (other->count() > 0 && opt->count() == 0) excluded.insert(opt->get_single_name());
+  // config_to_str also writes every subcommand's options (`replay.threads=...`); keep the run's.
+  std::istringstream all(app.config_to_str(true, false));
+  std::string kept;
+  for (std::string line; std::getline(all, line);) {
+    const std::string name = line.substr(0, line.find('='));
+    if (line.empty() || line[0] == '[' || name.find('.') != std::string::npos) break;
+    if (excluded.count(name)) continue;
+    if (line.size() > name.size() + 1 && line.substr(name.size() + 1) == "\"\"") continue;  // an empty text: not set
+    if (name == "apitoken" && line != std::string("apitoken=\"") + kDefaultApiToken + "\"")
+      line = "# apitoken: given, not recorded";
+    kept += line + "\n";
+  }
+  return kept;
+}
+
+}  // namespace
+
+CommandLine::CommandLine() : app_(std::make_unique<CLI::App>(R"(lpbf-bench: the DEBS 2025 Grand Challenge (L-PBF defect monitoring) solution and benchmark runner.
+
+Without a subcommand, or with `run`: runs the benchmark against a challenger. Fetches every batch,
+computes Q1-Q3, posts the results, and prints a summary and the challenger's verdict. Without
+--url it starts the embedded challenger in-process (a synthetic stream of 500x500 tiles, or
+--dataset).)", "lpbf-bench")) {
+  CLI::App& app = *app_;
+  // Set before the subcommands are added: they copy these.
+  app.formatter(std::make_shared<HelpFormatter>());
+  app.option_defaults()->always_capture_default();
+  app.set_help_flag("-h,--help", "this text");
+  app.require_subcommand(0, 1);
+
+  // A benchmark's configuration can be kept in a file: the run's options as `name = value` lines.
+  // An unknown name there is an error, as on the command line (CLI11 ignores them by default).
+  app.allow_config_extras(CLI::config_extras_mode::error);
+  app.set_config("--config", "",
+                 "read the run's options from FILE, TOML or INI: one `name = value` a line, the option's long name "
+                 "without its dashes (`threads = 2`, `url = \"http://127.0.0.1:8866\"`, `no-test = true`); the "
+                 "command line overrides it, and it overrides $LPBF_URL and $LPBF_APITOKEN. The report records the "
+                 "run's effective configuration")
+      ->option_text("FILE");
+  add_run_options(app, run_);
+  // `run` names the default: its options are the top level's, so it hands them up (fallthrough)
+  // and so does its --help.
+  CLI::App* run = app.add_subcommand("run", "run the benchmark (the default; its options are below)");
+  run->fallthrough();
+  run->set_help_flag();
+  add_replay(app, replay_);
+  add_challenger(app, challenger_);
+  add_worker(app, worker_);
+  add_kafka_mock(app, kafka_mock_);
+  add_report(app, report_);
+
+  app.footer(R"(Exit status: 0 every batch answered (and, with the embedded challenger, correct); 1 some batch
+failed or was wrong; 2 usage or set-up error (e.g. the challenger cannot be reached).)");
+  app.final_callback([this] {
+    if (command() != Command::run) {
+      // `lpbf-bench --threads 2 replay DIR` would drop --threads silently.
+      if (!app_->parse_order().empty())
+        throw CLI::ValidationError(app_->parse_order().front()->get_name() + " is an option of the run, not of " +
+                                   command_name() + " (a subcommand's options follow its name)");
+      return;
+    }
+    if (run_.run.url.empty()) check_dataset_options(run_.dataset);
+  });
+}
+
+CommandLine::~CommandLine() = default;
+
+Command CommandLine::command() const {
+  const std::string& name = command_name();
+  if (name == "replay") return Command::replay;
+  if (name == "challenger") return Command::challenger;
+  if (name == "worker") return Command::worker;
+  if (name == "kafka-mock") return Command::kafka_mock;
+  if (name == "report") return Command::report;
+  return Command::run;
+}
+
+const std::string& CommandLine::command_name() const {
+  static const std::string run = "run";
+  const auto chosen = app_->get_subcommands();
+  return chosen.empty() ? run : chosen.front()->get_name();
+}
+
+std::string CommandLine::usage_hint() const {
+  const std::string& name = command_name();
+  return "(`lpbf-bench " + (name == "run" ? "" : name + " ") + "--help` lists the options)";
+}
+
+std::string CommandLine::help(const std::string& subcommand) const {
+  if (subcommand.empty() || subcommand == "run") return app_->get_formatter()->make_help(app_.get(), app_->get_name(), CLI::AppFormatMode::Normal);
+  const CLI::App* sub = app_->get_subcommand(subcommand);
+  return sub->get_formatter()->make_help(sub, app_->get_name() + " " + subcommand, CLI::AppFormatMode::Normal);
+}
+
+std::optional<int> CommandLine::parse(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  std::string typed;
+  for (int i = 0; i < argc; ++i) typed += (i ? " " : "") + std::string(argv[i]);
+  run_.run.command_line = typed;
+  try {
+    app_->parse(argc, argv);
+    if (command() == Command::run) run_.run.configuration = effective_configuration(*app_);
+  } catch (const CLI::CallForHelp&) {
+    out << help(command_name());
+    return kExitOk;
+  } catch (const CLI::CallForAllHelp&) {
+    out << help(command_name());
+    return kExitOk;
+  } catch (const CLI::ParseError& e) {
+    err << "lpbf-bench: " << e.what() << "\n" << usage_hint() << "\n";
+    return kExitSetupError;
+  }
+  return std::nullopt;
 }
 
 }  // namespace lpbf

@@ -1,38 +1,58 @@
 #pragma once
-// Minimal argument reader: `--name value`, `--name=value`, bare `--flag`, positionals. Every
-// mistake is a UsageError whose message says which argument and why; main() turns it into exit 2.
+// lpbf-bench's command line, read by CLI11: the subcommands run (the default: `lpbf-bench --url
+// URL ...` is `lpbf-bench run --url URL ...`), replay, challenger, worker, kafka-mock and report,
+// each with typed, range-checked options and a generated --help. Parsing checks everything and
+// does nothing else: a usage error exits 2 before a dataset is prepared, a socket opened or a
+// mock cluster started. The command runs afterwards, from the plain structs of commands.h.
+#include <iosfwd>
+#include <memory>
 #include <optional>
-#include <stdexcept>
 #include <string>
-#include <vector>
+
+#include "core/commands/commands.h"
+
+namespace CLI {
+class App;
+}
 
 namespace lpbf {
 
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+enum class Command { run, replay, challenger, worker, kafka_mock, report };
 
 class CommandLine {
  public:
-  CommandLine(int argc, char** argv, int first);
+  CommandLine();  // builds the CLI::App: every subcommand and option
+  ~CommandLine();
 
-  std::optional<std::string> value(const std::string& name);
-  std::string value_or(const std::string& name, const std::string& fallback);
-  int64_t int_or(const std::string& name, int64_t fallback, int64_t min, int64_t max);
-  double double_or(const std::string& name, double fallback, double min, double max);
-  bool flag(const std::string& name);
-  bool help() { return flag("--help") || flag("-h"); }
-  // The arguments no option took; call after all options, then finish().
-  std::vector<std::string> positionals();
-  // Throws for any argument nobody asked for.
-  void finish() const;
-  // The whole command line, as typed (for reports).
-  const std::string& text() const { return text_; }
+  // Reads argv into args(). Returns the exit status when there is nothing to run: 0 after --help
+  // (printed to `out`), 2 after a usage error (`lpbf-bench: what is wrong` and a hint to --help,
+  // on `err`). nullopt: parsed; call the chosen command.
+  std::optional<int> parse(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
+
+  Command command() const;
+  const std::string& command_name() const;  // "run", "replay", ...: for messages
+  // The line after a usage error: where the chosen command's options are listed.
+  std::string usage_hint() const;
+  RunArgs& run() { return run_; }
+  const ReplayArgs& replay() const { return replay_; }
+  const ChallengerArgs& challenger() const { return challenger_; }
+  const WorkerArgs& worker() const { return worker_; }
+  const KafkaMockArgs& kafka_mock() const { return kafka_mock_; }
+  const ReportArgs& report() const { return report_; }
+
+  CLI::App& app() { return *app_; }  // for tests: every subcommand and option
+  // The help `lpbf-bench [SUBCOMMAND] --help` prints ("" or "run": the run's, with the list of
+  // subcommands).
+  std::string help(const std::string& subcommand) const;
 
  private:
-  std::vector<std::string> args_;
-  std::vector<bool> used_;
-  std::string text_;
+  RunArgs run_;
+  ReplayArgs replay_;
+  ChallengerArgs challenger_;
+  WorkerArgs worker_;
+  KafkaMockArgs kafka_mock_;
+  ReportArgs report_;
+  std::unique_ptr<CLI::App> app_;
 };
 
 }  // namespace lpbf

@@ -1,8 +1,17 @@
 #pragma once
-// The subcommands of lpbf-bench; main() picks one. Each returns the process exit status:
-// 0 everything answered (and correct, where checked), 1 some batch failed or was wrong,
-// 2 usage or set-up error.
-#include "core/commands/command_line.h"
+// The subcommands of lpbf-bench. core/commands/command_line.h reads the command line into these
+// plain structs, every value checked; main() then calls the chosen command. Each returns the process
+// exit status: 0 everything answered (and correct, where checked), 1 some batch failed or was
+// wrong, 2 usage or set-up error.
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+#include "core/challenger/challenger.h"
+#include "core/challenger/dataset_options.h"
+#include "core/commands/benchmark_run.h"
+#include "core/kafka/kafka_options.h"
+#include "io/http_server.h"
 
 namespace lpbf {
 
@@ -10,11 +19,69 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitBatchesFailed = 1;
 inline constexpr int kExitSetupError = 2;
 
-int replay_command(CommandLine& args);
-int challenger_command(CommandLine& args);
-int run_command(CommandLine& args);
-int worker_command(CommandLine& args);
-int kafka_mock_command(CommandLine& args);
-int report_command(CommandLine& args);
+// A usage mistake that shows only once a command looks at its inputs (replay --check of a dataset
+// with no expected.json, report --html onto its own input): exit 2, like a parse error.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// `lpbf-bench [run] [--url URL] ...`: the benchmark run.
+struct RunArgs {
+  RunOptions run;           // url, bench name, token, connections, threads, ...; the command line
+                            // and the effective configuration, for the report
+  int64_t timeout_ms = 10000;
+  std::string report_path;  // empty: no report
+  bool quiet = false;
+  KafkaSetup kafka;         // not enabled: the in-process arrow
+  DatasetOptions dataset;   // the embedded challenger's, without --url
+};
+
+// `lpbf-bench replay DIR`
+struct ReplayArgs {
+  std::string dir;
+  std::string out;  // empty: standard output
+  bool check = false;
+  int threads = 0;  // 0: all cores
+};
+
+// `lpbf-bench challenger`
+struct ChallengerArgs {
+  int port = 8866;
+  std::string bind = "127.0.0.1";
+  int threads = 2;
+  std::string apitoken = kDefaultApiToken;
+  HttpServerLimits limits;
+  double fault_rate = 0;
+  uint64_t fault_seed = 1;
+  DatasetOptions dataset;
+};
+
+// `lpbf-bench worker`
+struct WorkerArgs {
+  KafkaSetup kafka;
+  int threads = 1;
+  int metrics_port = -1;  // -1: no metrics
+  std::string metrics_bind = "127.0.0.1";
+};
+
+// `lpbf-bench kafka-mock`
+struct KafkaMockArgs {
+  int brokers = 3;
+  int partitions = 8;
+};
+
+// `lpbf-bench report RUN [BASELINE]`
+struct ReportArgs {
+  std::string run;
+  std::string baseline;  // empty: none
+  std::string html;      // empty: RUN with the extension .html
+};
+
+int run_command(RunArgs args);
+int replay_command(const ReplayArgs& args);
+int challenger_command(const ChallengerArgs& args);
+int worker_command(const WorkerArgs& args);
+int kafka_mock_command(const KafkaMockArgs& args);
+int report_command(const ReportArgs& args);
 
 }  // namespace lpbf

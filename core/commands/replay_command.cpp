@@ -1,3 +1,4 @@
+// `lpbf-bench replay DIR`: computes a recorded stream offline, optionally checking it.
 #include <omp.h>
 
 #include <chrono>
@@ -10,37 +11,10 @@
 #include "io/json_text.h"
 
 namespace lpbf {
-namespace {
-
-constexpr const char* kReplayHelp = R"(usage: lpbf-bench replay DIR [--out FILE] [--check] [--threads N]
-
-Computes every batch of a recorded stream (a directory with manifest.json and bNNNNNN.tif files,
-as SPEC.md section 4 describes) offline, and writes the results as a JSON array in manifest
-order, the format of expected.json.
-
-  --out FILE    write the results there instead of standard output
-  --check       compare with DIR/expected.json; print each mismatch; exit 1 on any
-  --threads N   OpenMP threads, one tile per thread at a time (default: all cores)
-
-Exit status: 0 all batches answered (and correct with --check), 1 a batch failed or was wrong,
-2 usage error or unreadable dataset.
-)";
-
-}  // namespace
-
-int replay_command(CommandLine& args) {
-  if (args.help()) {
-    std::fputs(kReplayHelp, stdout);
-    return kExitOk;
-  }
-  const auto out_path = args.value("--out");
-  const bool check = args.flag("--check");
-  const int threads = int(args.int_or("--threads", omp_get_max_threads(), 1, 1024));
-  const auto dirs = args.positionals();
-  args.finish();
-  if (dirs.size() != 1) throw UsageError("replay takes one dataset directory (see lpbf-bench replay --help)");
-
-  const GoldenDataset dataset = load_golden_dataset(dirs[0]);
+int replay_command(const ReplayArgs& args) {
+  const bool check = args.check;
+  const int threads = args.threads > 0 ? args.threads : omp_get_max_threads();
+  const GoldenDataset dataset = load_golden_dataset(args.dir);
   if (check && dataset.expected.empty())
     throw UsageError("--check needs " + (dataset.dir / "expected.json").string() + ", which is missing or empty");
 
@@ -52,10 +26,10 @@ int replay_command(CommandLine& args) {
   for (const auto& r : output.results)
     if (r) answered.push_back(*r);
   const std::string json = results_to_json(answered);
-  if (out_path) {
-    std::ofstream out(*out_path, std::ios::binary);
+  if (!args.out.empty()) {
+    std::ofstream out(args.out, std::ios::binary);
     if (!out || !out.write(json.data(), std::streamsize(json.size())))
-      throw std::runtime_error("cannot write " + *out_path);
+      throw std::runtime_error("cannot write " + args.out);
   } else if (!check) {
     std::fwrite(json.data(), 1, json.size(), stdout);
   }
