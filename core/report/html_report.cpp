@@ -130,6 +130,9 @@ std::string verdict_panel(const RunReport& r, const RunReport* base) {
   h += verdict_row("latency p99, ms", r.p99, base, base ? base->p99 : -1, "%.2f", false);
   h += verdict_row("latency max, ms", r.max, base, base ? base->max : -1, "%.2f", false);
   h += verdict_row("wall time, s", r.wall_seconds, base, base ? base->wall_seconds : -1, "%.3f", false);
+  if (r.cpu_seconds >= 0)  // older reports have none
+    h += verdict_row("CPU, s (the runner's process, all threads)", r.cpu_seconds, base, base ? base->cpu_seconds : -1,
+                     "%.3f", false);
   h += "</table><table class=\"about\">";
   auto about = [&](const char* k, const std::string& a, const std::string& b) {
     h += "<tr><th>" + std::string(k) + "</th><td><code>" + svg::escape(a) + "</code></td>";
@@ -142,6 +145,12 @@ std::string verdict_panel(const RunReport& r, const RunReport* base) {
   about("bench", r.bench_id + " \"" + r.bench_name + "\" at " + r.url,
         base ? base->bench_id + " \"" + base->bench_name + "\" at " + base->url : "");
   about("report", r.origin, base ? base->origin : "");
+  // The configuration as a --config file: copy it into one to run the same benchmark again.
+  if (!r.config.empty() || (base && !base->config.empty())) {
+    h += "<tr><th>configuration</th><td><pre>" + svg::escape(r.config) + "</pre></td>";
+    if (base) h += "<td><pre>" + svg::escape(base->config) + "</pre></td>";
+    h += "</tr>";
+  }
   const bool ok = r.failed.empty() && r.errors.empty() && r.wrong <= 0 && r.incomplete.empty();
   h += "</table><p class=\"" + std::string(ok ? "ok" : "bad") + "\">" +
        (ok ? "Every batch answered" + std::string(r.wrong == 0 ? ", none wrong." : ".")

@@ -34,8 +34,10 @@ struct RunReport {
   std::string origin;  // the file it came from
   std::string json;    // the report as it was read
   std::string bench_id, bench_name, url, command, machine, version;
+  std::string config;  // the run's effective configuration, as --config reads it back ("" in older reports)
   int64_t connections = 0, threads = 0, batches = 0, results = 0;
   double wall_seconds = 0, throughput = 0;
+  double cpu_seconds = -1;  // -1: not recorded (older reports)
   double p50 = 0, p90 = 0, p99 = 0, max = 0, mean = 0;
   double fetch_s = 0, decode_s = 0, analyse_s = 0, submit_s = 0;  // busy seconds per stage
   std::vector<FailedBatch> failed;

@@ -76,6 +76,7 @@ TEST_CASE("the HTML report draws every chart with marks, and embeds its JSON") {
   CHECK(test::count_occurrences(page, "no data") == 0);
   CHECK(test::count_occurrences(page, "class=\"mark\"") > 40);
   CHECK(page.find("report &lt;/script&gt; test") != std::string::npos);
+  CHECK(page.find("CPU, s (the runner") != std::string::npos);
   // Read back from the page: the same report.
   const RunReport again = read_report_file(html);
   CHECK(again.trace.size() == 20);
@@ -96,6 +97,13 @@ TEST_CASE("a report from before traces renders, its charts saying there is no da
   CHECK(test::count_occurrences(page, "no data") >= 3);
   CHECK(page.find("TIFF has 8 bits per sample") != std::string::npos);
   CHECK(page.find("Not every batch") != std::string::npos);
+}
+
+TEST_CASE("the report shows the run's configuration as a --config file would hold it") {
+  RunReport r = parse_run_report(small_run_json(), "small");
+  r.config = "threads=2\nbench-name=\"a < b\"\n";
+  const std::string page = render_html_report(r);
+  CHECK(page.find("<th>configuration</th><td><pre>threads=2\nbench-name=&quot;a &lt; b&quot;\n</pre>") != std::string::npos);
 }
 
 TEST_CASE("with Kafka, the report charts the consumer lag; without, it draws no lag chart") {
