@@ -61,6 +61,19 @@ inline ProcessResult run_command(const std::string& command) {
   return r;
 }
 
+// A copy of golden/small in a fresh temporary directory named after `name`, whose batch 6 is a
+// TIFF header followed by garbage: the hostile batch the run and Kafka tests feed.
+inline std::filesystem::path golden_small_with_garbage_batch_6(const std::string& name) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("lpbf-" + name + "-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  for (const auto& e : fs::directory_iterator(golden_dir() / "small")) fs::copy_file(e.path(), dir / e.path().filename());
+  for (const auto& e : fs::directory_iterator(dir)) fs::permissions(e.path(), fs::perms::owner_write, fs::perm_options::add);
+  std::ofstream(dir / "b000006.tif", std::ios::trunc | std::ios::binary) << "II*\0garbage";
+  return dir;
+}
+
 // A process started in the background, its output in a file, killed when the object goes. A
 // simple command's pid is the process itself; put a compound one in parentheses (its pid is then
 // the subshell's).

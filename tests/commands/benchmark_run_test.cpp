@@ -145,14 +145,7 @@ TEST_CASE("run: a challenger that dies mid-run: every fetched batch is answered 
 }
 
 TEST_CASE("run: a corrupt TIFF fails its batch alone, named, and the run goes on") {
-  const fs::path dir = fs::temp_directory_path() / ("lpbf-corrupt-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  for (const auto& e : fs::directory_iterator(test::golden_dir() / "small")) fs::copy_file(e.path(), dir / e.path().filename());
-  for (const auto& e : fs::directory_iterator(dir)) fs::permissions(e.path(), fs::perms::owner_write, fs::perm_options::add);
-  {
-    std::ofstream(dir / "b000006.tif", std::ios::trunc | std::ios::binary) << "II*\0garbage";
-  }
+  const fs::path dir = test::golden_small_with_garbage_batch_6("corrupt");
   ChallengerHost host(std::make_shared<const ServedDataset>(load_served_dataset(dir)), "127.0.0.1", 0, 1);
   const auto r = test::run_command(test::binary() + " --url " + host.url());
   INFO(r.output);

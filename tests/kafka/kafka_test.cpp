@@ -350,12 +350,7 @@ TEST_CASE("kafka rebuild: commit metadata that cannot be read means reading back
 }
 
 TEST_CASE("kafka dead letters: a batch a worker cannot read is failed with its reason and kept in <raw-topic>.dlq") {
-  const fs::path dir = fs::temp_directory_path() / ("lpbf-kafka-dlq-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  for (const auto& e : fs::directory_iterator(test::golden_dir() / "small")) fs::copy_file(e.path(), dir / e.path().filename());
-  for (const auto& e : fs::directory_iterator(dir)) fs::permissions(e.path(), fs::perms::owner_write, fs::perm_options::add);
-  std::ofstream(dir / "b000006.tif", std::ios::trunc | std::ios::binary) << "II*\0garbage";
+  const fs::path dir = test::golden_small_with_garbage_batch_6("kafka-dlq");
   ChallengerHost host(std::make_shared<const ServedDataset>(load_served_dataset(dir)), "127.0.0.1", 0, 1);
   KafkaTopology t;
   const auto cluster = start_mock_kafka(t, 1);
@@ -401,21 +396,7 @@ TEST_CASE("kafka rebuild: on a long stream the read-back stays two layers a tile
   const int64_t resume = 1500;
   commit_as_group(t, "long", resume, lookback_metadata(lookback.rebuild_start(resume)));
   KafkaWorkerStats stats;
-  t.group = "long";
-  std::map<int32_t, int64_t> ends;
-  REQUIRE(kafka_end_offsets(t.kafka, t.results_topic, 1, ends, std::chrono::seconds(5)) == "");
-  KafkaConsumer results(t.kafka, KafkaConsumer::AssignAll{}, t.results_topic, ends, std::chrono::seconds(5));
-  std::atomic<bool> stop{false};
-  std::thread worker([&] { stats = run_kafka_worker(t, stop); });
-  std::map<int64_t, DecodedOutcome> got;
-  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(40);
-  while (got.size() < ds.batches.size() - size_t(resume) && std::chrono::steady_clock::now() < end)
-    if (const auto m = results.poll(std::chrono::milliseconds(50)); m && m->key.rfind("bench|", 0) == 0) {
-      DecodedOutcome o = decode_outcome(m->value);
-      got.emplace(o.batch_id, std::move(o));
-    }
-  stop = true;
-  worker.join();
+  const auto got = run_worker_until(t, "long", ds.batches.size() - size_t(resume), stats);
   MESSAGE("rebuild after resuming at offset " << resume << " of " << ds.batches.size() << ": " << stats.folded
                                               << " batches read back in " << stats.rebuild_seconds * 1000 << " ms");
   CHECK(stats.folded == 32);  // 16 tiles, 2 layers each
