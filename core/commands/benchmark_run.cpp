@@ -206,9 +206,13 @@ RunResult run_benchmark(const RunOptions& options) {
       if (!ec) show_progress();
     });
   };
-  std::function<void()> take_sample = [&] {
+  // The pipeline's depths now, for the report's charts (every 100 ms, and once at the end).
+  auto sample_now = [&] {
     ledger.trace.samples.push_back({Clock::now(), ledger.outstanding(), to_analyse.depth(), to_submit.depth(),
                                     ledger.answered, ledger.failures.size(), kafka ? kafka->consumer_lag() : -1});
+  };
+  std::function<void()> take_sample = [&] {
+    sample_now();
     sample_timer.expires_after(std::chrono::milliseconds(100));
     sample_timer.async_wait([&](const boost::system::error_code& ec) {
       if (!ec) take_sample();
@@ -229,8 +233,7 @@ RunResult run_benchmark(const RunOptions& options) {
   if (options.progress) std::fprintf(stderr, "\r\033[K");
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   result.cpu_seconds = process_cpu_seconds() - cpu_at_start;
-  ledger.trace.samples.push_back({Clock::now(), ledger.outstanding(), to_analyse.depth(), to_submit.depth(),
-                                  ledger.answered, ledger.failures.size(), kafka ? kafka->consumer_lag() : -1});
+  sample_now();
   analysis.close();
   workers.join();
   if (kafka) {
