@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <stdexcept>
 
 namespace lpbf {
@@ -339,16 +340,36 @@ int kafka_partition_count(const KafkaOptions& o, const std::string& topic, std::
   return partitions;
 }
 
+namespace {
+
+// Each partition's high watermark through `rk`: offsets_for_times with the timestamp "end", all
+// partitions in one call that keeps its timeout (query_watermark_offsets, per partition, waits
+// out a lost broker's request timeout, a minute, whatever timeout it is given).
+std::string end_offsets(rd_kafka_t* rk, const std::string& topic, int partitions, std::map<int32_t, int64_t>& out,
+                        std::chrono::milliseconds timeout) {
+  rd_kafka_topic_partition_list_t* ends = rd_kafka_topic_partition_list_new(partitions);
+  for (int32_t p = 0; p < partitions; ++p) rd_kafka_topic_partition_list_add(ends, topic.c_str(), p)->offset = RD_KAFKA_OFFSET_END;
+  std::string error;
+  if (const rd_kafka_resp_err_t e = rd_kafka_offsets_for_times(rk, ends, int(timeout.count())))
+    error = "end offsets of " + topic + ": " + rd_kafka_err2str(e);
+  for (int i = 0; i < ends->cnt && error.empty(); ++i) {
+    const rd_kafka_topic_partition_t& end = ends->elems[i];
+    if (end.err || end.offset < 0)
+      error = "end offset of " + topic + " [" + std::to_string(end.partition) + "]: " +
+              (end.err ? rd_kafka_err2str(end.err) : "none given");
+    else
+      out[end.partition] = end.offset;
+  }
+  rd_kafka_topic_partition_list_destroy(ends);
+  return error;
+}
+
+}  // namespace
+
 std::string kafka_end_offsets(const KafkaOptions& o, const std::string& topic, int partitions,
                               std::map<int32_t, int64_t>& out, std::chrono::milliseconds timeout) {
   rd_kafka_t* rk = make_client(RD_KAFKA_PRODUCER, base_conf(o));
-  std::string error;
-  for (int32_t p = 0; p < partitions && error.empty(); ++p) {
-    int64_t low = 0, high = 0;
-    const rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk, topic.c_str(), p, &low, &high, int(timeout.count()));
-    if (e) error = "end offset of " + topic + " [" + std::to_string(p) + "]: " + rd_kafka_err2str(e);
-    else out[p] = high;
-  }
+  const std::string error = end_offsets(rk, topic, partitions, out, timeout);
   rd_kafka_destroy(rk);
   return error;
 }
@@ -364,32 +385,27 @@ KafkaGroupLag::~KafkaGroupLag() { rd_kafka_destroy(rk_); }
 
 std::optional<int64_t> KafkaGroupLag::measure(std::chrono::milliseconds timeout) {
   rd_kafka_topic_partition_list_t* committed = rd_kafka_topic_partition_list_new(partitions_);
-  rd_kafka_topic_partition_list_t* ends = rd_kafka_topic_partition_list_new(partitions_);
-  for (int32_t p = 0; p < partitions_; ++p) {
-    rd_kafka_topic_partition_list_add(committed, topic_.c_str(), p);
-    // offsets_for_times with timestamp "end": each partition's high watermark, all in one call
-    // that keeps its timeout (query_watermark_offsets, per partition, waits out a lost broker's
-    // request timeout, a minute, whatever timeout it is given).
-    rd_kafka_topic_partition_list_add(ends, topic_.c_str(), p)->offset = RD_KAFKA_OFFSET_END;
-  }
+  for (int32_t p = 0; p < partitions_; ++p) rd_kafka_topic_partition_list_add(committed, topic_.c_str(), p);
+  std::map<int32_t, int64_t> ends;
   std::optional<int64_t> lag;
   if (rd_kafka_committed(rk_, committed, int(timeout.count())) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-      rd_kafka_offsets_for_times(rk_, ends, int(timeout.count())) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      end_offsets(rk_, topic_, partitions_, ends, timeout).empty()) {
     lag = 0;
     for (int i = 0; i < committed->cnt && lag; ++i) {
       const rd_kafka_topic_partition_t& c = committed->elems[i];
-      const rd_kafka_topic_partition_t* end = rd_kafka_topic_partition_list_find(ends, topic_.c_str(), c.partition);
-      if (c.err || !end || end->err || end->offset < 0) {
+      const auto end = ends.find(c.partition);
+      if (c.err || end == ends.end()) {
         lag.reset();
         break;
       }
       // Nothing committed counts from 0: the mock cluster and a young topic start there, and a
       // topic whose start was deleted would only overstate the lag.
-      *lag += std::max<int64_t>(0, end->offset - std::max<int64_t>(c.offset, 0));
+      // Offsets come from the brokers: the sum saturates rather than overflow on absurd ones.
+      const int64_t behind = std::max<int64_t>(0, end->second - std::max<int64_t>(c.offset, 0));
+      *lag = behind > std::numeric_limits<int64_t>::max() - *lag ? std::numeric_limits<int64_t>::max() : *lag + behind;
     }
   }
   rd_kafka_topic_partition_list_destroy(committed);
-  rd_kafka_topic_partition_list_destroy(ends);
   return lag;
 }
 
