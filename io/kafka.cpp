@@ -48,12 +48,14 @@ std::vector<int32_t> partitions_of(const rd_kafka_topic_partition_list_t* parts)
 
 }  // namespace
 
-KafkaProducer::KafkaProducer(const KafkaOptions& o, Delivery on_delivery) : on_delivery_(std::move(on_delivery)) {
+KafkaProducer::KafkaProducer(const KafkaOptions& o, Delivery on_delivery, KafkaBatching batching)
+    : on_delivery_(std::move(on_delivery)) {
   rd_kafka_conf_t* conf = base_conf(o);
   set_conf(conf, "enable.idempotence", "true");
   set_conf(conf, "acks", "all");
-  set_conf(conf, "linger.ms", "1");
-  set_conf(conf, "batch.num.messages", "1");
+  const bool one = batching == KafkaBatching::one_per_message;
+  set_conf(conf, "linger.ms", one ? "1" : "2");
+  set_conf(conf, "batch.num.messages", one ? "1" : "10000");
   set_conf(conf, "message.max.bytes", "134217728");
   // A message not acknowledged within 15 s fails (its batch is then reported) instead of the
   // default 5 minutes of retries.

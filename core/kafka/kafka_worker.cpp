@@ -36,6 +36,14 @@ std::string worker_name() {
   return std::string(host) + "/" + std::to_string(::getpid()) + "/" + std::to_string(counter++);
 }
 
+// Where this worker produces its outcomes: one partition of the results topic, so that the
+// outcomes of a few milliseconds leave as one record batch (KafkaBatching::linger); which one
+// does not matter, the runner reads them all. Unknown partition count: librdkafka picks by key.
+int32_t results_partition(const KafkaTopology& t, const std::string& worker) {
+  const int partitions = kafka_partition_count(t.kafka, t.results_topic, std::chrono::seconds(5));
+  return partitions > 0 ? int32_t(std::hash<std::string>{}(worker) % size_t(partitions)) : RD_KAFKA_PARTITION_UA;
+}
+
 // One tile's window, and which of the runner's layer numbers (tile_seq) it holds without a gap.
 struct TileState {
   TileWindow window;
@@ -71,7 +79,9 @@ class Worker {
  public:
   Worker(const KafkaTopology& t, std::string* error, KafkaWorkerGauges* gauges)
       : t_(t), error_(error), name_(worker_name()),
-        producer_(t.kafka, [this](void* opaque, const std::string& err) { on_delivery(opaque, err); }) {
+        producer_(
+            t.kafka, [this](void* opaque, const std::string& err) { on_delivery(opaque, err); }, KafkaBatching::linger),
+        results_partition_(results_partition(t, name_)) {
     gauges_ = gauges;
     KafkaConsumer::Rebalance rebalance;
     rebalance.on_assign = [this](const std::vector<int32_t>& parts) { return on_assign(parts); };
@@ -205,7 +215,7 @@ class Worker {
   }
 
   void send(std::unique_ptr<Pending> p) {
-    const std::string err = producer_.produce(t_.results_topic, p->key, p->value, p.get());
+    const std::string err = producer_.produce(t_.results_topic, p->key, p->value, p.get(), {}, results_partition_);
     if (err.empty()) {
       p.release();  // back in on_delivery
       return;
@@ -268,6 +278,7 @@ class Worker {
   std::string* error_;
   const std::string name_;
   KafkaProducer producer_;
+  const int32_t results_partition_;
   std::unique_ptr<KafkaConsumer> consumer_;
   std::map<int32_t, PartitionState> partitions_;
   uint64_t epoch_ = 0;
