@@ -54,7 +54,7 @@ KafkaProducer::KafkaProducer(const KafkaOptions& o, Delivery on_delivery, KafkaB
   set_conf(conf, "enable.idempotence", "true");
   set_conf(conf, "acks", "all");
   const bool one = batching == KafkaBatching::one_per_message;
-  set_conf(conf, "linger.ms", one ? "1" : "2");
+  set_conf(conf, "linger.ms", one ? "1" : "5");
   set_conf(conf, "batch.num.messages", one ? "1" : "10000");
   set_conf(conf, "message.max.bytes", "134217728");
   // A message not acknowledged within 15 s fails (its batch is then reported) instead of the
