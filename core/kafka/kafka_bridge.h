@@ -21,6 +21,11 @@
 
 namespace lpbf {
 
+// The raw partition of a batch of `bench`: its print's tiles go round the partitions by tile id,
+// so a tile stays in one partition and a layer's tiles spread evenly (16 tiles, 8 partitions: 2
+// each). The runner is the raw topic's only producer, so it knows the partition before producing.
+int32_t raw_partition_of(const std::string& bench, const Batch& b, int partitions);
+
 class KafkaBridge final : public Sender<FetchedBatch> {
  public:
   // Throws std::runtime_error when the brokers cannot be reached or the results topic read.

@@ -8,10 +8,12 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <thread>
 
 #include "core/challenger/challenger_host.h"
+#include "core/kafka/kafka_bridge.h"
 #include "core/kafka/kafka_lookback.h"
 #include "core/kafka/kafka_options.h"
 #include "core/report/html_report.h"
@@ -124,6 +126,30 @@ TEST_CASE("kafka: a batch's bytes survive the topic, and each tile's layers stay
   }
   CHECK(received == sent.size());
   CHECK(partition_of_tile.size() == 4);
+}
+
+TEST_CASE("kafka: the runner places a layer's tiles evenly over the raw partitions, each tile in one") {
+  for (const std::string bench : {"b0001", "b0002abc", "another bench"}) {
+    std::map<int32_t, int> tiles_in;
+    for (int64_t tile = 0; tile < 16; ++tile) {
+      Batch b;
+      b.print_id = "print-7";
+      b.tile_id = tile;
+      b.layer = 3;
+      const int32_t p = raw_partition_of(bench, b, 8);
+      REQUIRE(p >= 0);
+      REQUIRE(p < 8);
+      ++tiles_in[p];
+      b.layer = 4;  // the tile's next layer: same partition
+      CHECK(raw_partition_of(bench, b, 8) == p);
+    }
+    CHECK(tiles_in.size() == 8);
+    for (const auto& [p, n] : tiles_in) CHECK_MESSAGE(n == 2, "partition ", p, " holds ", n, " tiles of ", bench);
+  }
+  Batch absurd;  // hostile ids still land on a partition
+  absurd.tile_id = std::numeric_limits<int64_t>::min();
+  CHECK(raw_partition_of("b", absurd, 7) >= 0);
+  CHECK(raw_partition_of("b", absurd, 7) < 7);
 }
 
 TEST_CASE("kafka: unreachable brokers are a set-up error within seconds") {
