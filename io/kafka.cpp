@@ -46,6 +46,20 @@ std::vector<int32_t> partitions_of(const rd_kafka_topic_partition_list_t* parts)
   return out;
 }
 
+// Partitions of `topic` as the brokers tell `rk` (0: unknown topic, or no answer within
+// `timeout`). Asking also keeps the topic's metadata in `rk` for its next produce.
+int partition_count(rd_kafka_t* rk, const std::string& topic, std::chrono::milliseconds timeout) {
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+  const rd_kafka_metadata_t* md = nullptr;
+  int partitions = 0;
+  if (rd_kafka_metadata(rk, 0, rkt, &md, int(timeout.count())) == RD_KAFKA_RESP_ERR_NO_ERROR && md)
+    for (int i = 0; i < md->topic_cnt; ++i)
+      if (!md->topics[i].err && topic == md->topics[i].topic) partitions = md->topics[i].partition_cnt;
+  if (md) rd_kafka_metadata_destroy(md);
+  rd_kafka_topic_destroy(rkt);
+  return partitions;
+}
+
 }  // namespace
 
 KafkaProducer::KafkaProducer(const KafkaOptions& o, Delivery on_delivery, KafkaBatching batching)
@@ -129,6 +143,10 @@ std::string KafkaProducer::produce(const std::string& topic, const std::string& 
     if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL || attempt > 100) return std::string("produce to ") + topic + ": " + rd_kafka_err2str(e);
     rd_kafka_poll(rk_, 10);  // the local queue is full: let deliveries drain
   }
+}
+
+int KafkaProducer::partition_count(const std::string& topic, std::chrono::milliseconds timeout) {
+  return lpbf::partition_count(rk_, topic, timeout);
 }
 
 void KafkaProducer::poll(std::chrono::milliseconds timeout) { rd_kafka_poll(rk_, int(timeout.count())); }
@@ -330,14 +348,7 @@ std::optional<std::map<int32_t, CommittedOffset>> KafkaConsumer::committed(const
 
 int kafka_partition_count(const KafkaOptions& o, const std::string& topic, std::chrono::milliseconds timeout) {
   rd_kafka_t* rk = make_client(RD_KAFKA_PRODUCER, base_conf(o));
-  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
-  const rd_kafka_metadata_t* md = nullptr;
-  int partitions = 0;
-  if (rd_kafka_metadata(rk, 0, rkt, &md, int(timeout.count())) == RD_KAFKA_RESP_ERR_NO_ERROR && md)
-    for (int i = 0; i < md->topic_cnt; ++i)
-      if (!md->topics[i].err && topic == md->topics[i].topic) partitions = md->topics[i].partition_cnt;
-  if (md) rd_kafka_metadata_destroy(md);
-  rd_kafka_topic_destroy(rkt);
+  const int partitions = partition_count(rk, topic, timeout);
   rd_kafka_destroy(rk);
   return partitions;
 }

@@ -80,6 +80,9 @@ class KafkaProducer {
   std::string flush(std::chrono::milliseconds timeout);
   // Empty when the brokers answer a metadata request within `timeout`, else why not.
   std::string check_reachable(std::chrono::milliseconds timeout);
+  // As kafka_partition_count, through this producer's connections (no client of its own); the
+  // topic's metadata stays warm for the next produce to it.
+  int partition_count(const std::string& topic, std::chrono::milliseconds timeout);
   // The client's last error about its brokers (e.g. one refusing connections), or empty.
   std::string last_error() const;
   rd_kafka_t* handle() { return rk_; }

@@ -115,7 +115,7 @@ void run_end_to_end_benchmarks(Report& report, int layers) {
     for (const EndToEnd& r : runs) v.push_back(r.*field);
     return median(v);
   };
-  auto failed_of = [](const std::vector<EndToEnd>& runs) {
+  auto counts_of = [](const std::vector<EndToEnd>& runs) {
     size_t answered = 0, failed = 0;
     for (const EndToEnd& r : runs) answered += r.answered, failed += r.failed;
     return std::to_string(answered) + " answered, " + std::to_string(failed) + " failed in " +
@@ -123,12 +123,12 @@ void run_end_to_end_benchmarks(Report& report, int layers) {
   };
   const std::string in_process_label = "uncompressed TIFF, 1600 batches, in-process, 2 threads";
   report.add("kafka", in_process_label + " throughput", median_of(in_process, &EndToEnd::batches_per_s), "batches/s",
-             "the reference for the ratios below; " + failed_of(in_process));
+             "the reference for the ratios below; " + counts_of(in_process));
   report.add("kafka", in_process_label + " CPU a batch", median_of(in_process, &EndToEnd::cpu_us), "us", "all threads");
   for (int workers : worker_counts) {
     const std::vector<EndToEnd>& k = kafka[workers];
     const std::string label = "uncompressed TIFF, 1600 batches, --kafka mock, " + std::to_string(workers) + " worker(s)";
-    report.add("kafka", label + " throughput", median_of(k, &EndToEnd::batches_per_s), "batches/s", failed_of(k));
+    report.add("kafka", label + " throughput", median_of(k, &EndToEnd::batches_per_s), "batches/s", counts_of(k));
     report.add("kafka", label + " CPU a batch", median_of(k, &EndToEnd::cpu_us), "us", "all threads, mock brokers included");
     std::string each;
     for (double r : ratios[workers]) {

@@ -15,24 +15,20 @@ KafkaBridge::KafkaBridge(const KafkaTopology& t, const std::string& bench_id, Se
   });
   // Outcomes of this bench can only follow its raw batches, which are all produced from now on:
   // reading each results partition from its present end misses none of them.
-  const int partitions = kafka_partition_count(t.kafka, t.results_topic, std::chrono::seconds(5));
+  const int partitions = producer_->partition_count(t.results_topic, std::chrono::seconds(5));
   std::map<int32_t, int64_t> ends;
   const std::string error = partitions > 0 ? kafka_end_offsets(t.kafka, t.results_topic, partitions, ends, std::chrono::seconds(5))
                                            : "Kafka topic " + t.results_topic + " not found at " + t.kafka.brokers;
   if (!error.empty()) throw std::runtime_error(error);
-  raw_partitions_ = kafka_partition_count(t.kafka, t.raw_topic, std::chrono::seconds(5));
+  raw_partitions_ = producer_->partition_count(t.raw_topic, std::chrono::seconds(5));  // and its metadata warm
   if (raw_partitions_ <= 0) throw std::runtime_error("Kafka topic " + t.raw_topic + " not found at " + t.kafka.brokers);
   held_.resize(size_t(raw_partitions_));
   unanswered_bytes_.resize(size_t(raw_partitions_));
   results_ = std::make_unique<KafkaConsumer>(t.kafka, KafkaConsumer::AssignAll{}, t.results_topic, ends, std::chrono::seconds(5));
-  // Warm the producer before the first batch: its producer id (idempotence), connections and the
-  // raw topic's metadata would otherwise cost the first batches a second or two of latency.
+  // Warm the producer before the first batch: its producer id (idempotence) and connections (the
+  // raw topic's metadata was fetched above) would otherwise cost the first batches a second or two.
   producer_->produce(t.roster_topic(), "runner", "runner of bench " + bench_id, nullptr, {}, 0);
   producer_->flush(std::chrono::seconds(5));
-  rd_kafka_topic_t* raw = rd_kafka_topic_new(producer_->handle(), t.raw_topic.c_str(), nullptr);
-  const rd_kafka_metadata_t* md = nullptr;
-  if (rd_kafka_metadata(producer_->handle(), 0, raw, &md, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR && md) rd_kafka_metadata_destroy(md);
-  rd_kafka_topic_destroy(raw);
   receiver_ = std::thread([this] { receive_loop(); });
   lag_meter_ = std::thread([this] { measure_lag_loop(); });
 }

@@ -1,10 +1,10 @@
 #pragma once
 // The runner's ends of the Kafka arrows. Fetched batches go to `raw-batch` (keyed
-// bench|print_id/tile_id, so one tile's layers stay in order in one partition; headers batch_id
-// and tile_seq, the batch's place among its tile's layers); outcomes come back from `results`
-// (keyed bench|batch_id, every partition read directly from where it ended when the bridge
-// started: no consumer group, no join), are taken once each for this bench, and go to the submit
-// stage's in-process channel. Each raw partition carries at most `partition_window_bytes` of
+// bench|print_id/tile_id, placed by raw_partition_of so one tile's layers stay in order in one
+// partition; headers batch_id and tile_seq, the batch's place among its tile's layers); outcomes
+// come back from `results` (keyed bench|batch_id, every partition read directly from where it
+// ended when the bridge started: no consumer group, no join), are taken once each for this
+// bench, and go to the submit stage's in-process channel. Each raw partition carries at most `partition_window_bytes` of
 // unanswered batches; later ones wait here (the fetch stage's in-flight bound still counts them).
 #include <atomic>
 #include <deque>

@@ -36,14 +36,6 @@ std::string worker_name() {
   return std::string(host) + "/" + std::to_string(::getpid()) + "/" + std::to_string(counter++);
 }
 
-// Where this worker produces its outcomes: one partition of the results topic, so that the
-// outcomes of a few milliseconds leave as one record batch (KafkaBatching::linger); which one
-// does not matter, the runner reads them all. Unknown partition count: librdkafka picks by key.
-int32_t results_partition(const KafkaTopology& t, const std::string& worker) {
-  const int partitions = kafka_partition_count(t.kafka, t.results_topic, std::chrono::seconds(5));
-  return partitions > 0 ? int32_t(std::hash<std::string>{}(worker) % size_t(partitions)) : RD_KAFKA_PARTITION_UA;
-}
-
 // One tile's window, and which of the runner's layer numbers (tile_seq) it holds without a gap.
 struct TileState {
   TileWindow window;
@@ -81,7 +73,7 @@ class Worker {
       : t_(t), error_(error), name_(worker_name()),
         producer_(
             t.kafka, [this](void* opaque, const std::string& err) { on_delivery(opaque, err); }, KafkaBatching::linger),
-        results_partition_(results_partition(t, name_)) {
+        results_partition_(results_partition(t.results_topic)) {
     gauges_ = gauges;
     KafkaConsumer::Rebalance rebalance;
     rebalance.on_assign = [this](const std::vector<int32_t>& parts) { return on_assign(parts); };
@@ -212,6 +204,14 @@ class Worker {
     send(std::move(pending));
     ++stats_.answered;
     if (gauges_) ++(failure.empty() ? gauges_->answered : gauges_->failed);
+  }
+
+  // Where this worker produces its outcomes: one partition of the results topic, so that the
+  // outcomes of a few milliseconds leave as one record batch (KafkaBatching::linger); which one
+  // does not matter, the runner reads them all. Unknown partition count: librdkafka picks by key.
+  int32_t results_partition(const std::string& results_topic) {
+    const int partitions = producer_.partition_count(results_topic, std::chrono::seconds(5));
+    return partitions > 0 ? int32_t(std::hash<std::string>{}(name_) % size_t(partitions)) : RD_KAFKA_PARTITION_UA;
   }
 
   void send(std::unique_ptr<Pending> p) {
