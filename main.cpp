@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
       case lpbf::Command::worker: return lpbf::worker_command(command_line.worker());
       case lpbf::Command::kafka_mock: return lpbf::kafka_mock_command(command_line.kafka_mock());
       case lpbf::Command::report: return lpbf::report_command(command_line.report());
+      case lpbf::Command::end: return lpbf::end_command(command_line.end());
     }
   } catch (const lpbf::UsageError& e) {
     std::fprintf(stderr, "lpbf-bench: %s\n%s\n", e.what(), command_line.usage_hint().c_str());

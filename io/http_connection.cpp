@@ -85,7 +85,7 @@ void HttpConnection::on_read(beast::error_code ec, std::size_t) {
     return stream_.async_connect(endpoints_, beast::bind_front_handler(&HttpConnection::on_connect, shared_from_this()));
   }
   if (ec) return finish("read", ec);
-  HttpResponse response{parser_->get().result_int(), std::move(parser_->get().body())};
+  HttpResponse response{parser_->get().result_int(), std::move(parser_->get().body()), retried_stale_};
   if (!parser_->get().keep_alive()) {
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);

@@ -18,6 +18,9 @@ namespace lpbf {
 struct HttpResponse {
   unsigned status = 0;
   ByteBuffer body;  // not zero-filled as it grows: a batch body is 500 KB
+  // The request was sent twice: a kept-alive connection failed on first use and was reopened. The
+  // server may have received the first one (a POST counted twice, on some servers).
+  bool resent = false;
   // The body as one line of text: without the trailing newline servers add to plain replies.
   std::string text() const {
     std::string t(body.begin(), body.end());

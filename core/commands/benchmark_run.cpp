@@ -1,6 +1,5 @@
 #include "core/commands/benchmark_run.h"
 
-#include <simdjson.h>
 #include <unistd.h>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -22,6 +21,7 @@
 #include "io/host_info.h"
 #include "core/pipeline/submit_stage.h"
 #include "io/json_text.h"
+#include "core/pipeline/challenger_client.h"
 
 namespace lpbf {
 
@@ -29,32 +29,6 @@ namespace net = boost::asio;
 namespace http = boost::beast::http;
 
 namespace {
-
-// A control call (create, start, end), retried while the challenger cannot be reached.
-struct ControlCall {
-  HttpError error;
-  HttpResponse response;
-  bool ok() const { return !error && response.status == 200; }
-  std::string failure() const { return describe_failure(error, response); }
-};
-
-ControlCall control_call(net::io_context& io, HttpConnection& conn, http::verb verb, const std::string& target,
-                         std::string body, const std::string& content_type) {
-  ControlCall call;
-  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
-    if (attempt > 0) std::this_thread::sleep_for(retry_delay(attempt));
-    bool done = false;
-    conn.request(verb, target, body, content_type, [&](const HttpError& e, HttpResponse&& r) {
-      call.error = e;
-      call.response = std::move(r);
-      done = true;
-    });
-    io.restart();
-    while (!done && io.run_one() > 0) {}
-    if (!call.error && call.response.status < 500) break;  // only unreachable or 5xx are retried
-  }
-  return call;
-}
 
 // The in-process Kafka workers, stopped and joined on every way out of the run.
 struct KafkaWorkerThreads {
@@ -68,198 +42,232 @@ struct KafkaWorkerThreads {
   ~KafkaWorkerThreads() { stop_all(); }
 };
 
+// One batch on each fetch connection, one in each worker's hands and one waiting for the next free
+// worker: more only adds queueing latency. Measured with 2 threads, 4 connections: 6 cost 15% of
+// uncompressed throughput; 8 took p99 on the mixed stream to 10 ms for no throughput. Through Kafka a
+// batch takes a few milliseconds of hops (produce, replicate, fetch, produce, fetch) on top of its
+// analysis: the bound is the throughput wanted times that delay (kKafkaDefaultInFlight).
+size_t max_in_flight_of(const RunOptions& o) {
+  if (o.max_in_flight > 0) return size_t(o.max_in_flight);
+  return o.kafka ? size_t(kKafkaDefaultInFlight) : size_t(o.effective_threads() + o.connections + 1);
+}
+
+// The run's objects, declared in the order they must come to life: the Kafka workers before the
+// bench exists (their group joins must not run on the clock), the io_context before everything that
+// uses it, the channels before the stages that send on them, the metrics server before the bench is
+// created (a port in use fails the run first). They die in reverse order.
+class BenchmarkRun {
+ public:
+  explicit BenchmarkRun(const RunOptions& options)
+      : options_(options), client_(io_, options.url, options.timeout), progress_timer_(io_), sample_timer_(io_) {}
+
+  RunResult run() {
+    if (options_.kafka) start_kafka_workers();
+    if (options_.metrics_port >= 0) serve_metrics();
+    Result<std::string> bench = client_.create(options_.apitoken, options_.bench_name, options_.test);
+    if (!bench) throw SetupError(bench.error());
+    result_.bench_id = bench.value();
+    if (Status started = client_.start(); !started) throw SetupError(started.error());
+    build_pipeline();
+    run_pipeline();
+    end_bench();
+    return std::move(result_);
+  }
+
+ private:
+  void start_kafka_workers() {
+    const std::string error = prepare_kafka_topics(*options_.kafka);
+    if (!error.empty()) throw SetupError(error);
+    for (int i = 0; i < options_.kafka_workers; ++i)
+      kafka_workers_.threads.emplace_back([this] { run_kafka_worker(*options_.kafka, kafka_workers_.stop); });
+    const WorkersReady ready = wait_for_workers(
+        *options_.kafka, size_t(options_.kafka_workers),
+        std::chrono::duration_cast<std::chrono::milliseconds>(options_.kafka->ready_timeout));
+    if (!ready.error.empty()) throw SetupError(ready.error);
+    result_.kafka_ready_seconds = ready.seconds;
+  }
+
+  void serve_metrics() {
+    try {
+      // The handler runs on the io thread, which owns the ledger.
+      metrics_server_ = std::make_unique<HttpServer>(
+          io_, options_.metrics_bind, static_cast<unsigned short>(options_.metrics_port), [this](const HttpRequest& req) {
+            if (req.target != "/metrics") return HttpReply{404, "text/plain", "only /metrics here\n", nullptr};
+            const RunLedger& l = result_.ledger;
+            return HttpReply{200, kPrometheusContentType,
+                             run_metrics_text(l, metrics_,
+                                              {to_analyse_.depth(), to_submit_.depth(),
+                                               l.trace.samples.empty() ? -1 : l.trace.samples.back().kafka_lag}),
+                             nullptr};
+          });
+    } catch (const std::exception& e) {
+      throw SetupError("cannot serve metrics on " + options_.metrics_bind + ":" + std::to_string(options_.metrics_port) +
+                       ": " + e.what());
+    }
+    if (options_.on_metrics_listening) options_.on_metrics_listening(metrics_server_->port());
+  }
+
+  // fetch -> (in-process analysis, or Kafka topics with workers that may live elsewhere) -> submit.
+  void build_pipeline() {
+    const ChallengerTarget& target = client_.target();
+    auto on_change = [this] {
+      if (fetch_) fetch_->wake();
+      finish_when_done();
+    };
+    submit_ = std::make_unique<SubmitStage>(io_, target, options_.connections, to_submit_, result_.ledger, metrics_,
+                                            on_change);
+    Sender<FetchedBatch>* to_analysis = &to_analyse_;
+    if (options_.kafka) {
+      try {
+        kafka_ = std::make_unique<KafkaBridge>(*options_.kafka, result_.bench_id, to_submit_);
+      } catch (const std::exception& e) {
+        throw SetupError(e.what());
+      }
+      to_analysis = kafka_.get();
+    }
+    fetch_ = std::make_unique<FetchStage>(
+        io_, target, options_.connections, max_in_flight_of(options_), options_.max_batches, *to_analysis,
+        [this](FetchedBatch& fb) {
+          if (!options_.kafka) analysis_.assign(fb);
+        },
+        result_.ledger, metrics_, on_change);
+  }
+
+  void run_pipeline() {
+    std::thread workers([this] {
+      if (!options_.kafka) analysis_.run(options_.effective_threads());
+    });
+    io_.restart();
+    // While workers analyse, the io thread may have nothing pending: keep it running until done.
+    auto keep_running = net::make_work_guard(io_);
+    start_ = result_.started = Clock::now();
+    const double cpu_at_start = process_cpu_seconds();
+    fetch_->start();
+    take_sample();
+    if (options_.progress) show_progress();
+    io_.run();
+    if (options_.progress) std::fprintf(stderr, "\r\033[K");
+    result_.seconds = std::chrono::duration<double>(Clock::now() - start_).count();
+    result_.cpu_seconds = process_cpu_seconds() - cpu_at_start;
+    sample_now();
+    analysis_.close();
+    workers.join();
+    if (kafka_) {
+      kafka_->stop();
+      kafka_workers_.stop_all();
+    }
+    result_.fetch_ns = metrics_.fetch_ns, result_.decode_ns = metrics_.decode_ns;
+    result_.analyse_ns = metrics_.analyse_ns, result_.submit_ns = metrics_.submit_ns;
+    result_.max_queue_depth = std::max(to_analyse_.max_depth(), to_submit_.max_depth());
+  }
+
+  void finish_when_done() {
+    if (finished_ || !fetch_ || !fetch_->done() || result_.ledger.outstanding() > 0 || !submit_->idle()) return;
+    finished_ = true;
+    progress_timer_.cancel();
+    sample_timer_.cancel();
+    io_.stop();
+  }
+
+  // next_batch's 404 tells the end of the stream from a forgotten bench by its body (the fetch stage
+  // saw which); /api/end tells again, for a challenger whose 404 bodies say nothing: it answers 404
+  // only for a bench it does not know, and this run created this one.
+  void end_bench() {
+    RunLedger& ledger = result_.ledger;
+    result_.bench_forgotten = fetch_->bench_forgotten();
+    Result<ChallengerClient::EndReply> ended = client_.end();
+    if (!ended) {
+      result_.end_reply = "(end failed: " + ended.error() + ")";
+      ledger.errors.push_back(ended.error());
+      return;
+    }
+    result_.end_reply = ended->body;
+    result_.challenger = ended->stats;
+    if (ended->bench_forgotten && !result_.bench_forgotten) {
+      result_.bench_forgotten = true;
+      ledger.errors.push_back("the challenger no longer knows bench " + result_.bench_id + " (HTTP 404 on /api/end: " +
+                              ended->body + "): it was probably restarted, so the 404 on next_batch after " +
+                              std::to_string(ledger.released) +
+                              " batch(es) was not the end of the stream; batches it served were lost with it, and "
+                              "every fetched batch not answered is listed as failed");
+    }
+  }
+
+  void show_progress() {
+    const RunLedger& l = result_.ledger;
+    const double s = std::chrono::duration<double>(Clock::now() - start_).count();
+    std::fprintf(stderr, "\r\033[K  %zu answered  %.0f batches/s  %zu failed  %zu in flight", l.answered,
+                 s > 0 ? double(l.answered) / s : 0.0, l.failures.size(), l.outstanding());
+    progress_timer_.expires_after(std::chrono::milliseconds(250));
+    progress_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) show_progress();
+    });
+  }
+
+  // The pipeline's depths now, for the report's charts (every 100 ms, and once at the end).
+  void sample_now() {
+    RunLedger& l = result_.ledger;
+    l.trace.samples.push_back({Clock::now(), l.outstanding(), to_analyse_.depth(), to_submit_.depth(), l.answered,
+                               l.failures.size(), kafka_ ? kafka_->consumer_lag() : -1});
+  }
+  void take_sample() {
+    sample_now();
+    sample_timer_.expires_after(std::chrono::milliseconds(100));
+    sample_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) take_sample();
+    });
+  }
+
+  const RunOptions& options_;
+  RunResult result_;
+  KafkaWorkerThreads kafka_workers_;
+  net::io_context io_;
+  ChallengerClient client_;
+  StageMetrics metrics_;
+  QueueChannel<FetchedBatch> to_analyse_;
+  QueueChannel<BatchOutcome> to_submit_{[this] { net::post(io_, [this] { submit_->wake(); }); }};
+  std::unique_ptr<HttpServer> metrics_server_;
+  AnalysisStage analysis_{to_analyse_, to_submit_, metrics_, options_.transport_only};
+  std::unique_ptr<KafkaBridge> kafka_;
+  std::unique_ptr<SubmitStage> submit_;
+  std::unique_ptr<FetchStage> fetch_;
+  net::steady_timer progress_timer_, sample_timer_;
+  Clock::time_point start_;
+  bool finished_ = false;
+};
+
 }  // namespace
 
 RunResult run_benchmark(const RunOptions& options) {
-  RunResult result;
-  HttpUrl url;
   try {
-    url = parse_http_url(options.url);
-  } catch (const std::invalid_argument& e) {
-    result.setup_error = e.what();
-    return result;
+    return BenchmarkRun(options).run();
+  } catch (const std::invalid_argument& e) {  // the URL
+    throw SetupError(e.what());
   }
-  // With Kafka, the topics exist and every raw partition is held by a worker before the bench is
-  // created: the clock must not run through consumer-group joins.
-  KafkaWorkerThreads kafka_workers;
-  if (options.kafka) {
-    const std::string error = prepare_kafka_topics(*options.kafka);
-    if (!error.empty()) {
-      result.setup_error = error;
-      return result;
-    }
-    for (int i = 0; i < options.kafka_workers; ++i)
-      kafka_workers.threads.emplace_back([&] { run_kafka_worker(*options.kafka, kafka_workers.stop); });
-    const WorkersReady ready = wait_for_workers(*options.kafka, size_t(options.kafka_workers),
-                                                std::chrono::duration_cast<std::chrono::milliseconds>(options.kafka->ready_timeout));
-    if (!ready.error.empty()) {
-      result.setup_error = ready.error;
-      return result;
-    }
-    result.kafka_ready_seconds = ready.seconds;
-  }
-  net::io_context io;
-  ChallengerTarget target{url.host, url.port, "", options.timeout};
-  auto control = std::make_shared<HttpConnection>(io, url.host, url.port, options.timeout);
-  // The pipeline's arrows and accounts come first, so that the metrics server reads them from the
-  // start; it listens before the bench is created, so a port in use fails the run before it.
-  StageMetrics metrics;
-  RunLedger& ledger = result.ledger;
-  std::unique_ptr<SubmitStage> submit;
-  QueueChannel<FetchedBatch> to_analyse;
-  QueueChannel<BatchOutcome> to_submit([&] { net::post(io, [&] { submit->wake(); }); });
-  std::unique_ptr<HttpServer> metrics_server;
-  if (options.metrics_port >= 0) {
-    try {
-      // The handler runs on this io thread, which owns the ledger.
-      metrics_server = std::make_unique<HttpServer>(
-          io, options.metrics_bind, static_cast<unsigned short>(options.metrics_port), [&](const HttpRequest& req) {
-            if (req.target != "/metrics") return HttpReply{404, "text/plain", "only /metrics here\n", nullptr};
-            return HttpReply{200, kPrometheusContentType,
-                             run_metrics_text(ledger, metrics,
-                                              {to_analyse.depth(), to_submit.depth(),
-                                               ledger.trace.samples.empty() ? -1 : ledger.trace.samples.back().kafka_lag}), nullptr};
-          });
-    } catch (const std::exception& e) {
-      result.setup_error = "cannot serve metrics on " + options.metrics_bind + ":" +
-                           std::to_string(options.metrics_port) + ": " + e.what();
-      return result;
-    }
-    if (options.on_metrics_listening) options.on_metrics_listening(metrics_server->port());
-  }
-
-  JsonObject create;
-  create.field("apitoken", options.apitoken).field("name", options.bench_name).field("test", options.test);
-  if (options.max_batches >= 0) create.field("max_batches", options.max_batches);
-  create.raw("queries", "[0]");
-  const ControlCall created = control_call(io, *control, http::verb::post, "/api/create", create.str(), "application/json");
-  if (!created.ok()) {
-    result.setup_error = "cannot create a bench at " + options.url + ": " + created.failure();
-    return result;
-  }
-  // The reply is a JSON string; accept a bare id too.
-  result.bench_id = created.response.text();
-  simdjson::dom::parser parser;
-  std::string_view id;
-  if (parser.parse(created.response.text()).get(id) == simdjson::SUCCESS) result.bench_id = std::string(id);
-  target.bench_id = result.bench_id;
-  const ControlCall started = control_call(io, *control, http::verb::post, "/api/start/" + result.bench_id, "", "");
-  if (!started.ok()) {
-    result.setup_error = "cannot start bench " + result.bench_id + ": " + started.failure();
-    return result;
-  }
-
-  // The pipeline (set up above). Workers wake the submit stage through the io_context.
-  AnalysisStage analysis(to_analyse, to_submit, metrics, options.transport_only);
-  const int threads = options.effective_threads();
-  // One batch on each fetch connection, one in each worker's hands and one waiting for the next
-  // free worker: more only adds queueing latency. Measured with 2 threads, 4 connections: 6 cost
-  // 15% of uncompressed throughput; 8 took p99 on the mixed stream to 10 ms for no throughput.
-  // Through Kafka a batch takes a few milliseconds of hops (produce, replicate, fetch, produce,
-  // fetch) on top of its analysis: the bound is the throughput wanted times that delay
-  // (kKafkaDefaultInFlight, measured in README's Kafka section).
-  const size_t max_in_flight = size_t(options.max_in_flight > 0 ? options.max_in_flight
-                                      : options.kafka        ? kKafkaDefaultInFlight
-                                                             : threads + options.connections + 1);
-
-  bool finished = false;
-  std::unique_ptr<FetchStage> fetch;
-  net::steady_timer progress_timer(io);
-  net::steady_timer sample_timer(io);  // the pipeline's depths every 100 ms, for the report
-  auto check_done = [&] {
-    if (finished || !fetch || !fetch->done() || ledger.outstanding() > 0 || !submit->idle()) return;
-    finished = true;
-    progress_timer.cancel();
-    sample_timer.cancel();
-    io.stop();
-  };
-  auto on_change = [&] {
-    if (fetch) fetch->wake();
-    check_done();
-  };
-  submit = std::make_unique<SubmitStage>(io, target, options.connections, to_submit, ledger, metrics, on_change);
-  // The arrow fetch -> analyse: in-process, or Kafka topics with workers that may live elsewhere.
-  std::unique_ptr<KafkaBridge> kafka;
-  Sender<FetchedBatch>* to_analysis = &to_analyse;
-  if (options.kafka) {
-    try {
-      kafka = std::make_unique<KafkaBridge>(*options.kafka, result.bench_id, to_submit);
-    } catch (const std::exception& e) {
-      result.setup_error = e.what();
-      return result;
-    }
-    to_analysis = kafka.get();
-  }
-  fetch = std::make_unique<FetchStage>(
-      io, target, options.connections, max_in_flight, *to_analysis,
-      [&](FetchedBatch& fb) {
-        if (!options.kafka) analysis.assign(fb);
-      }, ledger, metrics, on_change);
-
-  const auto start = Clock::now();
-  std::function<void()> show_progress = [&] {
-    const double s = std::chrono::duration<double>(Clock::now() - start).count();
-    std::fprintf(stderr, "\r\033[K  %zu answered  %.0f batches/s  %zu failed  %zu in flight", ledger.answered,
-                 s > 0 ? double(ledger.answered) / s : 0.0, ledger.failures.size(), ledger.outstanding());
-    progress_timer.expires_after(std::chrono::milliseconds(250));
-    progress_timer.async_wait([&](const boost::system::error_code& ec) {
-      if (!ec) show_progress();
-    });
-  };
-  // The pipeline's depths now, for the report's charts (every 100 ms, and once at the end).
-  auto sample_now = [&] {
-    ledger.trace.samples.push_back({Clock::now(), ledger.outstanding(), to_analyse.depth(), to_submit.depth(),
-                                    ledger.answered, ledger.failures.size(), kafka ? kafka->consumer_lag() : -1});
-  };
-  std::function<void()> take_sample = [&] {
-    sample_now();
-    sample_timer.expires_after(std::chrono::milliseconds(100));
-    sample_timer.async_wait([&](const boost::system::error_code& ec) {
-      if (!ec) take_sample();
-    });
-  };
-  std::thread workers([&] {
-    if (!options.kafka) analysis.run(threads);
-  });
-  io.restart();
-  // While workers analyse, the io thread may have nothing pending: keep it running until done.
-  auto keep_running = net::make_work_guard(io);
-  result.started = start;
-  const double cpu_at_start = process_cpu_seconds();
-  fetch->start();
-  take_sample();
-  if (options.progress) show_progress();
-  io.run();
-  if (options.progress) std::fprintf(stderr, "\r\033[K");
-  result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  result.cpu_seconds = process_cpu_seconds() - cpu_at_start;
-  sample_now();
-  analysis.close();
-  workers.join();
-  if (kafka) {
-    kafka->stop();
-    kafka_workers.stop_all();
-  }
-
-  const ControlCall ended = control_call(io, *control, http::verb::post, "/api/end/" + result.bench_id, "", "");
-  result.end_reply = ended.ok() ? ended.response.text() : "(end failed: " + ended.failure() + ")";
-  if (!ended.ok()) ledger.errors.push_back("cannot end bench " + result.bench_id + ": " + ended.failure());
-  // SPEC §1: next_batch answers 404 when the bench has no more batches, so a 404 alone cannot tell
-  // the end of the stream from a challenger that lost the bench (restarted). /api/end can: it
-  // answers 200 for any bench the challenger knows, and this run created this one.
-  if (!ended.error && ended.response.status == 404) {
-    result.bench_forgotten = true;
-    ledger.errors.push_back("the challenger no longer knows bench " + result.bench_id +
-                            " (HTTP 404 on /api/end for a bench this run created): it was probably restarted, "
-                            "so the 404 on next_batch after " + std::to_string(ledger.released) +
-                            " batch(es) was not the end of the stream; batches it served were lost with it, and "
-                            "every fetched batch not answered is listed as failed");
-  }
-  result.fetch_ns = metrics.fetch_ns, result.decode_ns = metrics.decode_ns;
-  result.analyse_ns = metrics.analyse_ns, result.submit_ns = metrics.submit_ns;
-  result.max_queue_depth = std::max(to_analyse.max_depth(), to_submit.max_depth());
-  return result;
 }
+
+namespace {
+
+// The challenger's own figures beside lpbf-bench's: they differ by where each clock starts (the
+// challenger's latency from serving a batch, ours from its reply's arrival) and by what each counts.
+std::string challenger_stats_text(const ChallengerStats& c, const RunLedger& l, double seconds) {
+  if (!c.any()) return {};
+  char buf[512];
+  auto ms = [](double v) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%.2f ms", v);
+    return v < 0 ? std::string("-") : std::string(b);
+  };
+  std::snprintf(buf, sizeof buf,
+                "  challenger %s served, %s answered, %s missing, %.1f batches/s, p99 %s, mean %s (ours: %zu answered, "
+                "%.1f batches/s)\n",
+                c.served >= 0 ? std::to_string(c.served).c_str() : "-", c.results >= 0 ? std::to_string(c.results).c_str() : "-",
+                c.missing >= 0 ? std::to_string(c.missing).c_str() : "-", c.throughput, ms(c.latency_p99_ms).c_str(),
+                ms(c.latency_mean_ms).c_str(), l.answered, seconds > 0 ? double(l.answered) / seconds : 0.0);
+  return buf;
+}
+
+}  // namespace
 
 std::string summary_text(const RunOptions& options, const RunResult& r) {
   const RunLedger& l = r.ledger;
@@ -306,6 +314,14 @@ std::string summary_text(const RunOptions& options, const RunResult& r) {
                   options.kafka ? options.kafka->raw_topic.c_str() : "", r.kafka_ready_seconds);
     s += buf;
   }
+  if (l.uncertain_reposts > 0) {
+    std::snprintf(buf, sizeof buf,
+                  "  reposted   %zu result(s) after a connection died with the first post's fate unknown (a challenger "
+                  "may count each twice; the evaluation server does)\n",
+                  l.uncertain_reposts);
+    s += buf;
+  }
+  s += challenger_stats_text(r.challenger, l, r.seconds);
   for (const std::string& e : l.errors) s += "  error      " + e + "\n";
   for (const FailedBatch& f : l.failures)
     s += "  failed     " + (f.batch_id >= 0 ? "batch " + std::to_string(f.batch_id) : std::string("a batch")) + ": " +
@@ -313,6 +329,26 @@ std::string summary_text(const RunOptions& options, const RunResult& r) {
   s += "challenger: " + r.end_reply + "\n";
   return s;
 }
+
+namespace {
+
+// null when the challenger gave no figures (the evaluation server); times in milliseconds.
+std::string challenger_stats_json(const ChallengerStats& c) {
+  if (!c.any()) return "null";
+  JsonObject o;
+  o.field("source", c.source);
+  auto count = [&](const char* key, int64_t v) { v >= 0 ? o.field(key, v) : o.raw(key, "null"); };
+  auto number = [&](const char* key, double v) { v >= 0 ? o.field(key, v) : o.raw(key, "null"); };
+  count("served", c.served), count("results", c.results), count("missing", c.missing);
+  count("wrong", c.wrong), count("duplicates", c.duplicates);
+  number("throughput", c.throughput);
+  number("latency_mean_ms", c.latency_mean_ms), number("latency_min_ms", c.latency_min_ms);
+  number("latency_p50_ms", c.latency_p50_ms), number("latency_p99_ms", c.latency_p99_ms);
+  number("latency_max_ms", c.latency_max_ms);
+  return o.str();
+}
+
+}  // namespace
 
 std::string report_json(const RunOptions& options, const RunResult& r) {
   const RunLedger& l = r.ledger;
@@ -361,6 +397,9 @@ std::string report_json(const RunOptions& options, const RunResult& r) {
              .field("max_queue_depth", r.max_queue_depth)
              .raw("kafka_ready_seconds", kafka_ready)
              .field("challenger_end_reply", r.end_reply)
+             .raw("challenger_stats", challenger_stats_json(r.challenger))
+             .field("uncertain_reposts", l.uncertain_reposts)
+             .field("max_batches", options.max_batches)
              .field("command", options.command_line)
              .field("config", options.configuration)
              .field("machine", describe_machine())

@@ -4,10 +4,12 @@
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
 #include "core/kafka/kafka_worker.h"
+#include "core/pipeline/challenger_client.h"
 #include "core/pipeline/pipeline_messages.h"
 #include "core/pipeline/run_ledger.h"
 
@@ -21,7 +23,7 @@ struct RunOptions {
   std::string bench_name = "lpbf-bench";
   std::string apitoken = "polimi-deib";
   bool test = true;
-  int64_t max_batches = -1;  // -1: all
+  int64_t max_batches = -1;  // -1: all; else the client stops fetching after this many (never sent to the challenger)
   int connections = 4;
   int threads = 0;           // 0: all cores
   int max_in_flight = 0;     // batches fetched and not yet answered; 0: threads + connections + 1
@@ -54,11 +56,18 @@ struct RunResult {
   int64_t fetch_ns = 0, decode_ns = 0, analyse_ns = 0, submit_ns = 0;
   size_t max_queue_depth = 0;  // analyse -> submit and fetch -> analyse, the larger
   std::string end_reply;       // the challenger's /api/end answer, as it came
-  std::string setup_error;     // non-empty: the run could not start (exit status 2)
-  bool bench_forgotten = false;  // /api/end answered 404: the challenger lost the bench mid-run
+  ChallengerStats challenger;  // its figures, read from that answer (none from the evaluation server)
+  bool bench_forgotten = false;  // the challenger lost the bench mid-run (404 naming it, on next_batch or end)
   double kafka_ready_seconds = -1;  // with Kafka: the wait for workers to hold every raw partition
 };
 
+// The run could not start (bad URL, challenger refusing the bench, Kafka or metrics set-up): the
+// command ends with exit status 2.
+struct SetupError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Throws SetupError. Anything that goes wrong once the bench runs is in the result's ledger.
 RunResult run_benchmark(const RunOptions& options);
 
 // The human summary, and the JSON report of --report.

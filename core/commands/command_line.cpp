@@ -232,7 +232,9 @@ void add_run_options(CLI::App& app, RunArgs& a) {
   // From the environment, a token stays out of the command line (and `ps`).
   text(app, "--apitoken", o.apitoken, "TOKEN", "API token; or $LPBF_APITOKEN (default polimi-deib)")
       ->envname("LPBF_APITOKEN");
-  whole_number(app, "--max-batches", o.max_batches, 0, INT64_MAX, "N", "ask the challenger for at most N batches (default: all)")
+  whole_number(app, "--max-batches", o.max_batches, 0, INT64_MAX, "N",
+               "fetch at most N batches, then end the bench (default: all); the client stops, the challenger is not "
+               "told (the evaluation server refuses a max_batches key)")
       ->default_str("");
   app.add_flag_callback("--no-test", [&o] { o.test = false; }, "create the bench with \"test\": false (default: test mode)");
   whole_number(app, "--connections", o.connections, 1, 256, "N",
@@ -357,6 +359,20 @@ scale-out without a real cluster: point runners and workers at the printed addre
   whole_number(*sub, "--partitions", a.partitions, 1, 10000, "P", "partitions of each topic (default 8)");
 }
 
+void add_end(CLI::App& app, EndArgs& a) {
+  CLI::App* sub = app.add_subcommand("end", R"(end a bench left active
+
+Ends a bench that a crashed or interrupted run left active (POST /api/end/BENCH_ID). The
+organisers' evaluation server allows one active bench per API token and refuses to create
+another until it is ended; the create error names the bench.)");
+  sub->add_option("BENCH_ID", a.bench_id, "the bench to end")->required();
+  text(*sub, "--url", a.url, "URL", "challenger base URL; or $LPBF_URL (default http://127.0.0.1:8866)")
+      ->envname("LPBF_URL");
+  whole_number(*sub, "--timeout-ms", a.timeout_ms, 1, 3600000, "MS", "per HTTP request (default 10000)");
+  sub->footer("Exit status: 0 ended; 1 the challenger does not know the bench (ended already, or never created); 2 "
+              "usage error or the challenger cannot be reached.");
+}
+
 void add_report(CLI::App& app, ReportArgs& a) {
   CLI::App* sub = app.add_subcommand("report", R"(draw a saved run report
 
@@ -431,6 +447,7 @@ computes Q1-Q3, posts the results, and prints a summary and the challenger's ver
   add_worker(app, worker_);
   add_kafka_mock(app, kafka_mock_);
   add_report(app, report_);
+  add_end(app, end_);
 
   app.footer(R"(Exit status: 0 every batch answered (and, with the embedded challenger, correct); 1 some batch
 failed or was wrong; 2 usage or set-up error (e.g. the challenger cannot be reached).)");
@@ -455,6 +472,7 @@ Command CommandLine::command() const {
   if (name == "worker") return Command::worker;
   if (name == "kafka-mock") return Command::kafka_mock;
   if (name == "report") return Command::report;
+  if (name == "end") return Command::end;
   return Command::run;
 }
 

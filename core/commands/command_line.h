@@ -1,6 +1,6 @@
 #pragma once
 // lpbf-bench's command line, read by CLI11: the subcommands run (the default: `lpbf-bench --url
-// URL ...` is `lpbf-bench run --url URL ...`), replay, challenger, worker, kafka-mock and report,
+// URL ...` is `lpbf-bench run --url URL ...`), replay, challenger, worker, kafka-mock, report and end,
 // each with typed, range-checked options and a generated --help. Parsing checks everything and
 // does nothing else: a usage error exits 2 before a dataset is prepared, a socket opened or a
 // mock cluster started. The command runs afterwards, from the plain structs of commands.h.
@@ -17,7 +17,7 @@ class App;
 
 namespace lpbf {
 
-enum class Command { run, replay, challenger, worker, kafka_mock, report };
+enum class Command { run, replay, challenger, worker, kafka_mock, report, end };
 
 class CommandLine {
  public:
@@ -39,6 +39,7 @@ class CommandLine {
   const WorkerArgs& worker() const { return worker_; }
   const KafkaMockArgs& kafka_mock() const { return kafka_mock_; }
   const ReportArgs& report() const { return report_; }
+  const EndArgs& end() const { return end_; }
 
   CLI::App& app() { return *app_; }  // for tests: every subcommand and option
   // The help `lpbf-bench [SUBCOMMAND] --help` prints ("" or "run": the run's, with the list of
@@ -52,6 +53,7 @@ class CommandLine {
   WorkerArgs worker_;
   KafkaMockArgs kafka_mock_;
   ReportArgs report_;
+  EndArgs end_;
   std::unique_ptr<CLI::App> app_;
 };
 

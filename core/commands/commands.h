@@ -77,11 +77,19 @@ struct ReportArgs {
   std::string html;      // empty: RUN with the extension .html
 };
 
+// `lpbf-bench end BENCH_ID`
+struct EndArgs {
+  std::string bench_id;
+  std::string url = "http://127.0.0.1:8866";
+  int64_t timeout_ms = 10000;
+};
+
 int run_command(RunArgs args);
 int replay_command(const ReplayArgs& args);
 int challenger_command(const ChallengerArgs& args);
 int worker_command(const WorkerArgs& args);
 int kafka_mock_command(const KafkaMockArgs& args);
 int report_command(const ReportArgs& args);
+int end_command(const EndArgs& args);
 
 }  // namespace lpbf

@@ -1,6 +1,5 @@
 // `lpbf-bench [run] [--url URL --bench-name NAME ...]`: the benchmark run. Without --url it starts
 // the embedded challenger in-process on a free loopback port, serving a synthetic stream.
-#include <simdjson.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -13,20 +12,6 @@
 #include "core/report/report_file.h"
 
 namespace lpbf {
-namespace {
-
-// The verdict's "wrong" count, when the challenger reports one (the embedded one does).
-int64_t wrong_in_verdict(const std::string& reply) {
-  simdjson::dom::parser parser;
-  simdjson::dom::element doc;
-  if (parser.parse(reply).get(doc) != simdjson::SUCCESS) return 0;
-  int64_t wrong = 0;
-  if (doc["wrong"].get(wrong) != simdjson::SUCCESS) return 0;
-  return wrong;
-}
-
-}  // namespace
-
 int run_command(RunArgs args) {
   RunOptions& o = args.run;
   const bool quiet = args.quiet;
@@ -49,9 +34,11 @@ int run_command(RunArgs args) {
     if (!quiet) std::fprintf(stderr, "embedded challenger at %s, serving %s\n", o.url.c_str(), dataset->description.c_str());
   }
 
-  const RunResult r = run_benchmark(o);
-  if (!r.setup_error.empty()) {
-    std::fprintf(stderr, "lpbf-bench: %s\n", r.setup_error.c_str());
+  RunResult r;
+  try {
+    r = run_benchmark(o);
+  } catch (const SetupError& e) {
+    std::fprintf(stderr, "lpbf-bench: %s\n", e.what());
     return kExitSetupError;
   }
   bool report_written = false;
@@ -65,7 +52,7 @@ int run_command(RunArgs args) {
   }
   const std::string summary = summary_text(o, r);
   const bool failed = !r.ledger.failures.empty() || !r.ledger.errors.empty() || !r.ledger.incomplete_windows.empty();
-  const int64_t wrong = wrong_in_verdict(r.end_reply);
+  const int64_t wrong = std::max<int64_t>(0, r.challenger.wrong);  // scored by this project's challenger only
   if (!quiet) std::fputs(summary.c_str(), stdout);
   else if (failed || wrong > 0) std::fputs(summary.c_str(), stderr);
   if (!quiet && report_written) std::printf("report: %s\n", args.report_path.c_str());  // after the summary: the line to open

@@ -7,10 +7,11 @@ namespace lpbf {
 namespace http = boost::beast::http;
 
 FetchStage::FetchStage(boost::asio::io_context& io, const ChallengerTarget& target, int connections,
-                       size_t max_in_flight, Sender<FetchedBatch>& out, Number number, RunLedger& ledger,
-                       StageMetrics& metrics, std::function<void()> on_change)
+                       size_t max_in_flight, int64_t max_batches, Sender<FetchedBatch>& out, Number number,
+                       RunLedger& ledger, StageMetrics& metrics, std::function<void()> on_change)
     : target_(target),
       max_in_flight_(std::max<size_t>(1, max_in_flight)),
+      max_batches_(max_batches),
       out_(out),
       number_(std::move(number)),
       ledger_(ledger),
@@ -47,54 +48,85 @@ void FetchStage::pump(size_t i) {
   Session& s = sessions_[i];
   if (s.busy || exhausted_) return;
   if (ledger_.outstanding() + reorderer_.held() + in_flight_ >= max_in_flight_) return;  // backpressure
+  // --max-batches: the client stops asking (the challenger is not told: the evaluation server has no
+  // such setting), counting the requests under way as batches to come.
+  if (max_batches_ >= 0 && received_ + int64_t(in_flight_) >= max_batches_) return;
   s.busy = true;
   ++in_flight_;
   const uint64_t ticket = reorderer_.request_sent();
-  s.connection->request(http::verb::get, "/api/next_batch/" + target_.bench_id, "", "",
-                        [this, i, ticket](const HttpError& e, HttpResponse&& r) { on_reply(i, ticket, e, std::move(r)); });
+  request_next_batch(*s.connection, target_,
+                     [this, i, ticket](NextBatchOutcome outcome, const HttpError& e, HttpResponse&& r) {
+                       on_reply(i, ticket, outcome, e, std::move(r));
+                     });
 }
 
-void FetchStage::on_reply(size_t i, uint64_t ticket, const HttpError& error, HttpResponse&& response) {
+void FetchStage::on_reply(size_t i, uint64_t ticket, NextBatchOutcome outcome, const HttpError& error,
+                          HttpResponse&& response) {
   const auto fetched_at = Clock::now();
   Session& s = sessions_[i];
   s.busy = false;
   --in_flight_;
   {
     StageMetrics::Timer t(metrics_.fetch_ns);
-    if (error || response.status >= 500) {
-      reorderer_.request_failed(ticket, bool(error));
-      retry_later(i, describe_failure(error, response));
-    } else if (response.status == 404) {
-      exhausted_ = true;  // no more batches (SPEC §1); run_benchmark tells a forgotten bench apart
-      reorderer_.request_ended(ticket);
-    } else if (response.status != 200) {
-      reorderer_.request_failed(ticket, false);
-      stop_fetching("next_batch answered " + describe_failure(error, response));
-    } else {
-      s.failures = 0;
-      const size_t body_bytes = response.body.size();
-      SharedBytes body(std::make_shared<const ByteBuffer>(std::move(response.body)));
-      DecodedBatch d = decode_batch(body);  // no copy
-      const int64_t id = d.batch.batch_id;
-      // An id is checked before anything is keyed by it: its value never sizes memory or work.
-      const std::string bad_id = d.id_known ? reorderer_.check_id(id) : std::string();
-      if (!bad_id.empty()) {
-        ledger_.fail(id, bad_id + (d.ok() ? "" : "; and " + d.error), false);
-        reorderer_.request_failed(ticket);
-      } else if (d.ok()) {
-        reorderer_.request_done(ticket, id, FetchedBatch{std::move(d.batch), 0, INT64_MIN, fetched_at, std::move(body)});
-      } else if (d.id_known) {
-        ledger_.fail(id, "unreadable batch: " + d.error, false);
-        reorderer_.request_done(ticket, id, std::nullopt);
-      } else {
-        ledger_.fail(-1, "unreadable next_batch reply (" + std::to_string(body_bytes) + " bytes): " + d.error, false);
-        reorderer_.request_failed(ticket);
-      }
+    switch (outcome) {
+      case NextBatchOutcome::batch:
+        s.failures = 0;
+        ++received_;
+        if (max_batches_ >= 0 && received_ >= max_batches_) exhausted_ = true;
+        take_batch(ticket, fetched_at, std::move(response));
+        break;
+      case NextBatchOutcome::retry:
+        reorderer_.request_failed(ticket, bool(error));
+        retry_later(i, describe_failure(error, response));
+        break;
+      case NextBatchOutcome::end_of_stream:
+        exhausted_ = true;
+        reorderer_.request_ended(ticket);
+        break;
+      case NextBatchOutcome::bench_forgotten:
+        reorderer_.request_failed(ticket, false);
+        if (!bench_forgotten_)
+          stop_fetching("the challenger no longer knows bench " + target_.bench_id + " (next_batch answered " +
+                        describe_failure(error, response) + ") after " + std::to_string(received_) +
+                        " batch(es) of this run: it was restarted, or the bench was ended elsewhere, so this 404 was not the end "
+                        "of the stream; every batch fetched and not answered is listed as failed");
+        bench_forgotten_ = true;
+        break;
+      case NextBatchOutcome::not_started:
+        reorderer_.request_failed(ticket, false);
+        stop_fetching("the challenger says bench " + target_.bench_id + " is deactivated (next_batch answered " +
+                      describe_failure(error, response) + "): not started, or already ended");
+        break;
+      case NextBatchOutcome::refused:
+        reorderer_.request_failed(ticket, false);
+        stop_fetching("next_batch answered " + describe_failure(error, response));
+        break;
     }
   }
   check_finished();
   pump(i);
   on_change_();
+}
+
+void FetchStage::take_batch(uint64_t ticket, Clock::time_point fetched_at, HttpResponse&& response) {
+  const size_t body_bytes = response.body.size();
+  SharedBytes body(std::make_shared<const ByteBuffer>(std::move(response.body)));
+  DecodedBatch d = decode_batch(body);  // no copy
+  const int64_t id = d.batch.batch_id;
+  // An id is checked before anything is keyed by it: its value never sizes memory or work.
+  const std::string bad_id = d.id_known ? reorderer_.check_id(id) : std::string();
+  if (!bad_id.empty()) {
+    ledger_.fail(id, bad_id + (d.ok() ? "" : "; and " + d.error), false);
+    reorderer_.request_failed(ticket);
+  } else if (d.ok()) {
+    reorderer_.request_done(ticket, id, FetchedBatch{std::move(d.batch), 0, INT64_MIN, fetched_at, std::move(body)});
+  } else if (d.id_known) {
+    ledger_.fail(id, "unreadable batch: " + d.error, false);
+    reorderer_.request_done(ticket, id, std::nullopt);
+  } else {
+    ledger_.fail(-1, "unreadable next_batch reply (" + std::to_string(body_bytes) + " bytes): " + d.error, false);
+    reorderer_.request_failed(ticket);
+  }
 }
 
 void FetchStage::retry_later(size_t i, std::string why) {
@@ -125,6 +157,10 @@ void FetchStage::check_finished() {
     if (s.busy) return;  // a retry timer is pending
   reorderer_.finish();
   finished_ = true;
+  if (const size_t n = reorderer_.failed_before_first())
+    ledger_.errors.push_back(std::to_string(n) + " next_batch request(s) failed before the first batch arrived (batch " +
+                             std::to_string(reorderer_.first_id()) +
+                             "): the challenger may have served earlier batches that never arrived");
   if (const size_t n = reorderer_.failed_after_highest())
     ledger_.errors.push_back(std::to_string(n) + " next_batch request(s) failed after batch " +
                              std::to_string(reorderer_.highest_id()) +

@@ -1,8 +1,10 @@
 #pragma once
-// The fetch stage: `connections` keep-alive connections asking GET /api/next_batch until the
-// challenger answers 404. Replies go through the BatchReorderer (batch_id order), then to the
-// analyse stage. At most `max_in_flight` batches are fetched and not yet answered: a full
-// pipeline stops the fetching (backpressure), so memory stays bounded.
+// The fetch stage: `connections` keep-alive connections asking the challenger for batches
+// (challenger_client.h: request_next_batch) until it says the stream has ended, the run has
+// fetched `max_batches`, or the challenger fails or forgets the bench. Replies go through the
+// BatchReorderer (batch_id order), then to the analyse stage. At most `max_in_flight` batches are
+// fetched and not yet answered: a full pipeline stops the fetching (backpressure), so memory
+// stays bounded.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <functional>
@@ -15,27 +17,26 @@
 #include "core/pipeline/pipeline_messages.h"
 #include "core/pipeline/run_ledger.h"
 #include "core/pipeline/stage_metrics.h"
+#include "core/pipeline/challenger_client.h"
 #include "io/http_connection.h"
 
 namespace lpbf {
-
-struct ChallengerTarget {
-  std::string host, port, bench_id;
-  std::chrono::milliseconds timeout{10000};
-};
 
 class FetchStage {
  public:
   using Number = std::function<void(FetchedBatch&)>;  // gives the batch its place in its tile
 
+  // `max_batches` < 0: until the stream ends.
   FetchStage(boost::asio::io_context& io, const ChallengerTarget& target, int connections, size_t max_in_flight,
-             Sender<FetchedBatch>& out, Number number, RunLedger& ledger, StageMetrics& metrics,
+             int64_t max_batches, Sender<FetchedBatch>& out, Number number, RunLedger& ledger, StageMetrics& metrics,
              std::function<void()> on_change);
 
   void start();
   void wake();  // room in the pipeline: idle connections fetch again
   // No batch will come any more and every reply is handled.
   bool done() const { return finished_; }
+  // The challenger answered next_batch with 404 naming the bench unknown: it lost the bench.
+  bool bench_forgotten() const { return bench_forgotten_; }
 
  private:
   struct Session {
@@ -45,13 +46,15 @@ class FetchStage {
     int failures = 0;
   };
   void pump(size_t i);
-  void on_reply(size_t i, uint64_t ticket, const HttpError& error, HttpResponse&& response);
+  void on_reply(size_t i, uint64_t ticket, NextBatchOutcome outcome, const HttpError& error, HttpResponse&& response);
+  void take_batch(uint64_t ticket, Clock::time_point fetched_at, HttpResponse&& response);
   void retry_later(size_t i, std::string why);
   void stop_fetching(std::string why);
   void check_finished();
 
   const ChallengerTarget target_;
   const size_t max_in_flight_;
+  const int64_t max_batches_;
   Sender<FetchedBatch>& out_;
   Number number_;
   RunLedger& ledger_;
@@ -60,7 +63,9 @@ class FetchStage {
   std::vector<Session> sessions_;
   BatchReorderer<std::optional<FetchedBatch>> reorderer_;
   size_t in_flight_ = 0;     // next_batch requests under way
-  bool exhausted_ = false;   // 404 seen, or fetching given up
+  int64_t received_ = 0;     // replies that brought a batch (readable or not)
+  bool exhausted_ = false;   // end of stream, max_batches fetched, or fetching given up
+  bool bench_forgotten_ = false;
   bool finished_ = false;
 };
 

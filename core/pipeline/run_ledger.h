@@ -10,12 +10,6 @@
 
 namespace lpbf {
 
-// Requests are retried this many times, waiting 50 ms, 100 ms, ... (at most 1 s) in between.
-inline constexpr int kMaxAttempts = 6;
-inline std::chrono::milliseconds retry_delay(int attempt) {
-  return std::chrono::milliseconds(std::min(1000, 50 << std::min(attempt, 5)));
-}
-
 // An answer computed on a window that lacked some of its layers (lost in flight, or failed): its
 // Q1 is exact, its Q2/Q3 may differ from a run that saw every layer (SPEC §3). Flagged, never silent.
 struct IncompleteWindow {
@@ -34,6 +28,9 @@ struct RunLedger {
   std::vector<std::string> errors;    // run-level problems (challenger down, refused calls)
   std::vector<IncompleteWindow> incomplete_windows;  // answered, flagged
   std::vector<double> latencies_ms;   // next_batch reply -> result acknowledged
+  // Results posted again after a connection died with the first post's fate unknown: the
+  // challenger may count each twice (the evaluation server does), so they are reported.
+  size_t uncertain_reposts = 0;
   RunTrace trace;                     // every released batch, for the report
 
   size_t outstanding() const { return released - answered - failed_released; }

@@ -12,7 +12,7 @@ SubmitStage::SubmitStage(boost::asio::io_context& io, const ChallengerTarget& ta
     : target_(target), in_(in), ledger_(ledger), metrics_(metrics), on_change_(std::move(on_change)) {
   for (int i = 0; i < std::max(1, connections); ++i)
     sessions_.push_back({std::make_shared<HttpConnection>(io, target.host, target.port, target.timeout),
-                         std::make_unique<boost::asio::steady_timer>(io), false, 0, {}, {}});
+                         std::make_unique<boost::asio::steady_timer>(io), false, 0, false, {}, {}});
 }
 
 void SubmitStage::wake() {
@@ -42,6 +42,7 @@ void SubmitStage::pump(size_t i) {
     s.outcome = std::move(*next);
     s.body = encode_result(*s.outcome.result);
     s.attempts = 0;
+    s.uncertain = false;
     s.busy = true;
     if (trace) trace->submitted = Clock::now();
     post(i);
@@ -51,23 +52,25 @@ void SubmitStage::pump(size_t i) {
 void SubmitStage::post(size_t i) {
   Session& s = sessions_[i];
   ++s.attempts;
-  s.connection->request(http::verb::post,
-                        "/api/result/0/" + target_.bench_id + "/" + std::to_string(s.outcome.batch_id), s.body,
-                        "application/msgpack",
-                        [this, i](const HttpError& e, HttpResponse&& r) { on_reply(i, e, std::move(r)); });
+  post_result(*s.connection, target_, s.outcome.batch_id, s.body,
+              [this, i](ResultOutcome outcome, const HttpError& e, HttpResponse&& r) { on_reply(i, outcome, e, std::move(r)); });
 }
 
-void SubmitStage::on_reply(size_t i, const HttpError& error, HttpResponse&& response) {
+void SubmitStage::on_reply(size_t i, ResultOutcome outcome, const HttpError& error, HttpResponse&& response) {
   Session& s = sessions_[i];
-  const bool accepted = !error && response.status >= 200 && response.status < 300;
-  const bool retryable = error || response.status >= 500;
-  if (!accepted && retryable && s.attempts < kMaxAttempts) {
+  const bool accepted = outcome == ResultOutcome::accepted;
+  if ((outcome == ResultOutcome::retry || outcome == ResultOutcome::unknown) && s.attempts < kMaxAttempts) {
+    if (outcome == ResultOutcome::unknown && !s.uncertain) {
+      s.uncertain = true;
+      ++ledger_.uncertain_reposts;
+    }
     s.retry->expires_after(retry_delay(s.attempts));
     s.retry->async_wait([this, i](const boost::system::error_code&) { post(i); });
     return;
   }
   BatchTrace* trace = ledger_.trace.find(s.outcome.batch_id);
   if (accepted) {
+    if (response.resent && !s.uncertain) ++ledger_.uncertain_reposts;  // re-sent on a fresh connection
     const auto now = Clock::now();
     ++ledger_.answered;
     if (!s.outcome.missing_layers.empty())
@@ -84,6 +87,7 @@ void SubmitStage::on_reply(size_t i, const HttpError& error, HttpResponse&& resp
     if (trace) trace->outcome = BatchTrace::Outcome::failed;
     ledger_.fail(s.outcome.batch_id,
                  "result not accepted after " + std::to_string(s.attempts) + " attempt(s): " +
+                     (outcome == ResultOutcome::bench_forgotten ? "the challenger no longer knows the bench: " : "") +
                      describe_failure(error, response),
                  true);
   }

@@ -1,14 +1,17 @@
 #pragma once
-// The submit stage: `connections` keep-alive connections posting results (POST /api/result/0/...)
-// as the analyse stage produces them. A result the challenger does not take (connection refused,
-// timeout, HTTP 5xx) is retried with backoff; one it refuses outright (4xx) or that keeps failing
-// is reported as a failed batch. Failed outcomes from analysis are recorded, not posted.
+// The submit stage: `connections` keep-alive connections posting results (challenger_client.h:
+// post_result) as the analyse stage produces them. A result the challenger did not take
+// (unreachable, HTTP 5xx) is retried with backoff; one whose connection died after it went out is
+// retried too, and counted (RunLedger::uncertain_reposts: the challenger may count it twice). One
+// it refuses outright (4xx) or that keeps failing is reported as a failed batch. Nothing is posted
+// again after a 2xx. Failed outcomes from analysis are recorded, not posted.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <functional>
 #include <memory>
 #include <vector>
 
+#include "core/pipeline/challenger_client.h"
 #include "core/pipeline/channel.h"
 #include "core/pipeline/fetch_stage.h"
 #include "core/pipeline/pipeline_messages.h"
@@ -31,12 +34,13 @@ class SubmitStage {
     std::unique_ptr<boost::asio::steady_timer> retry;
     bool busy = false;
     int attempts = 0;
+    bool uncertain = false;  // an earlier attempt may have reached the challenger
     BatchOutcome outcome;
     std::string body;  // the encoded result, kept for retries
   };
   void pump(size_t i);
   void post(size_t i);
-  void on_reply(size_t i, const HttpError& error, HttpResponse&& response);
+  void on_reply(size_t i, ResultOutcome outcome, const HttpError& error, HttpResponse&& response);
 
   const ChallengerTarget target_;
   Receiver<BatchOutcome>& in_;

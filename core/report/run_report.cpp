@@ -133,14 +133,23 @@ RunReport parse_run_report(std::string_view json, const std::string& origin) {
         }
       r.incomplete.push_back(std::move(iw));
     }
-  // The challenger's verdict is a JSON text inside the report.
-  simdjson::dom::parser verdict_parser;
-  object verdict;
-  if (!r.end_reply.empty() && verdict_parser.parse(r.end_reply).get(verdict) == simdjson::SUCCESS) {
-    read_if(verdict, "wrong", r.wrong);
-    read_if(verdict, "missing", r.missing);
-    read_if(verdict, "duplicates", r.duplicates);
+  // The challenger's figures: as the run read them (challenger_stats), or, in reports from before
+  // it did, from its /api/end reply kept as it came.
+  object stats;
+  if (o["challenger_stats"].get(stats) == simdjson::SUCCESS) {
+    read_if(stats, "source", r.challenger.source);
+    read_if(stats, "served", r.challenger.served), read_if(stats, "results", r.challenger.results);
+    read_if(stats, "missing", r.challenger.missing), read_if(stats, "wrong", r.challenger.wrong);
+    read_if(stats, "duplicates", r.challenger.duplicates), read_if(stats, "throughput", r.challenger.throughput);
+    read_if(stats, "latency_mean_ms", r.challenger.latency_mean_ms);
+    read_if(stats, "latency_min_ms", r.challenger.latency_min_ms);
+    read_if(stats, "latency_p50_ms", r.challenger.latency_p50_ms);
+    read_if(stats, "latency_p99_ms", r.challenger.latency_p99_ms);
+    read_if(stats, "latency_max_ms", r.challenger.latency_max_ms);
+  } else {
+    r.challenger = parse_end_reply(r.end_reply);
   }
+  r.wrong = r.challenger.wrong, r.missing = r.challenger.missing, r.duplicates = r.challenger.duplicates;
 
   object table;
   if (o["trace"].get(table) == simdjson::SUCCESS && table["rows"].get(list) == simdjson::SUCCESS) {

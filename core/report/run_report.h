@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/pipeline/challenger_client.h"
 #include "core/pipeline/failed_batch.h"
 #include "core/pipeline/run_ledger.h"
 
@@ -43,7 +44,8 @@ struct RunReport {
   std::vector<FailedBatch> failed;
   std::vector<std::string> errors;
   std::vector<IncompleteWindow> incomplete;
-  // From the challenger's verdict, when it gave one: -1 where it did not say.
+  // The challenger's own figures, when it gave them; and, from them, -1 where it did not say:
+  ChallengerStats challenger;
   int64_t wrong = -1, missing = -1, duplicates = -1;
   std::string end_reply;
   std::vector<TracedBatch> trace;

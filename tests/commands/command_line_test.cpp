@@ -48,7 +48,7 @@ TEST_CASE("command line: every subcommand's --help documents each of its options
   std::vector<std::pair<std::string, const CLI::App*>> helps{{"", &cl.app()}, {"run", &cl.app()}};
   for (const CLI::App* sub : cl.app().get_subcommands({}))
     if (sub->get_name() != "run") helps.emplace_back(sub->get_name(), sub);
-  CHECK(helps.size() == 7);  // the top level, run, replay, challenger, worker, kafka-mock, report
+  CHECK(helps.size() == 8);  // the top level, run, replay, challenger, worker, kafka-mock, report, end
   for (const auto& [name, app] : helps) {
     const auto r = test::run_command(test::binary() + " " + name + " --help");
     INFO(name, "\n", r.output);
@@ -66,7 +66,7 @@ TEST_CASE("command line: every subcommand's --help documents each of its options
   }
   // The top level lists the subcommands and the run's options together.
   const std::string top = test::run_command(test::binary() + " --help").output;
-  for (const char* sub : {"run", "replay", "challenger", "worker", "kafka-mock", "report"})
+  for (const char* sub : {"run", "replay", "challenger", "worker", "kafka-mock", "report", "end"})
     CHECK(top.find("\n  " + std::string(sub) + " ") != std::string::npos);
   CHECK(top.find("--connections N") != std::string::npos);
   CHECK(top.find("Kafka (the fetch -> analyse arrow") != std::string::npos);
