@@ -157,7 +157,7 @@ RunResult run_benchmark(const RunOptions& options) {
   // 15% of uncompressed throughput; 8 took p99 on the mixed stream to 10 ms for no throughput.
   // Through Kafka a batch takes a few milliseconds of hops (produce, replicate, fetch, produce,
   // fetch) on top of its analysis: the bound is the throughput wanted times that delay
-  // (kKafkaDefaultInFlight, measured in README's Kafka section).
+  // (kKafkaDefaultInFlight; the measurements are in perf/RESULTS.md).
   const size_t max_in_flight = size_t(options.max_in_flight > 0 ? options.max_in_flight
                                       : options.kafka        ? kKafkaDefaultInFlight
                                                              : threads + options.connections + 1);
