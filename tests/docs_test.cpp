@@ -15,7 +15,8 @@
 //   A token glued to something before it (`../shared/x`, `http://host/core/x`) is not a path.
 //   Paths that tools create (perf/results.json, tests/fuzz/regressions/...) are listed below.
 // - Every option of every subcommand appears in docs/usage.md as `--name`.
-// - Markdown links `[text](target)` to a file are resolved from the linking document's folder.
+// - Markdown links `[text](target)` to a file are resolved from the linking document's folder,
+//   and a `#anchor` in them must be a heading of the target (GitHub's anchors).
 // - Commands: in every fenced code block of the documents, a line whose first command word is
 //   `lpbf-bench` or ends with `/lpbf-bench` (after an optional `$ ` prompt and any words before
 //   it, e.g. `perf record ... build/lpbf-bench ...`) is a command; it ends at the first shell
@@ -68,7 +69,7 @@ std::string read_text(const fs::path& p) {
 std::vector<fs::path> documents() {
   std::vector<fs::path> docs{kRoot / "README.md", kRoot / "perf/RESULTS.md"};
   if (fs::exists(kRoot / "CONTRIBUTING.md")) docs.push_back(kRoot / "CONTRIBUTING.md");
-  for (const fs::path dir : {kRoot / "docs", kRoot / "core"})
+  for (const fs::path& dir : {kRoot / "docs", kRoot / "core"})
     for (const auto& e : fs::recursive_directory_iterator(dir))
       if (e.path().extension() == ".md") docs.push_back(e.path());
   return docs;
@@ -399,17 +400,37 @@ TEST_CASE("docs: every repository path named in the docs and in code comments ex
   CHECK(checked > 100);  // the scan found the paths there are
 }
 
-TEST_CASE("docs: every markdown link to a file of the repository resolves") {
+// GitHub's anchor of a heading: lower case, spaces to '-', other punctuation dropped.
+std::set<std::string> anchors_of(const fs::path& md) {
+  std::set<std::string> anchors;
+  std::istringstream in(read_text(md));
+  bool fenced = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("```", 0) == 0) fenced = !fenced;
+    if (fenced || line.rfind("#", 0) != 0) continue;
+    std::string anchor;
+    for (char c : line.substr(line.find_first_not_of('#')))
+      if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') anchor += char(std::tolower(c));
+      else if (c == ' ') anchor += '-';
+      else if (static_cast<unsigned char>(c) >= 0x80) anchor += c;  // a letter or a dash of UTF-8: kept
+    anchors.insert(anchor.substr(anchor.find_first_not_of('-')));
+  }
+  return anchors;
+}
+
+TEST_CASE("docs: every markdown link to a file of the repository resolves, and so does its #anchor") {
   const std::regex link(R"(\]\(([^)\s]+)\))");
   size_t checked = 0;
   for (const fs::path& doc : documents()) {
     const std::string text = read_text(doc);
     for (auto m = std::sregex_iterator(text.begin(), text.end(), link); m != std::sregex_iterator(); ++m) {
-      std::string target = (*m)[1];
-      if (target.find("://") != std::string::npos || target[0] == '#' || target.rfind("mailto:", 0) == 0) continue;
-      target = target.substr(0, target.find('#'));
+      const std::string target = (*m)[1];
+      if (target.find("://") != std::string::npos || target.rfind("mailto:", 0) == 0) continue;
+      const size_t hash = target.find('#');
+      const fs::path file = hash == 0 ? doc : doc.parent_path() / target.substr(0, hash);
       INFO(doc.lexically_relative(kRoot).string(), " links to ", target);
-      CHECK(fs::exists(doc.parent_path() / target));
+      CHECK(fs::exists(file));
+      if (hash != std::string::npos && fs::exists(file)) CHECK(anchors_of(file).count(target.substr(hash + 1)) == 1);
       ++checked;
     }
   }
