@@ -1,5 +1,5 @@
 # lpbf-bench: `make run` and `make test` each do all set-up on a fresh Debian machine.
-# Targets: deps build run test perf perf-gate profile clean.
+# Targets: deps build run test perf perf-gate profile fuzz format format-check clean.
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
@@ -14,7 +14,7 @@ TEST_PACKAGES := chromium
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps test-deps install-missing build run test unit-test sanitize-test fuzz fuzz-build fuzz-smoke perf perf-gate profile clean
+.PHONY: deps test-deps install-missing build run test unit-test sanitize-test fuzz fuzz-build fuzz-smoke perf perf-gate profile format format-check clean
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
@@ -97,6 +97,18 @@ profile: deps
 	echo "profiling the runner against the challenger at $$url"; \
 	perf record -g -e cpu-clock -o $(PROFILE_BUILD)/perf.data ./$(PROFILE_BUILD)/lpbf-bench --url $$url $(PROFILE_ARGS)
 	perf report -i $(PROFILE_BUILD)/perf.data --no-children --stdio --sort sym -g none 2>/dev/null | grep -E '^ +[0-9]' | head -30
+
+# The C++ sources in the style of .clang-format. format-check changes nothing and fails on any
+# difference (not yet part of make test).
+FORMAT_SOURCES = $(shell git ls-files '*.h' '*.cpp' 2>/dev/null || find main.cpp analysis io core perf tests -name '*.h' -o -name '*.cpp')
+
+format:
+	@$(MAKE) --no-print-directory install-missing WANTED=clang-format
+	clang-format -i $(FORMAT_SOURCES)
+
+format-check:
+	@$(MAKE) --no-print-directory install-missing WANTED=clang-format
+	@clang-format --dry-run -Werror $(FORMAT_SOURCES)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(PROFILE_BUILD) $(FUZZ_BUILD)

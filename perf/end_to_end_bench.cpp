@@ -86,11 +86,11 @@ void run_end_to_end_benchmarks(Report& report, int layers) {
                    std::to_string(int(total > 0 ? 100 * us / total + 0.5 : 0)) + "% of stage time");
     }
   }
-  // Through Kafka topics (mock cluster, 3 brokers, 8 partitions), on issue 12's stream: 1600
+  // Through Kafka topics (mock cluster, 3 brokers, 8 partitions), on the Kafka bar's stream: 1600
   // uncompressed batches, 2 analysis threads in-process against 1 or 2 in-process workers. The
   // workers' group joins happen before the bench is created, so they are not in the figures.
   // Each round runs the in-process reference and then both Kafka variants back to back, and the
-  // ratio the issue sets (>= 0.5) is taken within the round: these VMs switch between two speeds
+  // ratio the bar sets (>= 0.5) is taken within the round: these VMs switch between two speeds
   // minute to minute (PERF-NOTES.md), and a ratio of runs minutes apart measured the switch.
   // Reported: medians over five rounds, of throughput, CPU a batch, and the per-round ratios.
   const int kafka_layers = 100, rounds = 5;
@@ -137,7 +137,7 @@ void run_end_to_end_benchmarks(Report& report, int layers) {
       each += one;
     }
     report.add("kafka", label + " / in-process", median(ratios[workers]), "ratio",
-               "issue 12: >= 0.5; median of the rounds'" + each);
+               "bar: >= 0.5; median of the rounds'" + each);
     report.add("kafka", label + " latency p50", median_of(k, &EndToEnd::p50_ms), "ms");
     report.add("kafka", label + " latency p99", median_of(k, &EndToEnd::p99_ms), "ms");
   }

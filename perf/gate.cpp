@@ -9,7 +9,7 @@
 //     bound by syscalls and the kernel's copies;
 //   - the whole pipeline with that transport-only run: what analysis and the stages cost on top.
 // Every time is the best of a few repetitions (a busy machine only ever adds time). Floors sit
-// at about half the lowest ratio seen, so a 3x slowdown of any one piece fails (see README).
+// at about half the lowest ratio seen, so a 3x slowdown of any one piece fails (see docs/performance.md).
 #include "perf/gate.h"
 
 #include <simdjson.h>

@@ -14,7 +14,7 @@
 namespace lpbf::perf {
 namespace {
 
-constexpr int kLayers = 100;  // 1600 uncompressed 500x500 batches, as README's one-shot command
+constexpr int kLayers = 100;  // 1600 uncompressed 500x500 batches, as the README's speed command
 
 void add_rows(Report& report, const std::string& label, const EndToEnd& r, const std::string& note) {
   report.add("one-shot", label + " throughput", r.batches_per_s, "batches/s", note);

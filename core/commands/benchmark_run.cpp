@@ -46,7 +46,8 @@ struct KafkaWorkerThreads {
 // worker: more only adds queueing latency. Measured with 2 threads, 4 connections: 6 cost 15% of
 // uncompressed throughput; 8 took p99 on the mixed stream to 10 ms for no throughput. Through Kafka a
 // batch takes a few milliseconds of hops (produce, replicate, fetch, produce, fetch) on top of its
-// analysis: the bound is the throughput wanted times that delay (kKafkaDefaultInFlight).
+// analysis: the bound is the throughput wanted times that delay (kKafkaDefaultInFlight; measured in
+// perf/RESULTS.md).
 size_t max_in_flight_of(const RunOptions& o) {
   if (o.max_in_flight > 0) return size_t(o.max_in_flight);
   return o.kafka ? size_t(kKafkaDefaultInFlight) : size_t(o.effective_threads() + o.connections + 1);

@@ -49,7 +49,7 @@ void KafkaBridge::stop() {
 // Where a print's tile 0 goes is a hash (FNV-1a) of bench and print. Before, a hash of each tile's
 // key put up to 4 of a layer's 16 tiles in one of 8 partitions: that partition's window
 // (partition_window_bytes) then held back the whole stream, and one worker got twice the other's
-// batches (throughput 1525-1596 batches/s against 1601-1638 now, alternating runs).
+// batches (the throughput before and after is in perf/RESULTS.md).
 int32_t raw_partition_of(const std::string& bench, const Batch& b, int partitions) {
   uint64_t h = 1469598103934665603ull;
   for (unsigned char c : bench + "|" + b.print_id) h = (h ^ c) * 1099511628211ull;

@@ -1,6 +1,6 @@
 #pragma once
 // The arrows of the pipeline (fetch -> analyse -> submit). Stages see only Sender and Receiver,
-// so an arrow can be an in-process queue (QueueChannel, below) or a Kafka topic (io/kafka_*).
+// so an arrow can be an in-process queue (QueueChannel, below) or a Kafka topic (core/kafka/kafka_bridge.h).
 #include <concurrentqueue/blockingconcurrentqueue.h>
 
 #include <atomic>

@@ -329,7 +329,7 @@ TEST_CASE("command line: the recorded configuration leaves out a token other tha
   CHECK(with_dataset.find("layers=12\n") != std::string::npos);
 }
 
-// README's "How it is built": main -> core/commands -> {core/challenger, core/kafka, core/report}
+// docs/architecture.md, "Who may include whom": main -> core/commands -> {core/challenger, core/kafka, core/report}
 // -> core/pipeline -> io -> analysis, each folder free to include any further along; the three
 // subsystems never include each other; CLI11 only in the commands layer.
 TEST_CASE("layers: every #include follows the arrows between folders") {

@@ -1,7 +1,7 @@
 #pragma once
 // The fuzzed entry points: every parser that takes bytes from outside. Each takes any bytes and
 // must return without crashing, leaking or hanging; a libFuzzer harness (fuzz_main.cpp) drives
-// one of them, and tests/fuzz_regression_test.cpp replays the seed corpora and every input that
+// one of them, and tests/fuzz/fuzz_regression_test.cpp replays the seed corpora and every input that
 // once crashed through all of them in the ordinary test run.
 #include <cstddef>
 #include <cstdint>

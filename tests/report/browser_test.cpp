@@ -1,6 +1,6 @@
 // The HTML report as a person sees it: headless Chromium (Debian's, installed by `make deps`)
 // loads the page from disk with every host unresolvable, and each chart must have drawn marks
-// with a size. The screenshot is kept in the build folder (README's comes from here).
+// with a size. The screenshot is kept in the build folder (tests/report/report-screenshot.png, in README.md, comes from here).
 #include <doctest/doctest.h>
 
 #include <filesystem>
