@@ -133,6 +133,19 @@ std::string verdict_panel(const RunReport& r, const RunReport* base) {
   if (r.cpu_seconds >= 0)  // older reports have none
     h += verdict_row("CPU, s (the runner's process, all threads)", r.cpu_seconds, base, base ? base->cpu_seconds : -1,
                      "%.3f", false);
+  // The challenger's own figures beside ours, when it gave them: its clock runs from serving a
+  // batch, ours from the reply's arrival (docs/usage.md, "Against the organisers' servers").
+  if (r.challenger.any()) {
+    const ChallengerStats& c = r.challenger;
+    const ChallengerStats none;
+    const ChallengerStats& bc = base ? base->challenger : none;
+    const std::string who = " (challenger: " + c.source + ")";
+    h += verdict_row("served" + who, double(c.served), base, double(bc.served), "%.0f", true);
+    h += verdict_row("answered" + who, double(c.results), base, double(bc.results), "%.0f", true);
+    h += verdict_row("throughput, batches/s" + who, c.throughput, base, bc.throughput, "%.1f", true);
+    h += verdict_row("latency mean, ms" + who, c.latency_mean_ms, base, bc.latency_mean_ms, "%.2f", false);
+    h += verdict_row("latency p99, ms" + who, c.latency_p99_ms, base, bc.latency_p99_ms, "%.2f", false);
+  }
   h += "</table><table class=\"about\">";
   auto about = [&](const char* k, const std::string& a, const std::string& b) {
     h += "<tr><th>" + std::string(k) + "</th><td><code>" + svg::escape(a) + "</code></td>";

@@ -99,6 +99,28 @@ TEST_CASE("a report from before traces renders, its charts saying there is no da
   CHECK(page.find("Not every batch") != std::string::npos);
 }
 
+TEST_CASE("the challenger's own figures are written, read back and shown beside the run's") {
+  const RunReport ours = parse_run_report(small_run_json(), "small");
+  CHECK(ours.challenger.source == "lpbf-bench");  // this project's challenger scored the run
+  CHECK(ours.challenger.results == 20);
+  CHECK(ours.challenger.wrong == 0);
+  CHECK(render_html_report(ours).find("answered (challenger: lpbf-bench)") != std::string::npos);
+  // A run against the Micro Challenger: its figures, times in milliseconds from Go durations.
+  const std::string micro = R"J({"bench_id": "b2", "results": 3598, "throughput": 100.0,
+    "challenger_end_reply": "{}", "challenger_stats": {"source": "micro", "served": 3600, "results": 3598,
+    "missing": 2, "wrong": null, "duplicates": null, "throughput": 118.5, "latency_mean_ms": 760.787542,
+    "latency_min_ms": 1.0, "latency_p50_ms": null, "latency_p99_ms": 2000.0, "latency_max_ms": 67126.827129}})J";
+  const RunReport r = parse_run_report(micro, "micro.json");
+  CHECK(r.challenger.source == "micro");
+  CHECK(r.challenger.served == 3600);
+  CHECK(r.missing == 2);
+  CHECK(r.wrong == -1);  // the Micro Challenger does not score
+  CHECK(r.challenger.latency_p99_ms == doctest::Approx(2000.0));
+  const std::string page = render_html_report(r);
+  CHECK(page.find("latency p99, ms (challenger: micro)</th><td>2000.00") != std::string::npos);
+  CHECK(page.find("served (challenger: micro)</th><td>3600") != std::string::npos);
+}
+
 TEST_CASE("the report shows the run's configuration as a --config file would hold it") {
   RunReport r = parse_run_report(small_run_json(), "small");
   r.config = "threads=2\nbench-name=\"a < b\"\n";
