@@ -83,20 +83,19 @@ RunResult run_benchmark(const RunOptions& options) {
   // created: the clock must not run through consumer-group joins.
   KafkaWorkerThreads kafka_workers;
   if (options.kafka) {
-    const std::string error = prepare_kafka_topics(*options.kafka);
-    if (!error.empty()) {
-      result.setup_error = error;
+    if (const Status ready = prepare_kafka_topics(*options.kafka); !ready) {
+      result.setup_error = ready.error();
       return result;
     }
     for (int i = 0; i < options.kafka_workers; ++i)
       kafka_workers.threads.emplace_back([&] { run_kafka_worker(*options.kafka, kafka_workers.stop); });
-    const WorkersReady ready = wait_for_workers(*options.kafka, size_t(options.kafka_workers),
+    const Result<WorkersReady> ready = wait_for_workers(*options.kafka, size_t(options.kafka_workers),
                                                 std::chrono::duration_cast<std::chrono::milliseconds>(options.kafka->ready_timeout));
-    if (!ready.error.empty()) {
-      result.setup_error = ready.error;
+    if (!ready) {
+      result.setup_error = ready.error();
       return result;
     }
-    result.kafka_ready_seconds = ready.seconds;
+    result.kafka_ready_seconds = ready->seconds;
   }
   net::io_context io;
   ChallengerTarget target{url.host, url.port, "", options.timeout};
