@@ -126,7 +126,7 @@ std::string KafkaProducer::last_error() const {
 void KafkaProducer::on_delivery_report(rd_kafka_t*, const rd_kafka_message_t* m, void* self) {
   auto* p = static_cast<KafkaProducer*>(self);
   std::unique_ptr<OwnedValue> owned(static_cast<OwnedValue*>(m->_private));
-  if (p->on_delivery_) p->on_delivery_(owned->opaque, m->err ? rd_kafka_err2str(m->err) : std::string());
+  if (p->on_delivery_) p->on_delivery_(owned->opaque, m->err ? Status(Error{rd_kafka_err2str(m->err)}) : Status());
 }
 
 Status KafkaProducer::produce(const std::string& topic, const std::string& key, SharedBytes value, void* opaque,

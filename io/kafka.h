@@ -68,8 +68,9 @@ enum class KafkaBatching {
 
 class KafkaProducer {
  public:
-  // Idempotent, acks=all. `on_delivery(opaque, error)` runs from poll()/flush() on the caller's thread.
-  using Delivery = std::function<void(void* opaque, const std::string& error)>;
+  // Idempotent, acks=all. `on_delivery(opaque, delivered)` runs from poll()/flush() on the
+  // caller's thread: the message was delivered, or the Error says why not.
+  using Delivery = std::function<void(void* opaque, const Status& delivered)>;
   KafkaProducer(const KafkaOptions& options, Delivery on_delivery = {},
                 KafkaBatching batching = KafkaBatching::one_per_message);
   KafkaProducer(const KafkaProducer&) = delete;

@@ -9,9 +9,9 @@ namespace lpbf {
 
 KafkaBridge::KafkaBridge(const KafkaTopology& t, const std::string& bench_id, Sender<BatchOutcome>& to_submit)
     : topology_(t), bench_(bench_id), to_submit_(to_submit) {
-  producer_ = std::make_unique<KafkaProducer>(t.kafka, [this](void* opaque, const std::string& err) {
+  producer_ = std::make_unique<KafkaProducer>(t.kafka, [this](void* opaque, const Status& delivered) {
     const auto id = int64_t(reinterpret_cast<intptr_t>(opaque));
-    if (!err.empty()) deliver(id, std::nullopt, "could not be sent to Kafka topic " + topology_.raw_topic + ": " + err);
+    if (!delivered) deliver(id, std::nullopt, "could not be sent to Kafka topic " + topology_.raw_topic + ": " + delivered.error());
   });
   // Outcomes of this bench can only follow its raw batches, which are all produced from now on:
   // reading each results partition from its present end misses none of them.

@@ -72,7 +72,7 @@ class Worker {
   Worker(const KafkaTopology& t, KafkaWorkerGauges* gauges)
       : t_(t), name_(worker_name()),
         producer_(
-            t.kafka, [this](void* opaque, const std::string& err) { on_delivery(opaque, err); }, KafkaBatching::linger),
+            t.kafka, [this](void* opaque, const Status& delivered) { on_delivery(opaque, delivered); }, KafkaBatching::linger),
         results_partition_(results_partition(t.results_topic)) {
     gauges_ = gauges;
     KafkaConsumer::Rebalance rebalance;
@@ -228,12 +228,12 @@ class Worker {
     note(produced.error());  // stays outstanding: not committed, answered again by whoever comes next
   }
 
-  void on_delivery(void* opaque, const std::string& err) {
+  void on_delivery(void* opaque, const Status& delivered) {
     if (!opaque) return;  // an announcement or a dead letter
     std::unique_ptr<Pending> p(static_cast<Pending*>(opaque));
-    if (!err.empty()) {
+    if (!delivered) {
       if (++p->attempts < 5) return send(std::move(p));
-      note("outcome not delivered to " + t_.results_topic + ": " + err);
+      note("outcome not delivered to " + t_.results_topic + ": " + delivered.error());
       return;
     }
     const auto it = partitions_.find(p->partition);
