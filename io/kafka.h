@@ -1,8 +1,9 @@
 #pragma once
 // Kafka through librdkafka: a producer, a consumer (in a group, or reading partitions it assigns
-// itself), topic creation, and librdkafka's built-in mock cluster (tests and demos). Errors are
-// values (strings naming what failed), not exceptions, except in constructors, which throw
-// std::runtime_error when a client cannot be created.
+// itself), topic creation, and librdkafka's built-in mock cluster (tests and demos). A call that
+// can fail returns a Result or Status (io/result.h); constructors throw std::runtime_error when a
+// client cannot be created. Each class owns its librdkafka client and hands librdkafka `this`
+// for its callbacks: none is copyable or movable.
 #include <librdkafka/rdkafka.h>
 
 #include <chrono>
@@ -15,10 +16,14 @@
 #include <vector>
 
 #include "io/batch.h"
-
-struct rd_kafka_mock_cluster_s;
+#include "io/kafka_handles.h"
+#include "io/result.h"
 
 namespace lpbf {
+
+// The most partitions a topic may have here (as --partitions allows): a count a broker reports
+// above it is refused with an error, never used to size per-partition state.
+inline constexpr int kMaxKafkaPartitions = 10000;
 
 struct KafkaHeader {
   std::string name, value;
@@ -63,34 +68,37 @@ enum class KafkaBatching {
 
 class KafkaProducer {
  public:
-  // Idempotent, acks=all. `on_delivery(opaque, error)` runs from poll()/flush() on the caller's thread.
-  using Delivery = std::function<void(void* opaque, const std::string& error)>;
+  // Idempotent, acks=all. `on_delivery(opaque, delivered)` runs from poll()/flush() on the
+  // caller's thread: the message was delivered, or the Error says why not.
+  using Delivery = std::function<void(void* opaque, const Status& delivered)>;
   KafkaProducer(const KafkaOptions& options, Delivery on_delivery = {},
                 KafkaBatching batching = KafkaBatching::one_per_message);
+  KafkaProducer(const KafkaProducer&) = delete;
+  KafkaProducer& operator=(const KafkaProducer&) = delete;
   ~KafkaProducer();
-  // Queues a message; `value` is kept, not copied, until its delivery is reported. Returns an
-  // error string, empty on success (then, and only then, `on_delivery` runs later for `opaque`).
-  std::string produce(const std::string& topic, const std::string& key, SharedBytes value, void* opaque = nullptr,
-                      const std::vector<KafkaHeader>& headers = {}, int32_t partition = RD_KAFKA_PARTITION_UA);
-  std::string produce(const std::string& topic, const std::string& key, std::string value, void* opaque = nullptr,
-                      const std::vector<KafkaHeader>& headers = {}, int32_t partition = RD_KAFKA_PARTITION_UA) {
+  // Queues a message; `value` is kept, not copied, until its delivery is reported. On success,
+  // and only then, `on_delivery` runs later for `opaque`.
+  Status produce(const std::string& topic, const std::string& key, SharedBytes value, void* opaque = nullptr,
+                 const std::vector<KafkaHeader>& headers = {}, int32_t partition = RD_KAFKA_PARTITION_UA);
+  Status produce(const std::string& topic, const std::string& key, std::string value, void* opaque = nullptr,
+                 const std::vector<KafkaHeader>& headers = {}, int32_t partition = RD_KAFKA_PARTITION_UA) {
     return produce(topic, key, SharedBytes(std::move(value)), opaque, headers, partition);
   }
   void poll(std::chrono::milliseconds timeout);
-  std::string flush(std::chrono::milliseconds timeout);
-  // Empty when the brokers answer a metadata request within `timeout`, else why not.
-  std::string check_reachable(std::chrono::milliseconds timeout);
+  // Fails when messages are still undelivered after `timeout`.
+  Status flush(std::chrono::milliseconds timeout);
+  // Whether the brokers answer a metadata request within `timeout`.
+  Status check_reachable(std::chrono::milliseconds timeout);
   // As kafka_partition_count, through this producer's connections (no client of its own); the
   // topic's metadata stays warm for the next produce to it.
-  int partition_count(const std::string& topic, std::chrono::milliseconds timeout);
+  Result<int> partition_count(const std::string& topic, std::chrono::milliseconds timeout);
   // The client's last error about its brokers (e.g. one refusing connections), or empty.
   std::string last_error() const;
-  rd_kafka_t* handle() { return rk_; }
 
  private:
   static void on_delivery_report(rd_kafka_t*, const rd_kafka_message_t* m, void* self);
   static void on_error(rd_kafka_t*, int err, const char* reason, void* self);
-  rd_kafka_t* rk_ = nullptr;
+  KafkaClientPtr rk_;
   Delivery on_delivery_;
   mutable std::mutex error_mutex_;
   std::string last_error_;
@@ -120,32 +128,40 @@ class KafkaConsumer {
   struct AssignAll {};
   KafkaConsumer(const KafkaOptions& options, AssignAll, const std::string& topic, std::map<int32_t, int64_t> from,
                 std::chrono::milliseconds timeout);
+  KafkaConsumer(const KafkaConsumer&) = delete;
+  KafkaConsumer& operator=(const KafkaConsumer&) = delete;
   ~KafkaConsumer();
-  // A message, or nothing within `timeout`. Errors that are not end-of-partition come back in `error`.
-  std::optional<KafkaMessage> poll(std::chrono::milliseconds timeout, std::string* error = nullptr);
-  // Commits "everything before `next`" of that partition, with `metadata` (asynchronously).
-  void commit(const std::string& topic, int32_t partition, int64_t next, const std::string& metadata = {});
-  // The committed offsets (and their metadata) of partitions of this group; nullopt when the
+  // A message, or nothing within `timeout`, or an error (not end-of-partition, which is nothing;
+  // also a rebalance this consumer could not apply). The client keeps going after an error.
+  Result<std::optional<KafkaMessage>> poll(std::chrono::milliseconds timeout);
+  // Commits "everything before `next`" of that partition, with `metadata` (asynchronously: only
+  // a request that cannot even be queued fails here).
+  Status commit(const std::string& topic, int32_t partition, int64_t next, const std::string& metadata = {});
+  // The committed offsets (and their metadata) of partitions of this group; an error when the
   // coordinator did not answer within `timeout`.
-  std::optional<std::map<int32_t, CommittedOffset>> committed(const std::string& topic, const std::vector<int32_t>& partitions,
-                                                             std::chrono::milliseconds timeout);
-  void close();
+  Result<std::map<int32_t, CommittedOffset>> committed(const std::string& topic, const std::vector<int32_t>& partitions,
+                                                       std::chrono::milliseconds timeout);
+  // Leaves the group (once; the destructor does it when not done).
+  Status close();
   // Messages behind the end of the partitions assigned now: the high watermark (as the last
   // fetch saw it; no request is made) less this consumer's position, summed.
   int64_t lag();
 
  private:
   static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts, void* self);
-  rd_kafka_t* rk_ = nullptr;
+  KafkaClientPtr rk_;
   Rebalance rebalance_;
   bool closed_ = false;
+  std::string rebalance_error_;  // set in on_rebalance, told by the next poll() without a message
 };
 
-// Partitions of `topic` (0 when it does not exist or the brokers do not answer within `timeout`).
-int kafka_partition_count(const KafkaOptions& options, const std::string& topic, std::chrono::milliseconds timeout);
-// The next offset to be written to each partition of `topic` (its high watermark), or why not.
-std::string kafka_end_offsets(const KafkaOptions& options, const std::string& topic, int partitions,
-                              std::map<int32_t, int64_t>& out, std::chrono::milliseconds timeout);
+// Partitions of `topic`: at least 1 and at most kMaxKafkaPartitions, or an error (unknown topic,
+// no answer within `timeout`, or a count out of that range).
+Result<int> kafka_partition_count(const KafkaOptions& options, const std::string& topic, std::chrono::milliseconds timeout);
+// The next offset to be written to each of the `partitions` partitions of `topic` (its high
+// watermark), by partition.
+Result<std::map<int32_t, int64_t>> kafka_end_offsets(const KafkaOptions& options, const std::string& topic, int partitions,
+                                                     std::chrono::milliseconds timeout);
 
 // A consumer group's lag on one topic, as Kafka tools define it: for each partition, its high
 // watermark less the group's committed offset (0 when nothing is committed),
@@ -153,33 +169,35 @@ std::string kafka_end_offsets(const KafkaOptions& options, const std::string& to
 class KafkaGroupLag {
  public:
   KafkaGroupLag(const KafkaOptions& options, const std::string& group, const std::string& topic, int partitions);
-  ~KafkaGroupLag();
-  // The lag now, or nullopt when the brokers did not answer within `timeout` (per request).
-  std::optional<int64_t> measure(std::chrono::milliseconds timeout);
+  KafkaGroupLag(const KafkaGroupLag&) = delete;
+  KafkaGroupLag& operator=(const KafkaGroupLag&) = delete;
+  // The lag now, or an error when the brokers did not answer within `timeout` (per request).
+  Result<int64_t> measure(std::chrono::milliseconds timeout);
 
  private:
-  rd_kafka_t* rk_ = nullptr;
+  KafkaClientPtr rk_;
   std::string topic_;
   int partitions_ = 0;
 };
 
-// Creates the topics that do not exist yet (with `partitions` each). Empty, or why not.
-std::string ensure_kafka_topics(const KafkaOptions& options, const std::vector<std::string>& topics, int partitions,
-                                std::chrono::milliseconds timeout);
+// Creates the topics that do not exist yet (with `partitions` each).
+Status ensure_kafka_topics(const KafkaOptions& options, const std::vector<std::string>& topics, int partitions,
+                           std::chrono::milliseconds timeout);
 
 // librdkafka's in-process mock cluster: real brokers on loopback for tests and demos.
 class MockKafkaCluster {
  public:
   explicit MockKafkaCluster(int brokers);
-  ~MockKafkaCluster();
+  MockKafkaCluster(const MockKafkaCluster&) = delete;
+  MockKafkaCluster& operator=(const MockKafkaCluster&) = delete;
   std::string bootstraps() const { return bootstraps_; }
-  void create_topic(const std::string& topic, int partitions);
-  void set_broker_down(int broker_id, bool down);
+  Status create_topic(const std::string& topic, int partitions);
+  Status set_broker_down(int broker_id, bool down);
   int brokers() const { return brokers_; }
 
  private:
-  rd_kafka_t* host_ = nullptr;
-  rd_kafka_mock_cluster_s* cluster_ = nullptr;
+  KafkaClientPtr host_;
+  KafkaMockClusterPtr cluster_;  // after host_: destroyed before it
   std::string bootstraps_;
   int brokers_ = 0;
 };

@@ -77,15 +77,14 @@ class BenchmarkRun {
 
  private:
   void start_kafka_workers() {
-    const std::string error = prepare_kafka_topics(*options_.kafka);
-    if (!error.empty()) throw SetupError(error);
+    if (const Status topics = prepare_kafka_topics(*options_.kafka); !topics) throw SetupError(topics.error());
     for (int i = 0; i < options_.kafka_workers; ++i)
       kafka_workers_.threads.emplace_back([this] { run_kafka_worker(*options_.kafka, kafka_workers_.stop); });
-    const WorkersReady ready = wait_for_workers(
+    const Result<WorkersReady> ready = wait_for_workers(
         *options_.kafka, size_t(options_.kafka_workers),
         std::chrono::duration_cast<std::chrono::milliseconds>(options_.kafka->ready_timeout));
-    if (!ready.error.empty()) throw SetupError(ready.error);
-    result_.kafka_ready_seconds = ready.seconds;
+    if (!ready) throw SetupError(ready.error());
+    result_.kafka_ready_seconds = ready->seconds;
   }
 
   void serve_metrics() {

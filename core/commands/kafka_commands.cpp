@@ -9,6 +9,7 @@
 
 #include "core/commands/commands.h"
 #include "core/kafka/kafka_options.h"
+#include "core/kafka/kafka_worker.h"
 #include "io/http_server.h"
 #include "io/prometheus_text.h"
 
@@ -29,8 +30,7 @@ int worker_command(const WorkerArgs& args) {
   std::unique_ptr<MockKafkaCluster> mock;
   const auto topology = kafka_topology(args.kafka, mock);
   if (!topology) throw UsageError("worker needs --kafka BROKERS");  // the command line requires it
-  const std::string unready = prepare_kafka_topics(*topology);
-  if (!unready.empty()) throw std::runtime_error(unready);
+  if (const Status ready = prepare_kafka_topics(*topology); !ready) throw std::runtime_error(ready.error());
   std::printf("worker: %d consumer(s) in group %s on %s at %s\n", threads, topology->group.c_str(),
               topology->raw_topic.c_str(), topology->kafka.brokers.c_str());
   std::fflush(stdout);
@@ -55,11 +55,10 @@ int worker_command(const WorkerArgs& args) {
   std::vector<std::thread> workers;
   for (int i = 0; i < threads; ++i)
     workers.emplace_back([&] {
-      std::string error;
-      const KafkaWorkerStats stats = run_kafka_worker(*topology, stop, &error, &gauges);
+      const KafkaWorkerStats stats = run_kafka_worker(*topology, stop, &gauges);
       produced += stats.answered;
       folded += stats.folded;
-      if (!error.empty()) std::fprintf(stderr, "worker: %s\n", error.c_str());
+      if (stats.errors > 0) std::fprintf(stderr, "worker: %s\n", stats.last_error.c_str());
     });
   wait_for_signal();
   stop = true;

@@ -9,26 +9,30 @@ namespace lpbf {
 
 KafkaBridge::KafkaBridge(const KafkaTopology& t, const std::string& bench_id, Sender<BatchOutcome>& to_submit)
     : topology_(t), bench_(bench_id), to_submit_(to_submit) {
-  producer_ = std::make_unique<KafkaProducer>(t.kafka, [this](void* opaque, const std::string& err) {
+  producer_ = std::make_unique<KafkaProducer>(t.kafka, [this](void* opaque, const Status& delivered) {
     const auto id = int64_t(reinterpret_cast<intptr_t>(opaque));
-    if (!err.empty()) deliver(id, std::nullopt, "could not be sent to Kafka topic " + topology_.raw_topic + ": " + err);
+    if (!delivered) deliver(id, std::nullopt, "could not be sent to Kafka topic " + topology_.raw_topic + ": " + delivered.error());
   });
   // Outcomes of this bench can only follow its raw batches, which are all produced from now on:
   // reading each results partition from its present end misses none of them.
-  const int partitions = producer_->partition_count(t.results_topic, std::chrono::seconds(5));
-  std::map<int32_t, int64_t> ends;
-  const std::string error = partitions > 0 ? kafka_end_offsets(t.kafka, t.results_topic, partitions, ends, std::chrono::seconds(5))
-                                           : "Kafka topic " + t.results_topic + " not found at " + t.kafka.brokers;
-  if (!error.empty()) throw std::runtime_error(error);
-  raw_partitions_ = producer_->partition_count(t.raw_topic, std::chrono::seconds(5));  // and its metadata warm
-  if (raw_partitions_ <= 0) throw std::runtime_error("Kafka topic " + t.raw_topic + " not found at " + t.kafka.brokers);
+  const Result<int> partitions = producer_->partition_count(t.results_topic, std::chrono::seconds(5));
+  if (!partitions) throw std::runtime_error(partitions.error() + " (brokers at " + t.kafka.brokers + ")");
+  const Result<std::map<int32_t, int64_t>> ends =
+      kafka_end_offsets(t.kafka, t.results_topic, partitions.value(), std::chrono::seconds(5));
+  if (!ends) throw std::runtime_error(ends.error());
+  // The count sizes per-partition state here: partition_count refuses an absurd one.
+  const Result<int> raw_partitions = producer_->partition_count(t.raw_topic, std::chrono::seconds(5));  // and its metadata warm
+  if (!raw_partitions) throw std::runtime_error(raw_partitions.error() + " (brokers at " + t.kafka.brokers + ")");
+  raw_partitions_ = raw_partitions.value();
   held_.resize(size_t(raw_partitions_));
   unanswered_bytes_.resize(size_t(raw_partitions_));
-  results_ = std::make_unique<KafkaConsumer>(t.kafka, KafkaConsumer::AssignAll{}, t.results_topic, ends, std::chrono::seconds(5));
+  results_ = std::make_unique<KafkaConsumer>(t.kafka, KafkaConsumer::AssignAll{}, t.results_topic, ends.value(),
+                                             std::chrono::seconds(5));
   // Warm the producer before the first batch: its producer id (idempotence) and connections (the
   // raw topic's metadata was fetched above) would otherwise cost the first batches a second or two.
-  producer_->produce(t.roster_topic(), "runner", "runner of bench " + bench_id, nullptr, {}, 0);
-  producer_->flush(std::chrono::seconds(5));
+  // Only a warm-up: when it fails, the first batches pay the wait instead, and each reports its own failure.
+  if (producer_->produce(t.roster_topic(), "runner", "runner of bench " + bench_id, nullptr, {}, 0))
+    static_cast<void>(producer_->flush(std::chrono::seconds(5)));
   receiver_ = std::thread([this] { receive_loop(); });
   lag_meter_ = std::thread([this] { measure_lag_loop(); });
 }
@@ -102,9 +106,9 @@ void KafkaBridge::release_held() {
   }
   for (RawMessage& m : ready) {
     const int64_t id = m.batch_id;
-    const std::string err = producer_->produce(topology_.raw_topic, m.key, std::move(m.value),
+    const Status produced = producer_->produce(topology_.raw_topic, m.key, std::move(m.value),
                                                reinterpret_cast<void*>(intptr_t(id)), m.headers, m.partition);
-    if (!err.empty()) deliver(id, std::nullopt, err);
+    if (!produced) deliver(id, std::nullopt, produced.error());  // failed now: no delivery report will come
   }
 }
 
@@ -163,7 +167,8 @@ void KafkaBridge::measure_lag_loop() {
   }
   while (!stop_.load()) {
     const auto next = Clock::now() + std::chrono::milliseconds(200);
-    if (const auto lag = meter->measure(std::chrono::milliseconds(1000))) consumer_lag_ = *lag;
+    // No answer this time: the last measurement stands until the next one (200 ms on).
+    if (const Result<int64_t> lag = meter->measure(std::chrono::milliseconds(1000))) consumer_lag_ = lag.value();
     while (!stop_.load() && Clock::now() < next) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
 }
@@ -174,12 +179,13 @@ void KafkaBridge::receive_loop() {
   while (!stop_.load()) {
     producer_->poll(std::chrono::milliseconds(0));  // delivery reports of raw batches
     expire_overdue();
-    std::string error;
-    std::optional<KafkaMessage> m = consumer.poll(std::chrono::milliseconds(50), &error);
-    if (!error.empty()) {
+    Result<std::optional<KafkaMessage>> polled = consumer.poll(std::chrono::milliseconds(50));
+    if (!polled) {
       std::lock_guard lock(mutex_);
-      last_kafka_error_ = error;  // said when the path stalls: what is missing
+      last_kafka_error_ = polled.error();  // said when the path stalls: what is missing
+      continue;
     }
+    std::optional<KafkaMessage>& m = polled.value();
     if (!m || m->key.rfind(prefix, 0) != 0) continue;  // another bench's outcome
     DecodedOutcome o = decode_outcome(m->value);
     if (!o.decode_error.empty()) {

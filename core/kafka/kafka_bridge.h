@@ -15,7 +15,7 @@
 #include <unordered_map>
 
 #include "core/pipeline/channel.h"
-#include "core/kafka/kafka_worker.h"
+#include "core/kafka/kafka_topology.h"
 #include "core/pipeline/pipeline_messages.h"
 #include "io/msgpack_codec.h"
 

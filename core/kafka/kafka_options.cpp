@@ -1,27 +1,30 @@
 #include "core/kafka/kafka_options.h"
 
+#include <stdexcept>
+#include <utility>
+
 namespace lpbf {
 
 std::unique_ptr<MockKafkaCluster> start_mock_kafka(KafkaTopology& t, int brokers) {
   auto mock = std::make_unique<MockKafkaCluster>(brokers);
-  mock->create_topic(t.raw_topic, t.partitions);
-  mock->create_topic(t.results_topic, t.partitions);
-  mock->create_topic(t.dead_letter_topic(), t.partitions);
-  mock->create_topic(t.roster_topic(), 1);
+  for (const auto& [topic, partitions] : {std::pair{t.raw_topic, t.partitions}, std::pair{t.results_topic, t.partitions},
+                                          std::pair{t.dead_letter_topic(), t.partitions}, std::pair{t.roster_topic(), 1}})
+    if (const Status made = mock->create_topic(topic, partitions); !made) throw std::runtime_error(made.error());
   t.kafka.brokers = mock->bootstraps();
   return mock;
 }
 
-std::string prepare_kafka_topics(const KafkaTopology& t) {
+Status prepare_kafka_topics(const KafkaTopology& t) {
   {
     KafkaProducer probe(t.kafka);
-    const std::string unreachable = probe.check_reachable(std::chrono::seconds(5));
-    if (!unreachable.empty()) return "cannot reach the Kafka brokers at " + t.kafka.brokers + ": " + unreachable;
+    if (const Status reachable = probe.check_reachable(std::chrono::seconds(5)); !reachable)
+      return Error{"cannot reach the Kafka brokers at " + t.kafka.brokers + ": " + reachable.error()};
   }
-  std::string error = ensure_kafka_topics(t.kafka, {t.raw_topic, t.results_topic, t.dead_letter_topic()}, t.partitions,
-                                          std::chrono::seconds(10));
-  if (error.empty()) error = ensure_kafka_topics(t.kafka, {t.roster_topic()}, 1, std::chrono::seconds(10));
-  return error;
+  if (Status made = ensure_kafka_topics(t.kafka, {t.raw_topic, t.results_topic, t.dead_letter_topic()}, t.partitions,
+                                        std::chrono::seconds(10));
+      !made)
+    return made;
+  return ensure_kafka_topics(t.kafka, {t.roster_topic()}, 1, std::chrono::seconds(10));
 }
 
 std::optional<KafkaTopology> kafka_topology(const KafkaSetup& setup, std::unique_ptr<MockKafkaCluster>& mock) {

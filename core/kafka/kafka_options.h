@@ -6,7 +6,9 @@
 #include <optional>
 #include <string>
 
-#include "core/kafka/kafka_worker.h"
+#include "io/result.h"
+
+#include "core/kafka/kafka_topology.h"
 
 namespace lpbf {
 
@@ -19,12 +21,13 @@ struct KafkaSetup {
 };
 
 // Starts librdkafka's mock cluster with `brokers` brokers, creates `t`'s raw and results topics on
-// it, and points `t` at it. The cluster must outlive every client of `t`.
+// it, and points `t` at it. The cluster must outlive every client of `t`. Throws
+// std::runtime_error when the cluster cannot be started or a topic made.
 std::unique_ptr<MockKafkaCluster> start_mock_kafka(KafkaTopology& t, int brokers);
 
 // Checks that the brokers answer and creates the topics a run uses when missing: raw, results and
-// dead letters with `partitions` each, the workers' roster with one. Empty, or why not.
-std::string prepare_kafka_topics(const KafkaTopology& t);
+// dead letters with `partitions` each, the workers' roster with one.
+Status prepare_kafka_topics(const KafkaTopology& t);
 
 // The topology a command uses; nullopt without Kafka. With mock_brokers, starts the cluster into
 // `mock` (which must outlive its use) and creates the topics on it.

@@ -37,22 +37,15 @@ std::optional<Announcement> parse_announcement(std::string_view text, int partit
   return a;
 }
 
-WorkersReady wait_for_workers(const KafkaTopology& t, size_t min_workers, std::chrono::milliseconds timeout) {
+Result<WorkersReady> wait_for_workers(const KafkaTopology& t, size_t min_workers, std::chrono::milliseconds timeout) {
   const auto start = std::chrono::steady_clock::now();
-  WorkersReady ready;
-  const int partitions = kafka_partition_count(t.kafka, t.raw_topic, std::chrono::seconds(5));
-  if (partitions <= 0) {
-    ready.error = "cannot read the partitions of Kafka topic " + t.raw_topic + " at " + t.kafka.brokers;
-    return ready;
-  }
+  const Result<int> counted = kafka_partition_count(t.kafka, t.raw_topic, std::chrono::seconds(5));
+  if (!counted) return Error{counted.error()};
+  const int partitions = counted.value();
   // Only announcements made from now on: older ones may come from workers long gone.
-  std::map<int32_t, int64_t> from;
-  const std::string ends = kafka_end_offsets(t.kafka, t.roster_topic(), 1, from, std::chrono::seconds(5));
-  if (!ends.empty()) {
-    ready.error = ends;
-    return ready;
-  }
-  KafkaConsumer roster(t.kafka, KafkaConsumer::AssignAll{}, t.roster_topic(), from, std::chrono::seconds(5));
+  const Result<std::map<int32_t, int64_t>> from = kafka_end_offsets(t.kafka, t.roster_topic(), 1, std::chrono::seconds(5));
+  if (!from) return Error{from.error()};
+  KafkaConsumer roster(t.kafka, KafkaConsumer::AssignAll{}, t.roster_topic(), from.value(), std::chrono::seconds(5));
   struct Heard {
     std::vector<int32_t> partitions;
     std::chrono::steady_clock::time_point at;
@@ -78,23 +71,24 @@ WorkersReady wait_for_workers(const KafkaTopology& t, size_t min_workers, std::c
           if (!missing.empty()) missing += ',';
           missing += std::to_string(p);
         }
-      ready.error = "no worker of consumer group " + t.group + " took " +
+      return Error{"no worker of consumer group " + t.group + " took " +
                     (held.empty() ? std::string("any partition") : "partition(s) " + missing + (listed > 16 ? ",..." : "")) +
                     " of Kafka topic " + t.raw_topic + " at " + t.kafka.brokers + " within " +
                     std::to_string(timeout.count() / 1000) + " s (" + std::to_string(holders) +
                     " worker(s) heard from; start `lpbf-bench worker --kafka " + t.kafka.brokers + " --group " + t.group +
-                    "`)";
-      break;
+                    "`)"};
     }
-    const auto m = roster.poll(std::chrono::milliseconds(50));
-    if (!m) continue;
-    const auto a = parse_announcement(std::string_view(reinterpret_cast<const char*>(m->value.data()), m->value.size()), partitions);
+    // A failed poll is waited out like silence: librdkafka keeps trying, and the timeout above
+    // reports a lasting failure as the partitions nobody was heard to take.
+    const Result<std::optional<KafkaMessage>> polled = roster.poll(std::chrono::milliseconds(50));
+    if (!polled || !polled.value()) continue;
+    const SharedBytes& text = polled.value()->value;
+    const auto a = parse_announcement(std::string_view(reinterpret_cast<const char*>(text.data()), text.size()), partitions);
     if (!a || a->group != t.group) continue;
     if (workers.size() >= 4096 && !workers.count(a->worker)) continue;  // names come from the topic: bounded
     workers[a->worker] = Heard{a->partitions, std::chrono::steady_clock::now()};
   }
-  ready.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return ready;
+  return WorkersReady{std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
 }
 
 }  // namespace lpbf

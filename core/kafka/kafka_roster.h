@@ -10,7 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "core/kafka/kafka_worker.h"
+#include "core/kafka/kafka_topology.h"
+#include "io/result.h"
 
 namespace lpbf {
 
@@ -27,10 +28,11 @@ std::optional<Announcement> parse_announcement(std::string_view text, int partit
 
 struct WorkersReady {
   double seconds = 0;  // how long the wait took
-  std::string error;   // empty: every partition is held
 };
 // Waits until every partition of the raw topic is held by a live worker of the group, and at
 // least `min_workers` workers hold some (the runner's own workers, which it knows are coming).
-WorkersReady wait_for_workers(const KafkaTopology& topology, size_t min_workers, std::chrono::milliseconds timeout);
+// An error when that does not happen within `timeout`, naming the group and the partitions
+// nobody took, or when the raw topic's partitions or the roster cannot be read.
+Result<WorkersReady> wait_for_workers(const KafkaTopology& topology, size_t min_workers, std::chrono::milliseconds timeout);
 
 }  // namespace lpbf

@@ -69,10 +69,10 @@ struct Pending {
 
 class Worker {
  public:
-  Worker(const KafkaTopology& t, std::string* error, KafkaWorkerGauges* gauges)
-      : t_(t), error_(error), name_(worker_name()),
+  Worker(const KafkaTopology& t, KafkaWorkerGauges* gauges)
+      : t_(t), name_(worker_name()),
         producer_(
-            t.kafka, [this](void* opaque, const std::string& err) { on_delivery(opaque, err); }, KafkaBatching::linger),
+            t.kafka, [this](void* opaque, const Status& delivered) { on_delivery(opaque, delivered); }, KafkaBatching::linger),
         results_partition_(results_partition(t.results_topic)) {
     gauges_ = gauges;
     KafkaConsumer::Rebalance rebalance;
@@ -82,8 +82,8 @@ class Worker {
     if (gauges_) lag_slot_ = gauges_->consumers.fetch_add(1) % KafkaWorkerGauges::kMaxConsumers;
     // The first outcome would wait for the producer's id and the results topic's metadata (a
     // second or so): pay that now, with a message no runner takes (its key names no bench).
-    producer_.produce(t.results_topic, "", "", nullptr, {}, 0);
-    producer_.flush(std::chrono::seconds(5));
+    // Only a warm-up: when it fails, the first outcome pays the wait instead and reports its own failure.
+    if (producer_.produce(t.results_topic, "", "", nullptr, {}, 0)) static_cast<void>(producer_.flush(std::chrono::seconds(5)));
   }
 
   KafkaWorkerStats run(const std::atomic<bool>& stop) {
@@ -100,23 +100,28 @@ class Worker {
         gauges_->lag[lag_slot_].store(consumer_->lag());
         last_lag_ = now;
       }
-      std::string poll_error;
-      std::optional<KafkaMessage> m = consumer_->poll(std::chrono::milliseconds(20), &poll_error);
-      if (m) handle(std::move(*m));
+      // A failed poll: librdkafka keeps trying; the error is counted, and a lasting one shows as
+      // this worker's partitions going unanswered.
+      Result<std::optional<KafkaMessage>> m = consumer_->poll(std::chrono::milliseconds(20));
+      if (!m) note(m.error());
+      else if (m.value()) handle(std::move(*m.value()));
     }
-    producer_.flush(std::chrono::seconds(5));
+    // Outcomes still unacknowledged after this are not committed: the next owner answers them.
+    if (const Status flushed = producer_.flush(std::chrono::seconds(5)); !flushed)
+      note("outcomes left to the next owner: " + flushed.error());
     commit_due();
     partitions_.clear();
     announce();  // holding nothing now: the runner must not count on this worker
-    producer_.flush(std::chrono::seconds(1));
-    consumer_->close();
+    // Undelivered, the runner forgets this worker's last announcement after kAnnouncementLife anyway.
+    static_cast<void>(producer_.flush(std::chrono::seconds(1)));
+    if (const Status closed = consumer_->close(); !closed) note(closed.error());
     return stats_;
   }
 
  private:
   std::map<int32_t, int64_t> on_assign(const std::vector<int32_t>& parts) {
     ++epoch_;
-    std::optional<std::map<int32_t, CommittedOffset>> committed;
+    Result<std::map<int32_t, CommittedOffset>> committed = Error{};
     for (int attempt = 0; attempt < 3 && !committed; ++attempt)
       committed = consumer_->committed(t_.raw_topic, parts, std::chrono::seconds(5));
     std::map<int32_t, int64_t> start;
@@ -129,13 +134,13 @@ class Worker {
       // answer from the committed offset.
       start[p] = RD_KAFKA_OFFSET_BEGINNING;
       if (!committed) continue;
-      const CommittedOffset c = (*committed)[p];
+      const CommittedOffset c = committed.value()[p];
       if (c.offset < 0) continue;
       st.resume_at = st.committed = c.offset;
       const auto s = parse_lookback_metadata(c.metadata);
       if (s && *s <= c.offset) start[p] = *s;
     }
-    if (!committed && error_) *error_ = "committed offsets of group " + t_.group + " unknown: reading from the beginning";
+    if (!committed) note("committed offsets of group " + t_.group + " unknown (" + committed.error() + "): reading from the beginning");
     announce_now_ = true;
     return start;
   }
@@ -208,27 +213,27 @@ class Worker {
 
   // Where this worker produces its outcomes: one partition of the results topic, so that the
   // outcomes of a few milliseconds leave as one record batch (KafkaBatching::linger); which one
-  // does not matter, the runner reads them all. Unknown partition count: librdkafka picks by key.
+  // does not matter, the runner reads them all. Partition count unknown (or refused): librdkafka picks by key.
   int32_t results_partition(const std::string& results_topic) {
-    const int partitions = producer_.partition_count(results_topic, std::chrono::seconds(5));
-    return partitions > 0 ? int32_t(std::hash<std::string>{}(name_) % size_t(partitions)) : RD_KAFKA_PARTITION_UA;
+    const Result<int> partitions = producer_.partition_count(results_topic, std::chrono::seconds(5));
+    return partitions ? int32_t(std::hash<std::string>{}(name_) % size_t(partitions.value())) : RD_KAFKA_PARTITION_UA;
   }
 
   void send(std::unique_ptr<Pending> p) {
-    const std::string err = producer_.produce(t_.results_topic, p->key, p->value, p.get(), {}, results_partition_);
-    if (err.empty()) {
+    const Status produced = producer_.produce(t_.results_topic, p->key, p->value, p.get(), {}, results_partition_);
+    if (produced) {
       p.release();  // back in on_delivery
       return;
     }
-    if (error_) *error_ = err;  // stays outstanding: not committed, answered again by whoever comes next
+    note(produced.error());  // stays outstanding: not committed, answered again by whoever comes next
   }
 
-  void on_delivery(void* opaque, const std::string& err) {
+  void on_delivery(void* opaque, const Status& delivered) {
     if (!opaque) return;  // an announcement or a dead letter
     std::unique_ptr<Pending> p(static_cast<Pending*>(opaque));
-    if (!err.empty()) {
+    if (!delivered) {
       if (++p->attempts < 5) return send(std::move(p));
-      if (error_) *error_ = "outcome not delivered to " + t_.results_topic + ": " + err;
+      note("outcome not delivered to " + t_.results_topic + ": " + delivered.error());
       return;
     }
     const auto it = partitions_.find(p->partition);
@@ -245,7 +250,11 @@ class Worker {
       st.commit_due = false;
       const int64_t next = st.commit_point();
       if (next <= st.committed) continue;
-      consumer_->commit(t_.raw_topic, p, next, lookback_metadata(st.lookback.rebuild_start(next)));
+      if (const Status c = consumer_->commit(t_.raw_topic, p, next, lookback_metadata(st.lookback.rebuild_start(next))); !c) {
+        note(c.error());
+        st.commit_due = true;  // tried again on the next round
+        continue;
+      }
       st.committed = next;
       st.lookback.forget_before(next);
       // A tile the look-back has given up (silent for its horizon) gives up its window too: a
@@ -261,21 +270,28 @@ class Worker {
         {"batch_id", batch_id >= 0 ? std::to_string(batch_id) : std::string()},
         {"source", m.topic + "/" + std::to_string(m.partition) + "/" + std::to_string(m.offset)}};
     // Copied: the producer may hold it past the consumer whose message it is.
-    const std::string err = producer_.produce(t_.dead_letter_topic(), m.key, std::string(m.value.begin(), m.value.end()),
-                                              nullptr, headers);
-    if (!err.empty() && error_) *error_ = err;
+    const Status kept = producer_.produce(t_.dead_letter_topic(), m.key, std::string(m.value.begin(), m.value.end()),
+                                          nullptr, headers);
+    if (!kept) note("dead letter: " + kept.error());
   }
 
   void announce() {
     Announcement a{t_.group, name_, {}};
     for (const auto& entry : partitions_) a.partitions.push_back(entry.first);
-    producer_.produce(t_.roster_topic(), name_, encode_announcement(a), nullptr, {}, 0);
+    // Said again every kAnnouncePeriod: one lost is replaced within 250 ms, and a lasting failure
+    // shows where it matters, as the runner waiting for workers (naming the group).
+    static_cast<void>(producer_.produce(t_.roster_topic(), name_, encode_announcement(a), nullptr, {}, 0));
     last_announce_ = SteadyClock::now();
     announce_now_ = false;
   }
 
+  // Something that went wrong and was handled: counted, and kept for the operator.
+  void note(std::string error) {
+    ++stats_.errors;
+    stats_.last_error = std::move(error);
+  }
+
   const KafkaTopology& t_;
-  std::string* error_;
   const std::string name_;
   KafkaProducer producer_;
   const int32_t results_partition_;
@@ -292,9 +308,8 @@ class Worker {
 
 }  // namespace
 
-KafkaWorkerStats run_kafka_worker(const KafkaTopology& t, const std::atomic<bool>& stop, std::string* error,
-                                  KafkaWorkerGauges* gauges) {
-  Worker worker(t, error, gauges);
+KafkaWorkerStats run_kafka_worker(const KafkaTopology& t, const std::atomic<bool>& stop, KafkaWorkerGauges* gauges) {
+  Worker worker(t, gauges);
   return worker.run(stop);
 }
 

@@ -19,34 +19,19 @@
 #include <atomic>
 #include <string>
 
-#include "io/kafka.h"
+#include "core/kafka/kafka_topology.h"
 
 namespace lpbf {
-
-struct KafkaTopology {
-  KafkaOptions kafka;
-  std::string raw_topic = "raw-batch";
-  std::string results_topic = "results";
-  std::string group = "lpbf-workers";
-  int partitions = 8;
-  // The runner fails a batch whose outcome has not come back within this time (no live worker,
-  // a lost broker): every batch ends answered or listed.
-  std::chrono::seconds outcome_timeout{30};
-  // The runner waits this long for workers to hold every raw partition before creating the bench.
-  std::chrono::seconds ready_timeout{30};
-  // The runner keeps at most this many bytes of unanswered batches in one raw partition (always
-  // one batch): a partition's backlog must stay within what the brokers retain, and
-  // librdkafka's mock cluster retains 5 MB a partition. Raise it on a real cluster.
-  size_t partition_window_bytes = 4 << 20;
-
-  std::string dead_letter_topic() const { return raw_topic + ".dlq"; }
-  std::string roster_topic() const { return raw_topic + ".workers"; }
-};
 
 struct KafkaWorkerStats {
   size_t answered = 0;  // outcomes produced
   size_t folded = 0;    // batches read back into windows only (rebuilds after an assignment)
   double rebuild_seconds = 0;  // the longest rebuild: assignment to its first batch to answer
+  // What went wrong along the way, each handled where it happened (an outcome left unacknowledged
+  // is answered again by the partition's next owner; a failed commit is retried): how often, and
+  // the last one, for the operator.
+  size_t errors = 0;
+  std::string last_error;
 };
 
 // What `lpbf-bench worker --metrics-port` serves, live: the process's workers add to it.
@@ -58,8 +43,9 @@ struct KafkaWorkerGauges {
 };
 std::string worker_metrics_text(const KafkaWorkerGauges& gauges);
 
-// Runs one worker (one consumer) until `stop` is set; adds to `gauges` when given.
-KafkaWorkerStats run_kafka_worker(const KafkaTopology& topology, const std::atomic<bool>& stop, std::string* error = nullptr,
+// Runs one worker (one consumer) until `stop` is set; adds to `gauges` when given. Throws
+// std::runtime_error when its clients cannot be created.
+KafkaWorkerStats run_kafka_worker(const KafkaTopology& topology, const std::atomic<bool>& stop,
                                   KafkaWorkerGauges* gauges = nullptr);
 
 }  // namespace lpbf

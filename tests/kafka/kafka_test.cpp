@@ -16,6 +16,7 @@
 #include "core/kafka/kafka_bridge.h"
 #include "core/kafka/kafka_lookback.h"
 #include "core/kafka/kafka_options.h"
+#include "core/kafka/kafka_worker.h"
 #include "core/report/html_report.h"
 #include "io/golden_dataset.h"
 #include "io/kafka.h"
@@ -27,6 +28,13 @@ using test::Background;
 namespace fs = std::filesystem;
 
 namespace {
+
+// The next message within `timeout`, or none. A failed poll counts as none: librdkafka keeps
+// trying, and each test's deadline reports a lasting failure.
+std::optional<KafkaMessage> next_message(KafkaConsumer& consumer, std::chrono::milliseconds timeout) {
+  Result<std::optional<KafkaMessage>> polled = consumer.poll(timeout);
+  return polled ? std::move(polled).value() : std::nullopt;
+}
 
 int64_t verdict(Challenger& c, const char* key) {
   const std::string h = c.handle({"GET", "/api/history", ""}).body;
@@ -69,11 +77,13 @@ TEST_CASE("kafka lag: what the group has not committed, measured without joining
   const auto cluster = start_mock_kafka(t, 1);
   {
     KafkaProducer producer(t.kafka);
-    for (int i = 0; i < 5; ++i) REQUIRE(producer.produce(t.raw_topic, "k", "junk " + std::to_string(i), nullptr, {}, i % 2) == "");
-    REQUIRE(producer.flush(std::chrono::seconds(5)) == "");
+    for (int i = 0; i < 5; ++i) REQUIRE(producer.produce(t.raw_topic, "k", "junk " + std::to_string(i), nullptr, {}, i % 2).ok());
+    REQUIRE(producer.flush(std::chrono::seconds(5)).ok());
   }
   KafkaGroupLag lag(t.kafka, t.group, t.raw_topic, 2);
-  CHECK(lag.measure(std::chrono::seconds(5)) == 5);  // nothing committed: everything is lag
+  const Result<int64_t> before = lag.measure(std::chrono::seconds(5));
+  REQUIRE_MESSAGE(before.ok(), before.error());
+  CHECK(before.value() == 5);  // nothing committed: everything is lag
   {
     // A member of the group reads and commits partition 0 up to its end; measuring did not
     // join the group, so this member gets both partitions at once.
@@ -81,20 +91,20 @@ TEST_CASE("kafka lag: what the group has not committed, measured without joining
     std::map<int32_t, int64_t> end;
     for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
          end[0] < 3 && std::chrono::steady_clock::now() < deadline;)
-      if (auto m = member.poll(std::chrono::milliseconds(100)); m && m->partition == 0) end[0] = m->offset + 1;
+      if (auto m = next_message(member, std::chrono::milliseconds(100)); m && m->partition == 0) end[0] = m->offset + 1;
     REQUIRE(end[0] == 3);
-    member.commit(t.raw_topic, 0, 3);
-    member.close();
+    REQUIRE(member.commit(t.raw_topic, 0, 3).ok());
+    CHECK(member.close().ok());
   }
   std::optional<int64_t> after;
   for (int i = 0; i < 50 && after != 2; ++i, std::this_thread::sleep_for(std::chrono::milliseconds(100)))
-    after = lag.measure(std::chrono::seconds(5));
+    if (const Result<int64_t> measured = lag.measure(std::chrono::seconds(5))) after = measured.value();
   CHECK(after == 2);  // partition 1's two messages
 }
 
 TEST_CASE("kafka: a batch's bytes survive the topic, and each tile's layers stay in order") {
   MockKafkaCluster cluster(3);
-  cluster.create_topic("rt-raw", 8);
+  REQUIRE(cluster.create_topic("rt-raw", 8).ok());
   const KafkaOptions options{cluster.bootstraps()};
   const GoldenDataset golden = load_golden_dataset(test::golden_dir() / "small");
   std::map<int64_t, std::string> sent;
@@ -103,9 +113,9 @@ TEST_CASE("kafka: a batch's bytes survive the topic, and each tile's layers stay
     for (size_t i = 0; i < golden.manifest.size(); ++i) {
       const Batch b = golden.load_batch(i);
       sent[b.batch_id] = encode_batch(b);
-      REQUIRE(producer.produce("rt-raw", "bench|" + b.print_id + "/" + std::to_string(b.tile_id), sent[b.batch_id]) == "");
+      REQUIRE(producer.produce("rt-raw", "bench|" + b.print_id + "/" + std::to_string(b.tile_id), sent[b.batch_id]).ok());
     }
-    REQUIRE(producer.flush(std::chrono::seconds(10)) == "");
+    REQUIRE(producer.flush(std::chrono::seconds(10)).ok());
   }
   KafkaConsumer consumer(options, "rt-group", "rt-raw");
   std::map<std::string, int64_t> last_of_tile;
@@ -113,7 +123,7 @@ TEST_CASE("kafka: a batch's bytes survive the topic, and each tile's layers stay
   size_t received = 0;
   const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (received < sent.size() && std::chrono::steady_clock::now() < end) {
-    const auto m = consumer.poll(std::chrono::milliseconds(100));
+    const auto m = next_message(consumer, std::chrono::milliseconds(100));
     if (!m) continue;
     const DecodedBatch d = decode_batch(m->value);
     REQUIRE(d.ok());
@@ -208,8 +218,8 @@ TEST_CASE("kafka: a group nobody joins is a set-up error within seconds, naming 
 TEST_CASE("kafka: a broker lost mid-run: the run ends with every batch answered or listed") {
   MockKafkaCluster cluster(3);
   // librdkafka 2.0.2's mock cluster does not create topics on request: make all the run uses.
-  for (const char* topic : {"raw-batch", "results", "raw-batch.dlq"}) cluster.create_topic(topic, 8);
-  cluster.create_topic("raw-batch.workers", 1);
+  for (const char* topic : {"raw-batch", "results", "raw-batch.dlq"}) REQUIRE(cluster.create_topic(topic, 8).ok());
+  REQUIRE(cluster.create_topic("raw-batch.workers", 1).ok());
   SyntheticSpec spec;
   spec.layers = 6, spec.grid = 4, spec.tile = 120;
   ChallengerHost host(std::make_shared<const ServedDataset>(make_synthetic_dataset(spec, "raw")), "127.0.0.1", 0, 1);
@@ -218,7 +228,7 @@ TEST_CASE("kafka: a broker lost mid-run: the run ends with every batch answered 
     const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (verdict(host.challenger(), "results") < 10 && std::chrono::steady_clock::now() < end)
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    cluster.set_broker_down(2, true);
+    CHECK(cluster.set_broker_down(2, true).ok());
   });
   const auto t0 = std::chrono::steady_clock::now();
   const auto r = test::run_command(test::binary() + " --url " + host.url() + " --kafka " + cluster.bootstraps() +
@@ -253,9 +263,10 @@ std::vector<int64_t> publish_stream(const KafkaTopology& t, const ServedDataset&
     const std::string key = "bench|" + d.batch.print_id + "/" + std::to_string(d.batch.tile_id);
     REQUIRE(producer.produce(t.raw_topic, key, *bytes, nullptr,
                              {{"batch_id", std::to_string(d.batch.batch_id)}, {"tile_seq", std::to_string(layers[key]++)}},
-                             0) == "");
+                             0)
+                .ok());
   }
-  REQUIRE(producer.flush(std::chrono::seconds(10)) == "");
+  REQUIRE(producer.flush(std::chrono::seconds(10)).ok());
   std::vector<int64_t> offsets(ds.batches.size());
   for (size_t i = 0; i < offsets.size(); ++i) offsets[i] = int64_t(i);  // one producer, one partition: in order
   return offsets;
@@ -264,41 +275,40 @@ std::vector<int64_t> publish_stream(const KafkaTopology& t, const ServedDataset&
 // Commits `next` with `metadata` for `group` on partition 0 of `topic`, as a worker would have.
 void commit_as_group(const KafkaTopology& t, const std::string& group, int64_t next, const std::string& metadata) {
   char err[512];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  rd_kafka_conf_set(conf, "bootstrap.servers", t.kafka.brokers.c_str(), err, sizeof err);
-  rd_kafka_conf_set(conf, "group.id", group.c_str(), err, sizeof err);
-  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+  KafkaConfPtr conf(rd_kafka_conf_new());
+  REQUIRE(rd_kafka_conf_set(conf.get(), "bootstrap.servers", t.kafka.brokers.c_str(), err, sizeof err) == RD_KAFKA_CONF_OK);
+  REQUIRE(rd_kafka_conf_set(conf.get(), "group.id", group.c_str(), err, sizeof err) == RD_KAFKA_CONF_OK);
+  const KafkaClientPtr rk(rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), err, sizeof err));
   REQUIRE(rk);
-  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
-  rd_kafka_topic_partition_t* tp = rd_kafka_topic_partition_list_add(list, t.raw_topic.c_str(), 0);
+  conf.release();  // the client's now
+  const KafkaPartitionsPtr list = new_partition_list(1);
+  rd_kafka_topic_partition_t* tp = rd_kafka_topic_partition_list_add(list.get(), t.raw_topic.c_str(), 0);
   tp->offset = next;
-  tp->metadata = std::malloc(metadata.size() + 1);
+  tp->metadata = std::malloc(metadata.size() + 1);  // freed with the list
   std::memcpy(tp->metadata, metadata.c_str(), metadata.size());
   tp->metadata_size = metadata.size();
-  CHECK(rd_kafka_commit(rk, list, 0) == RD_KAFKA_RESP_ERR_NO_ERROR);
-  rd_kafka_topic_partition_list_destroy(list);
-  rd_kafka_destroy(rk);
+  CHECK(rd_kafka_commit(rk.get(), list.get(), 0) == RD_KAFKA_RESP_ERR_NO_ERROR);
 }
 
 // Runs one worker in `group` until `count` outcomes came back (or 40 s); returns them by batch id.
 std::map<int64_t, DecodedOutcome> run_worker_until(KafkaTopology t, const std::string& group, size_t count,
                                                    KafkaWorkerStats& stats) {
   t.group = group;
-  std::map<int32_t, int64_t> ends;
-  REQUIRE(kafka_end_offsets(t.kafka, t.results_topic, 1, ends, std::chrono::seconds(5)) == "");
-  KafkaConsumer results(t.kafka, KafkaConsumer::AssignAll{}, t.results_topic, ends, std::chrono::seconds(5));
+  const Result<std::map<int32_t, int64_t>> ends = kafka_end_offsets(t.kafka, t.results_topic, 1, std::chrono::seconds(5));
+  REQUIRE_MESSAGE(ends.ok(), ends.error());
+  KafkaConsumer results(t.kafka, KafkaConsumer::AssignAll{}, t.results_topic, ends.value(), std::chrono::seconds(5));
   std::atomic<bool> stop{false};
   std::thread worker([&] { stats = run_kafka_worker(t, stop); });
   std::map<int64_t, DecodedOutcome> got;
   const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(40);
   while (got.size() < count && std::chrono::steady_clock::now() < end) {
-    const auto m = results.poll(std::chrono::milliseconds(50));
+    const auto m = next_message(results, std::chrono::milliseconds(50));
     if (!m || m->key.rfind("bench|", 0) != 0) continue;
     DecodedOutcome o = decode_outcome(m->value);
     got.emplace(o.batch_id, std::move(o));
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // anything answered twice would show
-  while (const auto m = results.poll(std::chrono::milliseconds(50)))
+  while (const auto m = next_message(results, std::chrono::milliseconds(50)))
     if (m->key.rfind("bench|", 0) == 0) ++stats.answered;  // counted as extra answers
   stop = true;
   worker.join();
@@ -391,7 +401,7 @@ TEST_CASE("kafka dead letters: a batch a worker cannot read is failed with its r
   KafkaConsumer dlq(t.kafka, KafkaConsumer::AssignAll{}, t.dead_letter_topic(), from, std::chrono::seconds(5));
   std::optional<KafkaMessage> letter;
   const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!letter && std::chrono::steady_clock::now() < end) letter = dlq.poll(std::chrono::milliseconds(100));
+  while (!letter && std::chrono::steady_clock::now() < end) letter = next_message(dlq, std::chrono::milliseconds(100));
   REQUIRE(letter);
   CHECK(letter->header("batch_id") == "6");
   CHECK(letter->header("reason").value_or("").find("TIFF") != std::string::npos);
@@ -399,7 +409,7 @@ TEST_CASE("kafka dead letters: a batch a worker cannot read is failed with its r
   const DecodedBatch d = decode_batch(letter->value);  // the raw bytes, as the runner sent them
   REQUIRE(d.ok());
   CHECK(d.batch.batch_id == 6);
-  CHECK(!dlq.poll(std::chrono::milliseconds(500)));  // one dead letter
+  CHECK(!next_message(dlq, std::chrono::milliseconds(500)));  // one dead letter
   fs::remove_all(dir);
 }
 
