@@ -9,9 +9,14 @@
 namespace lpbf {
 int challenger_command(const ChallengerArgs& args) {
   std::fprintf(stderr, "preparing the dataset...\n");
-  const auto dataset = prepare_dataset(args.dataset, stderr);
+  const auto dataset = with_first_batch_id(prepare_dataset(args.dataset, stderr), args.first_batch_id);
 
-  ChallengerHost host(dataset, args.bind, static_cast<unsigned short>(args.port), args.threads, args.apitoken, args.limits);
+  const EmulationOptions emulation{args.emulate, stderr, args.state_file};
+  ChallengerHost host(dataset, args.bind, static_cast<unsigned short>(args.port), args.threads, args.apitoken, args.limits,
+                      emulation);
+  if (args.emulate != Emulation::none)
+    std::fprintf(stderr, "behaving on the wire like the organisers' %s server\n",
+                 args.emulate == Emulation::evaluation ? "evaluation (Challenger 2.0)" : "local (Micro Challenger)");
   if (args.fault_rate > 0) {
     host.challenger().inject_faults(FaultPlan(args.fault_rate, args.fault_seed));
     std::fprintf(stderr, "injecting faults on %.1f%% of next_batch and result requests (seed %llu)\n",
