@@ -5,7 +5,6 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
-#include <map>
 #include <ostream>
 #include <set>
 #include <sstream>
@@ -329,16 +328,17 @@ SIGINT or SIGTERM.
   whole_number(*sub, "--fault-seed", a.fault_seed, 0, INT64_MAX, "S", "the faults' random seed (default 1)")->group(faults);
 
   const std::string emulation = "Emulation (rehearse against the DEBS organisers' servers offline)";
-  sub->add_option("--emulate", a.emulate,
-                  "behave on the wire like `evaluation` (Challenger 2.0, the evaluation server: create takes exactly "
-                  "apitoken, name and test; one started bench per token until it ends; 412 before start; an empty 404 "
-                  "at the stream's end; end answers empty and forgets the bench; no verdict, history or plot) or "
-                  "`local` (the Micro Challenger image: end answers {\"0\": {count, missing, throughput, latency_*}} "
-                  "with Go durations; /api/get_result, /api/plot, /api/history, /dash). Results are scored either "
-                  "way; a line per ended bench goes to standard error. (default: neither, the API above)")
+  sub->add_option_function<std::string>(
+         "--emulate",
+         [&a](const std::string& server) { a.emulate = server == "evaluation" ? Emulation::evaluation : Emulation::local; },
+         "behave on the wire like `evaluation` (Challenger 2.0, the evaluation server: create takes exactly "
+         "apitoken, name and test; one started bench per token until it ends; 412 before start; an empty 404 "
+         "at the stream's end; end answers empty and forgets the bench; no verdict, history or plot) or "
+         "`local` (the Micro Challenger image: end answers {\"0\": {count, missing, throughput, latency_*}} "
+         "with Go durations; /api/get_result, /api/plot, /api/history, /dash). Results are scored either "
+         "way; a line per ended bench goes to standard error. (default: neither, the API above)")
       ->option_text("SERVER")
-      ->transform(CLI::CheckedTransform(std::map<std::string, Emulation>{{"evaluation", Emulation::evaluation},
-                                                                         {"local", Emulation::local}}))
+      ->check(CLI::IsMember({"evaluation", "local"}))
       ->group(emulation);
   whole_number(*sub, "--first-batch-id", a.first_batch_id, 0, int64_t(1) << 52, "N",
                "number the served batches N, N+1, ... in serving order, as the organisers' servers do; expected "

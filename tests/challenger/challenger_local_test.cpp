@@ -24,7 +24,7 @@ std::shared_ptr<const ServedDataset> golden_small() {
 
 struct Local {
   explicit Local(std::shared_ptr<const ServedDataset> ds = golden_small(), Emulation mode = Emulation::local)
-      : host(std::move(ds), "127.0.0.1", 0, 1, kDefaultApiToken, {}, {mode}), client(host.url()) {}
+      : host(std::move(ds), "127.0.0.1", 0, 1, kDefaultApiToken, {}, {mode, nullptr, {}}), client(host.url()) {}
   HttpResponse post(const std::string& target, std::string body = "") {
     return client.call(http::verb::post, target, std::move(body), "application/json");
   }
