@@ -19,7 +19,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
-FUZZ_TARGETS := batch_decoder result_decoder tiff_decoder expected_json create_body challenger_request
+FUZZ_TARGETS := batch_decoder result_decoder tiff_decoder expected_json create_body challenger_request go_duration
 PROFILE_BUILD ?= build-profile
 PROFILE_DATASET ?= --layers 40 --layout raw
 PROFILE_ARGS    ?= --quiet
