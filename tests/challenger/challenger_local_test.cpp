@@ -61,6 +61,24 @@ TEST_CASE("local: create takes extra keys and honours max_batches; a wrong token
   CHECK(l.get("/api/next_batch/nope").status == 404);
 }
 
+TEST_CASE("local: lenient where the evaluation server is strict; the stream ends in an empty 404") {
+  Local l;
+  const std::string a = l.create(R"(, "max_batches": 2)");
+  REQUIRE(l.post("/api/start/" + a).status == 200);
+  const std::string b = l.create();  // another bench while one runs
+  CHECK(l.get("/api/next_batch/" + b).status == 200);  // before its start
+  for (int i = 0; i < 2; ++i) REQUIRE(l.get("/api/next_batch/" + a).status == 200);
+  for (int again = 0; again < 2; ++again) {
+    const HttpResponse end = l.get("/api/next_batch/" + a);
+    CHECK(end.status == 404);
+    CHECK(end.body.empty());
+  }
+  const HttpResponse unknown = l.get("/api/next_batch/0123456789abcdef01234567");
+  CHECK(unknown.status == 404);
+  CHECK(body(unknown) == "Invalid benchmark_id");
+  CHECK(l.post("/api/end/0123456789abcdef01234567").status == 404);
+}
+
 TEST_CASE("local: end answers {\"0\": {count, missing, throughput, latency_*}} with Go durations") {
   Local l;
   const std::string id = l.create(R"(, "max_batches": 12)");
