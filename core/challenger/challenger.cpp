@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstdio>
 #include <fstream>
+#include <random>
 
 #include "core/pipeline/latency_stats.h"
 #include "io/json_text.h"
@@ -47,10 +48,10 @@ std::string html_escape(const std::string& s) {
 }  // namespace
 
 Challenger::Challenger(std::shared_ptr<const ServedDataset> dataset, std::string apitoken, EmulationOptions emulation)
-    : dataset_(std::move(dataset)), apitoken_(std::move(apitoken)), emulation_(std::move(emulation)),
-      rng_(std::random_device{}()) {
+    : dataset_(std::move(dataset)), apitoken_(std::move(apitoken)), emulation_(std::move(emulation)) {
   for (size_t i = 0; i < dataset_->batch_ids.size(); ++i) position_of_[dataset_->batch_ids[i]] = i;
-  object_id_random_ = rng_() & 0xffffffffffULL;
+  std::random_device random;
+  object_id_random_ = ((uint64_t(random()) << 32) | random()) & 0xffffffffffULL;  // 40 bits
   if (emulation_.mode == Emulation::evaluation && !emulation_.state_file.empty()) {
     std::ifstream in(emulation_.state_file);
     for (std::string id; std::getline(in, id);)

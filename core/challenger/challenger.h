@@ -12,7 +12,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -103,8 +102,7 @@ class Challenger {
   FaultPlan faults_;
   EmulationOptions emulation_;
   std::set<std::string> active_;  // evaluation: started, not ended (at most one unless a restart left one)
-  std::mt19937_64 rng_;
-  uint64_t object_id_random_ = 0;  // the process-unique middle of object_id()
+  uint64_t object_id_random_ = 0;  // the middle of object_id(): random, fixed per Challenger
 };
 
 }  // namespace lpbf
