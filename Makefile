@@ -6,11 +6,12 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 RUN_ARGS   ?=
 
-# Everything the build, the tests and the benchmarks need, from Debian. The browser only for the
-# tests (the HTML report drawn in headless Chromium).
+# Everything the build, the tests and the benchmarks need, from Debian. The browser and the Python
+# modules only for the tests (the HTML report drawn in headless Chromium; the organisers' client,
+# tests/peers/organisers_client.py).
 PACKAGES := cmake make g++ pkg-config zlib1g-dev libboost-dev libtiff-dev libsimdjson-dev \
             libmsgpack-cxx-dev doctest-dev libconcurrentqueue-dev librdkafka-dev libcli11-dev
-TEST_PACKAGES := chromium
+TEST_PACKAGES := chromium python3-requests python3-msgpack
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -18,7 +19,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
-FUZZ_TARGETS := batch_decoder result_decoder tiff_decoder expected_json create_body challenger_request
+FUZZ_TARGETS := batch_decoder result_decoder tiff_decoder expected_json create_body challenger_request go_duration
 PROFILE_BUILD ?= build-profile
 PROFILE_DATASET ?= --layers 40 --layout raw
 PROFILE_ARGS    ?= --quiet

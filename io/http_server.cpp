@@ -43,7 +43,7 @@ HttpReply call_handler(const HttpHandler& handler, const HttpRequest& request) {
 template <class Body>
 void prepare(http::response<Body>& res, const HttpReply& reply, bool keep_alive) {
   res.set(http::field::server, "lpbf-bench challenger");
-  res.set(http::field::content_type, reply.content_type);
+  if (!reply.content_type.empty()) res.set(http::field::content_type, reply.content_type);  // "": no Content-Type
   res.keep_alive(keep_alive);
   res.prepare_payload();
 }

@@ -29,7 +29,7 @@ enum class ReplyDelivery {
 
 struct HttpReply {
   unsigned status = 200;
-  std::string content_type = "text/plain";
+  std::string content_type = "text/plain";  // "": the reply has no Content-Type header
   std::string body;
   // Set instead of `body` for large immutable payloads (a batch): sent without a copy. The owner
   // must keep the bytes alive as long as the server runs.

@@ -4,6 +4,8 @@
 
 #include <charconv>
 #include <cstdio>
+#include <fstream>
+#include <random>
 
 #include "core/pipeline/latency_stats.h"
 #include "io/json_text.h"
@@ -45,15 +47,24 @@ std::string html_escape(const std::string& s) {
 
 }  // namespace
 
-Challenger::Challenger(std::shared_ptr<const ServedDataset> dataset, std::string apitoken)
-    : dataset_(std::move(dataset)), apitoken_(std::move(apitoken)) {
+Challenger::Challenger(std::shared_ptr<const ServedDataset> dataset, std::string apitoken, EmulationOptions emulation)
+    : dataset_(std::move(dataset)), apitoken_(std::move(apitoken)), emulation_(std::move(emulation)) {
   for (size_t i = 0; i < dataset_->batch_ids.size(); ++i) position_of_[dataset_->batch_ids[i]] = i;
+  std::random_device random;
+  object_id_random_ = ((uint64_t(random()) << 32) | random()) & 0xffffffffffULL;  // 40 bits
+  if (emulation_.mode == Emulation::evaluation && !emulation_.state_file.empty()) {
+    std::ifstream in(emulation_.state_file);
+    for (std::string id; std::getline(in, id);)
+      if (!id.empty()) active_.insert(id);
+  }
 }
 
 HttpReply Challenger::handle(const HttpRequest& req) {
   const auto parts = split_path(req.target);
   const bool get = req.method == "GET", post = req.method == "POST";
   std::lock_guard lock(mutex_);
+  if (emulation_.mode == Emulation::evaluation) return handle_evaluation(req, parts);
+  if (emulation_.mode == Emulation::local) return handle_local(req, parts);
   if (parts.empty()) return get ? status_page() : text(405, "use GET /");
   if (parts.size() == 1 && parts[0] == "metrics") return get ? metrics() : text(405, "use GET /metrics");
   if (parts[0] != "api") return text(404, "no such page: " + req.target);
@@ -124,23 +135,59 @@ HttpReply Challenger::create(const std::string& body) {
     return text(400, std::string("create: body is not a JSON object: ") + e.what());
   }
   if (token != apitoken_) return text(403, "create: wrong or missing apitoken");
-  auto b = std::make_unique<Bench>();
   char id[32];
   std::snprintf(id, sizeof id, "b%04llx%08llx", (unsigned long long)++created_count_,
                 (unsigned long long)(Clock::now().time_since_epoch().count() & 0xffffffffULL));
-  b->id = id;
-  b->name = name;
+  std::string reply;
+  append_json_string(reply, add_bench(id, name, test, max_batches).id);
+  return json(200, reply);
+}
+
+Challenger::Bench& Challenger::add_bench(std::string id, std::string name, bool test, int64_t max_batches) {
+  auto b = std::make_unique<Bench>();
+  b->id = std::move(id);
+  b->name = std::move(name);
   b->test = test;
   const size_t total = dataset_->batches.size();
   b->limit = max_batches >= 0 ? std::min(total, size_t(max_batches)) : total;
   b->served_at.resize(b->limit);
   b->answered.assign(b->limit, 0);
   b->created = Clock::now();
-  std::string reply;
-  append_json_string(reply, b->id);
   order_.push_back(b->id);
-  benches_[b->id] = std::move(b);
-  return json(200, reply);
+  Bench& added = *b;
+  benches_[added.id] = std::move(b);
+  return added;
+}
+
+std::string Challenger::object_id() {
+  // As MongoDB makes one: seconds since the epoch, a random value fixed per process, a counter.
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+  char id[32];
+  std::snprintf(id, sizeof id, "%08llx%010llx%06llx", (unsigned long long)(seconds.count() & 0xffffffffLL),
+                (unsigned long long)object_id_random_, (unsigned long long)(++created_count_ & 0xffffffULL));
+  return id;
+}
+
+int64_t Challenger::monotonic_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
+}
+
+std::optional<std::string> Challenger::verdict(const std::string& bench_id) const {
+  std::lock_guard lock(mutex_);
+  const auto it = benches_.find(bench_id);
+  if (it == benches_.end()) return std::nullopt;
+  return it->second->ended ? it->second->verdict : verdict_json(*it->second);
+}
+
+void Challenger::log_ended(const Bench& b) const {
+  if (!emulation_.log) return;
+  const LatencySummary lat = summarise_latencies(b.latencies_ms);
+  std::fprintf(emulation_.log,
+               "bench %s \"%s\" ended: %zu of %zu batches served, %zu results, %zu wrong, %zu missing, %zu duplicates, "
+               "latency p50 %.2f ms p99 %.2f ms%s\n",
+               b.id.c_str(), b.name.c_str(), b.next, b.limit, b.results, b.wrong, b.limit - b.results, b.duplicates,
+               lat.p50, lat.p99, dataset_->expected.empty() ? " (not scored)" : "");
+  std::fflush(emulation_.log);
 }
 
 HttpReply Challenger::start(Bench& b) {
@@ -163,17 +210,27 @@ HttpReply Challenger::result(Bench& b, const std::string& batch_id_text, const s
   auto [end_ptr, ec] = std::from_chars(batch_id_text.data(), batch_id_text.data() + batch_id_text.size(), path_id);
   if (ec != std::errc{} || end_ptr != batch_id_text.data() + batch_id_text.size())
     return text(400, "result: batch id '" + batch_id_text + "' is not an integer");
+  bool duplicate = false;
+  const std::string why = take_result(b, path_id, body, now, duplicate);
+  if (!why.empty()) return text(400, why);
+  return duplicate ? text(200, "duplicate result ignored") : text(200, "ok");
+}
+
+std::string Challenger::take_result(Bench& b, int64_t path_id, const std::string& body, Clock::time_point now,
+                                    bool& duplicate) {
+  const std::string batch_id_text = std::to_string(path_id);
   const DecodedResult d = decode_result({reinterpret_cast<const uint8_t*>(body.data()), body.size()});
-  if (!d.ok()) return text(400, "result for batch " + batch_id_text + ": " + d.error);
+  if (!d.ok()) return "result for batch " + batch_id_text + ": " + d.error;
   if (d.result.batch_id != path_id)
-    return text(400, "result: the path names batch " + batch_id_text + " but the map batch " + std::to_string(d.result.batch_id));
+    return "result: the path names batch " + batch_id_text + " but the map batch " + std::to_string(d.result.batch_id);
   const auto pos_it = position_of_.find(path_id);
   if (pos_it == position_of_.end() || pos_it->second >= b.next)
-    return text(400, "result for batch " + batch_id_text + ", which this bench never served");
+    return "result for batch " + batch_id_text + ", which this bench never served";
   const size_t pos = pos_it->second;
   if (b.answered[pos]) {
     ++b.duplicates;
-    return text(200, "duplicate result ignored");
+    duplicate = true;
+    return "";
   }
   b.answered[pos] = 1;
   ++b.results;
@@ -182,13 +239,15 @@ HttpReply Challenger::result(Bench& b, const std::string& batch_id_text, const s
   b.result_at_s.push_back(std::chrono::duration<double>(now - b.first_served).count());
   if (!dataset_->expected.empty()) {
     const std::string why = compare_results(dataset_->expected[pos], d.result);
-    if (!why.empty()) {
-      ++b.wrong;
-      b.wrong_batches.push_back(path_id);
-      if (b.wrong_examples.size() < kWrongExamples) b.wrong_examples.emplace_back(path_id, why);
-    }
+    if (!why.empty()) note_wrong(b, path_id, why);
   }
-  return text(200, "ok");
+  return "";
+}
+
+void Challenger::note_wrong(Bench& b, int64_t batch_id, const std::string& why) {
+  ++b.wrong;
+  b.wrong_batches.push_back(batch_id);
+  if (b.wrong_examples.size() < kWrongExamples) b.wrong_examples.emplace_back(batch_id, why);
 }
 
 std::string Challenger::verdict_json(const Bench& b) const {

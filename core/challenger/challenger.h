@@ -2,16 +2,22 @@
 // The challenger API of SPEC §1, as an in-memory service: benches, batches served in order, every
 // result scored against the expected one (SPEC §2 rules), a verdict at the end. Transport-free:
 // HttpServer calls handle(); so do tests. Thread-safe.
+// On the wire it can instead behave like either server of the DEBS organisers (emulation.h):
+// those calls are answered in challenger_evaluation.cpp and challenger_local.cpp, on the same
+// benches and the same scoring.
 #include <array>
 #include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "core/challenger/emulation.h"
 #include "core/challenger/fault_plan.h"
 #include "core/challenger/served_dataset.h"
 #include "io/http_server.h"
@@ -23,18 +29,24 @@ inline constexpr size_t kWrongExamples = 5;
 
 class Challenger {
  public:
-  explicit Challenger(std::shared_ptr<const ServedDataset> dataset, std::string apitoken = kDefaultApiToken);
+  explicit Challenger(std::shared_ptr<const ServedDataset> dataset, std::string apitoken = kDefaultApiToken,
+                      EmulationOptions emulation = {});
 
   HttpReply handle(const HttpRequest& request);
   // From now on, misbehave on a share of next_batch and result requests (see FaultPlan).
   void inject_faults(FaultPlan plan);
   const ServedDataset& dataset() const { return *dataset_; }
+  Emulation emulation() const { return emulation_.mode; }
+  // A bench's verdict (JSON, as the scoring server's end returns it), ended or not, whatever the
+  // emulation: an emulated server forgets or never shows it, tests and logs still need it.
+  std::optional<std::string> verdict(const std::string& bench_id) const;
 
  private:
   using Clock = std::chrono::steady_clock;
   struct Bench {
     std::string id, name;
     bool test = false;
+    bool started = false;        // emulations: start was called
     size_t limit = 0;            // batches this bench serves
     size_t next = 0;             // next serving position
     bool ended = false;
@@ -52,6 +64,15 @@ class Challenger {
   };
 
   HttpReply create(const std::string& body);
+  Bench& add_bench(std::string id, std::string name, bool test, int64_t max_batches);
+  // Records a result for batch `batch_id` taken `now` and scores it. Empty, or why it cannot be
+  // scored (the body unreadable, names another batch, or a batch never served); `duplicate` is
+  // set for a batch already answered.
+  std::string take_result(Bench& b, int64_t batch_id, const std::string& body, Clock::time_point now, bool& duplicate);
+  void note_wrong(Bench& b, int64_t batch_id, const std::string& why);
+  void log_ended(const Bench& b) const;
+  std::string object_id();  // 24 hex digits, as MongoDB's ObjectId (the organisers' bench ids)
+  static int64_t monotonic_ns();
   HttpReply start(Bench& b);
   HttpReply next_batch(Bench& b);
   HttpReply with_fault(Bench& b, bool is_result, const std::function<HttpReply()>& act);
@@ -63,6 +84,14 @@ class Challenger {
   HttpReply status_page() const;
   std::string verdict_json(const Bench& b) const;
 
+  // challenger_evaluation.cpp
+  HttpReply handle_evaluation(const HttpRequest& request, const std::vector<std::string>& parts);
+  HttpReply evaluation_create(const std::string& body);
+  void save_active() const;
+  // challenger_local.cpp
+  HttpReply handle_local(const HttpRequest& request, const std::vector<std::string>& parts);
+  std::string local_result_json(const Bench& b) const;
+
   std::shared_ptr<const ServedDataset> dataset_;
   std::string apitoken_;
   std::unordered_map<int64_t, size_t> position_of_;  // batch_id -> serving position
@@ -71,6 +100,9 @@ class Challenger {
   std::vector<std::string> order_;  // bench ids, oldest first
   uint64_t created_count_ = 0;
   FaultPlan faults_;
+  EmulationOptions emulation_;
+  std::set<std::string> active_;  // evaluation: started, not ended (at most one unless a restart left one)
+  uint64_t object_id_random_ = 0;  // the middle of object_id(): random, fixed per Challenger
 };
 
 }  // namespace lpbf

@@ -16,7 +16,8 @@ class ChallengerHost {
  public:
   // Listens at once (port 0: ephemeral). Throws when the address cannot be bound.
   ChallengerHost(std::shared_ptr<const ServedDataset> dataset, const std::string& bind, unsigned short port,
-                 int threads, const std::string& apitoken = kDefaultApiToken, HttpServerLimits limits = {});
+                 int threads, const std::string& apitoken = kDefaultApiToken, HttpServerLimits limits = {},
+                 EmulationOptions emulation = {});
   ~ChallengerHost();
 
   std::string url() const { return url_; }

@@ -111,4 +111,30 @@ ServedDataset make_synthetic_dataset(const SyntheticSpec& spec, const std::strin
   return ds;
 }
 
+std::shared_ptr<const ServedDataset> with_first_batch_id(std::shared_ptr<const ServedDataset> dataset, int64_t first) {
+  const size_t n = dataset->batches.size();
+  bool numbered = true;
+  for (size_t i = 0; i < n && numbered; ++i) numbered = dataset->batch_ids[i] == first + int64_t(i);
+  if (numbered) return dataset;
+  auto ds = std::make_shared<ServedDataset>(*dataset);
+  ds->description += ", batch ids from " + std::to_string(first);
+  std::string error;
+#pragma omp parallel for schedule(dynamic, 16)
+  for (size_t i = 0; i < n; ++i) {
+    DecodedBatch d = decode_batch(std::span(reinterpret_cast<const uint8_t*>(ds->batches[i]->data()), ds->batches[i]->size()));
+    if (!d.ok()) {
+#pragma omp critical
+      if (error.empty()) error = "batch at position " + std::to_string(i) + ": " + d.error;
+      continue;
+    }
+    d.batch.batch_id = first + int64_t(i);
+    ds->batches[i] = std::make_shared<const std::string>(encode_batch(d.batch));
+    ds->batch_ids[i] = d.batch.batch_id;
+    if (!ds->expected.empty()) ds->expected[i].batch_id = d.batch.batch_id;
+  }
+  if (!error.empty()) throw std::runtime_error(error);
+  warm_for_sending(*ds);
+  return ds;
+}
+
 }  // namespace lpbf

@@ -30,4 +30,9 @@ ServedDataset load_served_dataset(const std::filesystem::path& golden_dir);
 ServedDataset make_synthetic_dataset(const SyntheticSpec& spec, const std::string& layout = "");
 std::string synthetic_description(const SyntheticSpec& spec, const std::string& layout);
 
+// The same batches numbered first, first + 1, ... in serving order, as both organiser servers
+// number theirs (`challenger --first-batch-id`): each map is re-encoded once, here, and the
+// expected results follow. `dataset` itself when its ids are those already.
+std::shared_ptr<const ServedDataset> with_first_batch_id(std::shared_ptr<const ServedDataset> dataset, int64_t first);
+
 }  // namespace lpbf

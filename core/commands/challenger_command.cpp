@@ -1,5 +1,6 @@
 // `lpbf-bench challenger`: serves the challenger API until SIGINT or SIGTERM.
 #include <boost/asio/signal_set.hpp>
+#include <chrono>
 #include <cstdio>
 
 #include "core/challenger/challenger_host.h"
@@ -9,9 +10,19 @@
 namespace lpbf {
 int challenger_command(const ChallengerArgs& args) {
   std::fprintf(stderr, "preparing the dataset...\n");
-  const auto dataset = prepare_dataset(args.dataset, stderr);
+  const auto prepared = prepare_dataset(args.dataset, stderr);
+  const auto renumbering = std::chrono::steady_clock::now();
+  const auto dataset = with_first_batch_id(prepared, args.first_batch_id);
+  if (dataset != prepared)
+    std::fprintf(stderr, "batch ids renumbered from %lld in %.1f s\n", (long long)args.first_batch_id,
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - renumbering).count());
 
-  ChallengerHost host(dataset, args.bind, static_cast<unsigned short>(args.port), args.threads, args.apitoken, args.limits);
+  const EmulationOptions emulation{args.emulate, stderr, args.state_file};
+  ChallengerHost host(dataset, args.bind, static_cast<unsigned short>(args.port), args.threads, args.apitoken, args.limits,
+                      emulation);
+  if (args.emulate != Emulation::none)
+    std::fprintf(stderr, "behaving on the wire like the organisers' %s server\n",
+                 args.emulate == Emulation::evaluation ? "evaluation (Challenger 2.0)" : "local (Micro Challenger)");
   if (args.fault_rate > 0) {
     host.challenger().inject_faults(FaultPlan(args.fault_rate, args.fault_seed));
     std::fprintf(stderr, "injecting faults on %.1f%% of next_batch and result requests (seed %llu)\n",

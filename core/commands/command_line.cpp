@@ -329,8 +329,35 @@ SIGINT or SIGTERM.
       ->group(faults);
   whole_number(*sub, "--fault-seed", a.fault_seed, 0, INT64_MAX, "S", "the faults' random seed (default 1)")->group(faults);
 
+  const std::string emulation = "Emulation (rehearse against the DEBS organisers' servers offline)";
+  sub->add_option_function<std::string>(
+         "--emulate",
+         [&a](const std::string& server) { a.emulate = server == "evaluation" ? Emulation::evaluation : Emulation::local; },
+         "behave on the wire like `evaluation` (Challenger 2.0, the evaluation server: create takes exactly "
+         "apitoken, name and test; one started bench per token until it ends; 412 before start; an empty 404 "
+         "at the stream's end; end answers empty and forgets the bench; no verdict, history or plot) or "
+         "`local` (the Micro Challenger image: end answers {\"0\": {count, missing, throughput, latency_*}} "
+         "with Go durations; /api/get_result, /api/plot, /api/history, /dash). Results are scored either "
+         "way; a line per ended bench goes to standard error. (default: neither, the API above)")
+      ->option_text("SERVER")
+      ->check(CLI::IsMember({"evaluation", "local"}))
+      ->group(emulation);
+  whole_number(*sub, "--first-batch-id", a.first_batch_id, 0, int64_t(1) << 52, "N",
+               "number the served batches N, N+1, ... in serving order, as the organisers' servers do; expected "
+               "results follow (default 0)")
+      ->group(emulation);
+  CLI::Option* state = text(*sub, "--state-file", a.state_file, "FILE",
+                            "with --emulate evaluation: remember the started, not yet ended benches in FILE across "
+                            "restarts, as the real server's database does (a bench left active then blocks create with "
+                            "412 until FILE is deleted) (default: in memory)")
+                           ->group(emulation);
+
   add_dataset_options(*sub, a.dataset, "Dataset");
-  sub->final_callback([&a] { check_dataset_options(a.dataset); });
+  sub->final_callback([&a, state] {
+    check_dataset_options(a.dataset);
+    if (state->count() > 0 && a.emulate != Emulation::evaluation)
+      throw CLI::ValidationError("--state-file", "only with --emulate evaluation");
+  });
 }
 
 void add_worker(CLI::App& app, WorkerArgs& a) {

@@ -54,6 +54,9 @@ struct ChallengerArgs {
   double fault_rate = 0;
   uint64_t fault_seed = 1;
   DatasetOptions dataset;
+  Emulation emulate = Emulation::none;  // --emulate: which server to behave like on the wire
+  int64_t first_batch_id = 0;           // --first-batch-id: the served ids are N, N+1, ...
+  std::string state_file;               // --state-file (evaluation): the active benches across restarts
 };
 
 // `lpbf-bench worker`

@@ -171,6 +171,10 @@ TEST_CASE("command line: a usage error exits 2 within milliseconds, before any d
       "challenger --faults nan",
       "challenger --port 70000",
       "challenger --dataset /nonexistent --synthetic",
+      "challenger --emulate bogus",
+      "challenger --first-batch-id -1",
+      "challenger --state-file /tmp/x",       // only with --emulate evaluation
+      "challenger --emulate local --state-file /tmp/x",
       "worker",                       // --kafka is required
       "worker --kafka mock --threads 0",
       "kafka-mock --brokers 0",
@@ -212,6 +216,8 @@ TEST_CASE("command line: the messages say what is wrong") {
       {"replay", "DIR is required\n(`lpbf-bench replay --help` lists the options)"},
       {"worker", "--kafka is required"},
       {"challenger --dataset d --synthetic", "--dataset excludes --synthetic"},
+      {"challenger --emulate bogus", "--emulate: bogus not in {evaluation,local}"},
+      {"challenger --state-file f", "--state-file: only with --emulate evaluation"},
       {"--layers 100000 --grid 64", "the synthetic stream would hold"},
   };
   for (const auto& [args, message] : cases) {

@@ -1,5 +1,6 @@
 #include "tests/fuzz/fuzz_targets.h"
 
+#include <cmath>
 #include <cstdlib>
 #include <memory>
 #include <stdexcept>
@@ -7,6 +8,7 @@
 #include <string_view>
 
 #include "core/challenger/challenger.h"
+#include "io/go_duration.h"
 #include "io/http_server.h"
 #include "io/json_text.h"
 #include "io/msgpack_codec.h"
@@ -78,24 +80,45 @@ int expected_json(const uint8_t* data, size_t size) {
 }
 
 int create_body(const uint8_t* data, size_t size) {
-  Challenger c(tiny_dataset());
-  const HttpReply r = c.handle({"POST", "/api/create", std::string(text(data, size))});
-  require(r.status == 200 || r.status == 400 || r.status == 403);
+  for (Emulation mode : {Emulation::none, Emulation::evaluation, Emulation::local}) {
+    Challenger c(tiny_dataset(), kDefaultApiToken, {mode, nullptr, {}});
+    const HttpReply r = c.handle({"POST", "/api/create", std::string(text(data, size))});
+    require(r.status == 200 || r.status == 400 || r.status == 403);
+  }
   return 0;
 }
 
 // "BENCH" in the request stands for the id of a bench created first, so that the fuzzer reaches
 // next_batch, result and end on a real bench.
 int challenger_request(const uint8_t* data, size_t size) {
-  Challenger c(tiny_dataset());
-  const std::string bench = c.handle({"POST", "/api/create", R"({"apitoken": "polimi-deib", "name": "f"})"}).body;
-  const std::string id = bench.size() >= 2 ? bench.substr(1, bench.size() - 2) : bench;
-  std::string request(text(data, size));
-  for (size_t at = request.find("BENCH"); at != std::string::npos; at = request.find("BENCH", at + id.size()))
-    request.replace(at, 5, id);
-  const HttpHandler handler = [&c](const HttpRequest& r) { return c.handle(r); };
-  const std::string response = answer_raw_request(request, handler);
-  require(response.empty() || response.rfind("HTTP/1.1 ", 0) == 0);
+  for (Emulation mode : {Emulation::none, Emulation::evaluation, Emulation::local}) {
+    Challenger c(tiny_dataset(), kDefaultApiToken, {mode, nullptr, {}});
+    const std::string bench =
+        c.handle({"POST", "/api/create", R"({"apitoken": "polimi-deib", "name": "f", "test": true})"}).body;
+    const std::string id = bench.size() >= 2 ? bench.substr(1, bench.size() - 2) : bench;
+    std::string request(text(data, size));
+    for (size_t at = request.find("BENCH"); at != std::string::npos; at = request.find("BENCH", at + id.size()))
+      request.replace(at, 5, id);
+    const HttpHandler handler = [&c](const HttpRequest& r) { return c.handle(r); };
+    const std::string response = answer_raw_request(request, handler);
+    require(response.empty() || response.rfind("HTTP/1.1 ", 0) == 0);
+  }
+  return 0;
+}
+
+// What parses is within Go's range, and a whole number of nanoseconds written back reads the same.
+int go_duration(const uint8_t* data, size_t size) {
+  const Result<double> ms = parse_go_duration(text(data, size));
+  if (!ms.ok()) {
+    require(!ms.error().empty());
+    return 0;
+  }
+  require(std::abs(ms.value()) <= 9223372036854.775808);
+  const auto ns = int64_t(ms.value() * 1e6);
+  if (std::abs(ms.value()) < 1e9) {  // below 2^53 ns a double holds every nanosecond
+    const Result<double> again = parse_go_duration(format_go_duration(ns));
+    require(again.ok() && again.value() == double(ns) / 1e6);
+  }
   return 0;
 }
 

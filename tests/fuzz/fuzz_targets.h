@@ -14,8 +14,9 @@ int batch_decoder(const uint8_t* data, size_t size);       // a next_batch reply
 int result_decoder(const uint8_t* data, size_t size);      // a result's msgpack, as the challenger reads it
 int tiff_decoder(const uint8_t* data, size_t size);        // a batch's TIFF
 int expected_json(const uint8_t* data, size_t size);       // expected.json
-int create_body(const uint8_t* data, size_t size);         // POST /api/create's JSON body
-int challenger_request(const uint8_t* data, size_t size);  // one raw HTTP request to the challenger
+int create_body(const uint8_t* data, size_t size);         // POST /api/create's JSON body (every --emulate)
+int challenger_request(const uint8_t* data, size_t size);  // one raw HTTP request to the challenger (every --emulate)
+int go_duration(const uint8_t* data, size_t size);         // a Micro Challenger latency ("760ms787µs542ns")
 
 struct NamedTarget {
   const char* name;  // also the corpus directory under tests/fuzz/corpus/
@@ -24,6 +25,7 @@ struct NamedTarget {
 inline constexpr NamedTarget kTargets[] = {
     {"batch_decoder", batch_decoder}, {"result_decoder", result_decoder},   {"tiff_decoder", tiff_decoder},
     {"expected_json", expected_json}, {"create_body", create_body},         {"challenger_request", challenger_request},
+    {"go_duration", go_duration},
 };
 
 }  // namespace lpbf::fuzz
