@@ -180,7 +180,7 @@ HttpReply Challenger::result(Bench& b, const std::string& batch_id_text, const s
   b.last_result = now;
   b.latencies_ms.push_back(std::chrono::duration<double, std::milli>(now - b.served_at[pos]).count());
   b.result_at_s.push_back(std::chrono::duration<double>(now - b.first_served).count());
-  if (!dataset_->expected.empty()) {
+  if (dataset_->scores(pos)) {
     const std::string why = compare_results(dataset_->expected[pos], d.result);
     if (!why.empty()) {
       ++b.wrong;

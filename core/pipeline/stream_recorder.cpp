@@ -1,0 +1,280 @@
+#include "core/pipeline/stream_recorder.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <set>
+#include <stdexcept>
+#include <unordered_set>
+
+#include "io/json_text.h"
+#include "io/tiff_decoder.h"
+
+namespace lpbf {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The files a recording (or a golden directory) is made of: a directory holding one already is
+// not recorded into, lest two streams mix.
+bool recording_file(const std::string& name) {
+  return name == "manifest.json" || name == "expected.json" || name == kRecordedResultsFile ||
+         (name.size() > 5 && name[0] == 'b' && name.ends_with(".tif"));
+}
+
+// A dropped batch taints its tile's next this many batches: their windows (SPEC §2) held it.
+constexpr int kWindowAfter = 2;
+// Beyond this many dropped batches the recording stops: their ids are kept in memory.
+constexpr size_t kMaxDroppedTracked = size_t(1) << 20;
+
+std::string megabytes(uint64_t bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f MB", double(bytes) / 1e6);
+  return text;
+}
+
+}  // namespace
+
+std::string RecorderStatus::summary() const {
+  std::string s = "recorded " + std::to_string(batches_recorded) + " batches (" + megabytes(bytes_recorded) + ") and " +
+                  std::to_string(results_recorded) + " answers to " + dir.string();
+  if (batches_dropped > 0)
+    s += "; dropped " + std::to_string(batches_dropped) + " batches (the disk was slower than the run)";
+  if (results_dropped > 0) s += "; dropped " + std::to_string(results_dropped) + " answers";
+  if (results_left_out > 0)
+    s += "; left " + std::to_string(results_left_out) +
+         " answers out of results.json (their batch, or one in their window, is not in the recording)";
+  if (!error.empty()) s += "; " + error;
+  return s;
+}
+
+StreamRecorder::StreamRecorder(fs::path dir, RecorderLimits limits) : dir_(std::move(dir)), limits_(std::move(limits)) {
+  const std::string where = "cannot record to " + dir_.string() + ": ";
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  if (ec) throw std::runtime_error(where + "cannot create the directory: " + ec.message());
+  if (!fs::is_directory(dir_, ec)) throw std::runtime_error(where + "it is not a directory");
+  for (fs::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec))
+    if (recording_file(it->path().filename().string()))
+      throw std::runtime_error(where + "it holds a recording already (" + it->path().filename().string() +
+                               "); record into a new or empty directory");
+  if (ec) throw std::runtime_error(where + "cannot list the directory: " + ec.message());
+  const fs::path probe = dir_ / ".lpbf-record-probe";
+  const uint8_t byte = 0;
+  if (Status s = write_file(probe, std::span(&byte, 1)); !s) throw std::runtime_error(where + s.error());
+  fs::remove(probe, ec);
+
+  status_.dir = dir_;
+  wake_batches_ = std::max<size_t>(1, limits_.max_pending_batches / 4);
+  wake_bytes_ = std::max<size_t>(1, limits_.max_pending_bytes / 4);
+  inbox_.reserve(64);
+  last_checkpoint_ = std::chrono::steady_clock::now();
+  writer_ = std::thread([this] { run_writer(); });
+}
+
+StreamRecorder::~StreamRecorder() { static_cast<void>(finish()); }
+
+bool StreamRecorder::record_batch(const Batch& meta, SharedBytes tif) {
+  const size_t bytes = tif.size();
+  bool wake = false;
+  {
+    std::lock_guard lock(mu_);
+    if (closing_) return false;
+    const bool full = pending_batches_ > 0 && (pending_batches_ >= limits_.max_pending_batches ||
+                                               pending_bytes_ + bytes > limits_.max_pending_bytes);
+    if (stopped_ || full) {
+      // Kept for results.json: an answer whose window held this batch is not reproducible. After a
+      // stop only an id below one recorded can matter (batches may be handed over out of order).
+      if (full) ++status_.batches_dropped;
+      else ++status_.batches_not_recorded;
+      if (full || meta.batch_id < max_recorded_id_) dropped_.push_back({meta.batch_id, meta.print_id, meta.tile_id});
+      return false;
+    }
+    inbox_.push_back(Batch{meta.batch_id, meta.print_id, meta.tile_id, meta.layer, std::move(tif)});
+    ++pending_batches_;
+    pending_bytes_ += bytes;
+    wake = pending_batches_ >= wake_batches_ || pending_bytes_ >= wake_bytes_;
+  }
+  if (wake) wake_.notify_one();
+  return true;
+}
+
+bool StreamRecorder::record_result(const TileResult& result) {
+  std::lock_guard lock(mu_);
+  if (closing_) return false;
+  if (result_inbox_.size() >= limits_.max_pending_results) {
+    ++status_.results_dropped;
+    return false;
+  }
+  result_inbox_.push_back(result);
+  return true;
+}
+
+void StreamRecorder::run_writer() {
+  std::vector<Batch> batches;
+  std::vector<TileResult> results;
+  batches.reserve(64);
+  for (bool closing = false; !closing;) {
+    {
+      std::unique_lock lock(mu_);
+      wake_.wait_for(lock, limits_.poll_every, [&] {
+        return closing_ || pending_batches_ >= wake_batches_ || pending_bytes_ >= wake_bytes_;
+      });
+      batches.swap(inbox_);
+      results.swap(result_inbox_);
+      closing = closing_;  // nothing is handed over after this: this round drains the queue
+    }
+    for (Batch& b : batches) {
+      const size_t bytes = b.tif.size();
+      write_batch(b);
+      b.tif = SharedBytes();  // the reply body goes now, not when the round ends
+      std::lock_guard lock(mu_);
+      --pending_batches_;
+      pending_bytes_ -= bytes;
+    }
+    batches.clear();
+    std::move(results.begin(), results.end(), std::back_inserter(results_));
+    results.clear();
+    const auto now = std::chrono::steady_clock::now();
+    if (!closing && !stopped_ && !recorded_.empty() &&
+        now - last_checkpoint_ >= std::max<std::chrono::steady_clock::duration>(limits_.checkpoint_every, 20 * checkpoint_cost_))
+      checkpoint();
+  }
+}
+
+void StreamRecorder::write_batch(Batch& b) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_) {
+      ++status_.batches_not_recorded;
+      if (b.batch_id < max_recorded_id_) dropped_.push_back({b.batch_id, b.print_id, b.tile_id});
+      return;
+    }
+  }
+  if (limits_.before_write) limits_.before_write();
+  const std::string file = batch_file_name(files_++);
+  if (Status s = write_file(dir_ / file, b.tif); !s) {
+    {
+      std::lock_guard lock(mu_);
+      ++status_.batches_not_recorded;
+      if (b.batch_id < max_recorded_id_) dropped_.push_back({b.batch_id, b.print_id, b.tile_id});
+    }
+    fail(s.error());
+    checkpoint();  // the kept prefix is listed at once: the run may not end well either
+    return;
+  }
+  recorded_.push_back({b.batch_id, std::move(b.print_id), b.tile_id, b.layer, file, tiff_layout_name(b.tif)});
+  std::lock_guard lock(mu_);
+  ++status_.batches_recorded;
+  status_.bytes_recorded += b.tif.size();
+  max_recorded_id_ = std::max(max_recorded_id_, b.batch_id);
+  if (dropped_.size() > kMaxDroppedTracked && !stopped_) {
+    stopped_ = true;
+    status_.error = "recording to " + dir_.string() + " stopped after " + std::to_string(status_.batches_recorded) +
+                    " batches: over " + std::to_string(kMaxDroppedTracked) +
+                    " batches dropped (the disk is much slower than the run); the batches recorded are kept";
+  }
+}
+
+void StreamRecorder::fail(std::string why) {
+  std::string message;
+  {
+    std::lock_guard lock(mu_);
+    if (!status_.error.empty()) return;
+    stopped_ = true;
+    message = "recording to " + dir_.string() + " stopped: " + why + "; the " + std::to_string(status_.batches_recorded) +
+              " batches recorded before it are kept; the run goes on unrecorded";
+    status_.error = message;
+  }
+  if (limits_.on_error) {
+    try {
+      limits_.on_error(message);
+    } catch (...) {  // a message that could not be shown stops nothing
+    }
+  }
+}
+
+std::vector<TileResult> StreamRecorder::reproducible_results(size_t& left_out) const {
+  std::vector<Dropped> dropped;
+  {
+    std::lock_guard lock(mu_);
+    dropped = dropped_;
+  }
+  // Per tile, its recorded batch ids, and those its window lost.
+  std::unordered_set<int64_t> recorded;
+  std::map<std::pair<std::string_view, int64_t>, std::vector<std::pair<int64_t, bool>>> tiles;  // id, dropped
+  for (const ManifestEntry& e : recorded_) {
+    recorded.insert(e.batch_id);
+    tiles[{e.print_id, e.tile_id}].push_back({e.batch_id, false});
+  }
+  std::unordered_set<int64_t> tainted;
+  if (!dropped.empty()) {
+    for (const Dropped& d : dropped) {
+      auto it = tiles.find({d.print_id, d.tile_id});
+      if (it != tiles.end()) it->second.push_back({d.batch_id, true});
+    }
+    for (auto& [key, ids] : tiles) {
+      std::sort(ids.begin(), ids.end());
+      int after = 0;
+      for (const auto& [id, lost] : ids) {
+        if (lost) after = kWindowAfter;
+        else if (after > 0) tainted.insert(id), --after;
+      }
+    }
+  }
+  std::vector<TileResult> kept;
+  std::unordered_set<int64_t> seen;
+  left_out = 0;
+  for (const TileResult& r : results_) {
+    if (!seen.insert(r.batch_id).second) continue;  // posted again and accepted again: one answer
+    if (!recorded.count(r.batch_id) || tainted.count(r.batch_id)) {
+      ++left_out;
+      continue;
+    }
+    kept.push_back(r);
+  }
+  std::stable_sort(kept.begin(), kept.end(), [](const TileResult& a, const TileResult& b) { return a.batch_id < b.batch_id; });
+  return kept;
+}
+
+void StreamRecorder::checkpoint() {
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<ManifestEntry> manifest = recorded_;
+  std::stable_sort(manifest.begin(), manifest.end(),
+                   [](const ManifestEntry& a, const ManifestEntry& b) { return a.batch_id < b.batch_id; });
+  size_t left_out = 0;
+  const std::vector<TileResult> results = reproducible_results(left_out);
+  Status s = replace_file(dir_ / "manifest.json", manifest_to_json(manifest));
+  if (s) s = replace_file(dir_ / kRecordedResultsFile, results_to_json(results));
+  {
+    std::lock_guard lock(mu_);
+    status_.results_recorded = results.size();
+    status_.results_left_out = left_out;
+  }
+  if (!s) fail(s.error());
+  last_checkpoint_ = std::chrono::steady_clock::now();
+  checkpoint_cost_ = last_checkpoint_ - start;
+}
+
+RecorderStatus StreamRecorder::finish() {
+  std::lock_guard once(finish_mu_);
+  {
+    std::lock_guard lock(mu_);
+    if (status_.finished) return status_;
+    closing_ = true;
+  }
+  wake_.notify_one();
+  if (writer_.joinable()) writer_.join();
+  // A run that recorded nothing leaves DIR as it found it: the same --record DIR works next time.
+  if (!recorded_.empty() || files_ > 0) checkpoint();
+  std::lock_guard lock(mu_);
+  status_.finished = true;
+  return status_;
+}
+
+RecorderStatus StreamRecorder::status() const {
+  std::lock_guard lock(mu_);
+  return status_;
+}
+
+}  // namespace lpbf
