@@ -93,7 +93,7 @@ std::string tiff_layout_name(std::span<const uint8_t> bytes) {
   stream.data = bytes.data();
   stream.size = bytes.size();
   if (bytes.size() < 8) return "unreadable";
-  TiffHandle tif = open_memory_tiff(stream, "r");
+  TiffHandle tif = open_memory_tiff(stream, "rc");  // c: the file's own strips, not libtiff's chopped ones
   if (!tif) return "unreadable";
   TIFF* t = tif.get();
   const bool big_endian = bytes[0] == 'M';

@@ -130,7 +130,7 @@ TEST_CASE("record: the golden stream recorded is the golden directory, and repla
   for (size_t i = 0; i < served.batches.size(); ++i) CHECK(served.scores(i));
 
   // A second recording into the same directory is refused: two streams would mix.
-  CHECK_THROWS_WITH_AS(StreamRecorder(dir), doctest::Contains("holds a recording already"), std::runtime_error);
+  CHECK_THROWS_WITH_AS(StreamRecorder{dir}, doctest::Contains("holds a recording already"), std::runtime_error);
   fs::remove_all(dir);
 }
 
@@ -138,14 +138,14 @@ TEST_CASE("record: an unwritable or unsuitable DIR is refused at once, with a re
   const fs::path base = fresh_dir("refused");
   fs::create_directories(base);
   std::ofstream(base / "a-file") << "x";
-  CHECK_THROWS_WITH_AS(StreamRecorder(base / "a-file" / "sub"), doctest::Contains("cannot create the directory"),
+  CHECK_THROWS_WITH_AS(StreamRecorder{base / "a-file" / "sub"}, doctest::Contains("cannot create the directory"),
                        std::runtime_error);
-  CHECK_THROWS_WITH_AS(StreamRecorder(base / "a-file"), doctest::Contains("not a directory"), std::runtime_error);
+  CHECK_THROWS_WITH_AS(StreamRecorder{base / "a-file"}, doctest::Contains("Not a directory"), std::runtime_error);
   fs::create_directories(base / "golden");
   std::ofstream(base / "golden" / "b000000.tif") << "x";
-  CHECK_THROWS_WITH_AS(StreamRecorder(base / "golden"), doctest::Contains("b000000.tif"), std::runtime_error);
+  CHECK_THROWS_WITH_AS(StreamRecorder{base / "golden"}, doctest::Contains("b000000.tif"), std::runtime_error);
   // /proc refuses new files even to root.
-  CHECK_THROWS_AS(StreamRecorder("/proc/lpbf-record-test"), std::runtime_error);
+  CHECK_THROWS_AS(StreamRecorder{"/proc/lpbf-record-test"}, std::runtime_error);
   // A directory with other files in it is fine; nothing recorded leaves it as it was.
   {
     StreamRecorder recorder(base);
@@ -163,8 +163,10 @@ TEST_CASE("record: a full queue drops and counts, never waits; answers a dropped
   limits.max_pending_batches = 2;
   limits.before_write = [&] { gate.wait(); };
   StreamRecorder recorder(dir, limits);
-  for (size_t i = 0; i < 4; ++i) REQUIRE(recorder.record_batch(fetched(i)));
-  REQUIRE(eventually([&] { return recorder.status().batches_recorded == 4; }));
+  for (size_t i = 0; i < 4; ++i) {
+    REQUIRE(recorder.record_batch(fetched(i)));
+    REQUIRE(eventually([&] { return recorder.status().batches_recorded == i + 1; }));
+  }
 
   gate.set(true);  // the disk stalls: two batches fit in the queue, the next two do not
   CHECK(recorder.record_batch(fetched(4)));
