@@ -1,5 +1,8 @@
 #include "core/pipeline/stream_recorder.h"
 
+#include <pthread.h>
+#include <sched.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -111,6 +114,11 @@ bool StreamRecorder::record_result(const TileResult& result) {
 }
 
 void StreamRecorder::run_writer() {
+  // Best effort: where it is refused the writer keeps the run's priority.
+  if (limits_.writer_idle) {
+    sched_param none{};
+    static_cast<void>(::pthread_setschedparam(::pthread_self(), SCHED_IDLE, &none));
+  }
   std::vector<Batch> batches;
   std::vector<TileResult> results;
   batches.reserve(64);
@@ -123,6 +131,10 @@ void StreamRecorder::run_writer() {
       batches.swap(inbox_);
       results.swap(result_inbox_);
       closing = closing_;  // nothing is handed over after this: this round drains the queue
+    }
+    if (closing && limits_.writer_idle) {  // the run is over: the rest is written at once
+      sched_param normal{};
+      static_cast<void>(::pthread_setschedparam(::pthread_self(), SCHED_OTHER, &normal));
     }
     for (Batch& b : batches) {
       const size_t bytes = b.tif.size();

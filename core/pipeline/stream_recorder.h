@@ -35,8 +35,8 @@ namespace lpbf {
 
 struct RecorderLimits {
   // Batches handed over and not yet written. Each keeps the reply body it arrived in alive.
-  size_t max_pending_batches = 512;
-  size_t max_pending_bytes = size_t(256) << 20;
+  size_t max_pending_batches = 256;
+  size_t max_pending_bytes = size_t(128) << 20;
   // Answers handed over and not yet taken by the writer.
   size_t max_pending_results = size_t(1) << 16;
   // manifest.json and results.json are rewritten this often (and at least 20 times as long as the
@@ -44,6 +44,9 @@ struct RecorderLimits {
   std::chrono::milliseconds checkpoint_every{2000};
   // The writer looks at its queue this often (and at once when the queue is a quarter full).
   std::chrono::milliseconds poll_every{20};
+  // The writer thread runs only on a core nothing else wants (Linux SCHED_IDLE): on a busy machine
+  // the disk work waits (and the queue drops) rather than slow the run. False: the run's priority.
+  bool writer_idle = true;
   // Told once, from the writer thread, when the recording stops part-way (see status().error).
   std::function<void(const std::string&)> on_error;
   // Tests only: runs on the writer thread before each batch is written (to hold the writer back).

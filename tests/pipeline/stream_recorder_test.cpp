@@ -42,6 +42,13 @@ Batch fetched(size_t i) {
   return d.batch;
 }
 
+// The writer at the tests' priority: at SCHED_IDLE it would wait for the machine's other work.
+RecorderLimits test_limits() {
+  RecorderLimits limits;
+  limits.writer_idle = false;
+  return limits;
+}
+
 bool eventually(const std::function<bool()>& done) {
   const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (!done()) {
@@ -81,7 +88,7 @@ TEST_CASE("record: the golden stream recorded is the golden directory, and repla
   const GoldenDataset& golden = golden_small();
   const fs::path dir = fresh_dir("golden");
   std::vector<std::string> errors;
-  RecorderLimits limits;
+  RecorderLimits limits = test_limits();
   limits.on_error = [&](const std::string& e) { errors.push_back(e); };
   {
     StreamRecorder recorder(dir, limits);
@@ -148,7 +155,7 @@ TEST_CASE("record: an unwritable or unsuitable DIR is refused at once, with a re
   CHECK_THROWS_AS(StreamRecorder{"/proc/lpbf-record-test"}, std::runtime_error);
   // A directory with other files in it is fine; nothing recorded leaves it as it was.
   {
-    StreamRecorder recorder(base);
+    StreamRecorder recorder(base, test_limits());
     CHECK(recorder.finish().batches_recorded == 0);
   }
   CHECK(!fs::exists(base / "manifest.json"));
@@ -159,7 +166,7 @@ TEST_CASE("record: a full queue drops and counts, never waits; answers a dropped
   const GoldenDataset& golden = golden_small();
   const fs::path dir = fresh_dir("overflow");
   WriterGate gate;
-  RecorderLimits limits;
+  RecorderLimits limits = test_limits();
   limits.max_pending_batches = 2;
   limits.before_write = [&] { gate.wait(); };
   StreamRecorder recorder(dir, limits);
@@ -209,7 +216,7 @@ TEST_CASE("record: a full queue drops and counts, never waits; answers a dropped
 TEST_CASE("record: the directory vanishing part-way stops the recording with one message; no throw, no crash") {
   const fs::path dir = fresh_dir("vanish");
   std::vector<std::string> errors;
-  RecorderLimits limits;
+  RecorderLimits limits = test_limits();
   limits.on_error = [&](const std::string& e) { errors.push_back(e); };
   StreamRecorder recorder(dir, limits);
   for (size_t i = 0; i < 3; ++i) CHECK(recorder.record_batch(fetched(i)));
@@ -243,7 +250,7 @@ TEST_CASE("record: a full disk part-way keeps a usable prefix (RLIMIT_FSIZE as t
     cap.rlim_cur = 20000;
     REQUIRE(::setrlimit(RLIMIT_FSIZE, &cap) == 0);
     {
-      StreamRecorder recorder(dir);
+      StreamRecorder recorder(dir, test_limits());
       for (size_t i = 0; i < golden.manifest.size(); ++i) static_cast<void>(recorder.record_batch(fetched(i)));
       for (const TileResult& r : golden.expected) static_cast<void>(recorder.record_result(r));
       s = recorder.finish();
