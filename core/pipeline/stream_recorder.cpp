@@ -77,7 +77,7 @@ StreamRecorder::StreamRecorder(fs::path dir, RecorderLimits limits) : dir_(std::
 
 StreamRecorder::~StreamRecorder() { static_cast<void>(finish()); }
 
-bool StreamRecorder::record_batch(const Batch& meta, SharedBytes tif) {
+bool StreamRecorder::record_batch(const Batch& meta, SharedBytes tif) try {
   const size_t bytes = tif.size();
   bool wake = false;
   {
@@ -100,9 +100,13 @@ bool StreamRecorder::record_batch(const Batch& meta, SharedBytes tif) {
   }
   if (wake) wake_.notify_one();
   return true;
+} catch (const std::exception&) {  // out of memory: the batch is not kept, the run goes on
+  std::lock_guard lock(mu_);
+  ++status_.batches_dropped;
+  return false;
 }
 
-bool StreamRecorder::record_result(const TileResult& result) {
+bool StreamRecorder::record_result(const TileResult& result) try {
   std::lock_guard lock(mu_);
   if (closing_) return false;
   if (result_inbox_.size() >= limits_.max_pending_results) {
@@ -111,6 +115,10 @@ bool StreamRecorder::record_result(const TileResult& result) {
   }
   result_inbox_.push_back(result);
   return true;
+} catch (const std::exception&) {
+  std::lock_guard lock(mu_);
+  ++status_.results_dropped;
+  return false;
 }
 
 void StreamRecorder::run_writer() {
@@ -138,17 +146,26 @@ void StreamRecorder::run_writer() {
     }
     for (Batch& b : batches) {
       const size_t bytes = b.tif.size();
-      write_batch(b);
+      try {
+        write_batch(b);
+      } catch (const std::exception& e) {  // out of memory: the recording stops, not the run
+        fail(std::string("recording failed: ") + e.what());
+      }
       b.tif = SharedBytes();  // the reply body goes now, not when the round ends
       std::lock_guard lock(mu_);
       --pending_batches_;
       pending_bytes_ -= bytes;
     }
     batches.clear();
-    std::move(results.begin(), results.end(), std::back_inserter(results_));
+    try {
+      if (!results.empty()) changed_ = true;
+      results_.insert(results_.end(), std::make_move_iterator(results.begin()), std::make_move_iterator(results.end()));
+    } catch (const std::exception& e) {
+      fail(std::string("recording the answers failed: ") + e.what());
+    }
     results.clear();
     const auto now = std::chrono::steady_clock::now();
-    if (!closing && !stopped_ && !recorded_.empty() &&
+    if (!closing && !stopped_ && changed_ && !recorded_.empty() &&
         now - last_checkpoint_ >= std::max<std::chrono::steady_clock::duration>(limits_.checkpoint_every, 20 * checkpoint_cost_))
       checkpoint();
   }
@@ -176,27 +193,32 @@ void StreamRecorder::write_batch(Batch& b) {
     return;
   }
   recorded_.push_back({b.batch_id, std::move(b.print_id), b.tile_id, b.layer, file, tiff_layout_name(b.tif)});
-  std::lock_guard lock(mu_);
-  ++status_.batches_recorded;
-  status_.bytes_recorded += b.tif.size();
-  max_recorded_id_ = std::max(max_recorded_id_, b.batch_id);
-  if (dropped_.size() > kMaxDroppedTracked && !stopped_) {
-    stopped_ = true;
-    status_.error = "recording to " + dir_.string() + " stopped after " + std::to_string(status_.batches_recorded) +
-                    " batches: over " + std::to_string(kMaxDroppedTracked) +
-                    " batches dropped (the disk is much slower than the run); the batches recorded are kept";
+  changed_ = true;
+  bool too_many_dropped = false;
+  {
+    std::lock_guard lock(mu_);
+    ++status_.batches_recorded;
+    status_.bytes_recorded += b.tif.size();
+    max_recorded_id_ = std::max(max_recorded_id_, b.batch_id);
+    too_many_dropped = dropped_.size() > kMaxDroppedTracked;
   }
+  if (too_many_dropped)
+    fail("over " + std::to_string(kMaxDroppedTracked) + " batches dropped (the disk is much slower than the run)");
 }
 
-void StreamRecorder::fail(std::string why) {
+void StreamRecorder::fail(const std::string& why) noexcept {
   std::string message;
   {
     std::lock_guard lock(mu_);
-    if (!status_.error.empty()) return;
+    if (stopped_ && !status_.error.empty()) return;
     stopped_ = true;
-    message = "recording to " + dir_.string() + " stopped: " + why + "; the " + std::to_string(status_.batches_recorded) +
-              " batches recorded before it are kept; the run goes on unrecorded";
-    status_.error = message;
+    try {
+      message = "recording to " + dir_.string() + " stopped: " + why + "; the " +
+                std::to_string(status_.batches_recorded) + " batches recorded before it are kept; the run goes on unrecorded";
+      status_.error = message;
+    } catch (...) {  // out of memory: stopped all the same
+      return;
+    }
   }
   if (limits_.on_error) {
     try {
@@ -249,8 +271,9 @@ std::vector<TileResult> StreamRecorder::reproducible_results(size_t& left_out) c
   return kept;
 }
 
-void StreamRecorder::checkpoint() {
+void StreamRecorder::checkpoint() try {
   const auto start = std::chrono::steady_clock::now();
+  changed_ = false;
   std::vector<ManifestEntry> manifest = recorded_;
   std::stable_sort(manifest.begin(), manifest.end(),
                    [](const ManifestEntry& a, const ManifestEntry& b) { return a.batch_id < b.batch_id; });
@@ -266,6 +289,8 @@ void StreamRecorder::checkpoint() {
   if (!s) fail(s.error());
   last_checkpoint_ = std::chrono::steady_clock::now();
   checkpoint_cost_ = last_checkpoint_ - start;
+} catch (const std::exception& e) {  // out of memory: the files of the last checkpoint stay
+  fail(std::string("writing manifest.json failed: ") + e.what());
 }
 
 RecorderStatus StreamRecorder::finish() {

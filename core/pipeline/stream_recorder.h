@@ -97,7 +97,7 @@ class StreamRecorder {
 
   void run_writer();
   void write_batch(Batch& batch);
-  void fail(std::string message);  // writer thread
+  void fail(const std::string& why) noexcept;  // writer thread: stops the recording, once
   void checkpoint();               // writer thread, or finish() after it
   std::vector<TileResult> reproducible_results(size_t& left_out) const;
 
@@ -121,6 +121,7 @@ class StreamRecorder {
   std::vector<ManifestEntry> recorded_;  // arrival order
   std::vector<TileResult> results_;    // arrival order
   size_t files_ = 0;                   // bNNNNNN.tif files made (the next one's number)
+  bool changed_ = false;               // since the last checkpoint
   std::chrono::steady_clock::time_point last_checkpoint_;
   std::chrono::steady_clock::duration checkpoint_cost_{};
 

@@ -141,6 +141,39 @@ TEST_CASE("record: the golden stream recorded is the golden directory, and repla
   fs::remove_all(dir);
 }
 
+TEST_CASE("record: manifest.json and results.json are rewritten as the run goes: a crash leaves a usable prefix") {
+  const fs::path dir = fresh_dir("checkpoint");
+  RecorderLimits limits = test_limits();
+  limits.checkpoint_every = std::chrono::milliseconds(1);
+  StreamRecorder recorder(dir, limits);
+  for (size_t i = 0; i < 5; ++i) CHECK(recorder.record_batch(fetched(i)));
+  for (size_t i = 0; i < 5; ++i) CHECK(recorder.record_result(golden_small().expected[i]));
+  // Not finished: what a run killed now would leave.
+  CHECK(eventually([&] {
+    try {
+      const GoldenDataset d = load_golden_dataset(dir);
+      return d.manifest.size() == 5 && d.expected.size() == 5;
+    } catch (const std::exception&) {
+      return false;  // not written yet
+    }
+  }));
+  const auto r = test::run_command(test::binary() + " replay " + dir.string() + " --check");
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK(recorder.finish().batches_recorded == 5);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("record: at its default (idle) priority the writer still writes everything by finish()") {
+  const fs::path dir = fresh_dir("idle");
+  StreamRecorder recorder(dir);
+  for (size_t i = 0; i < golden_small().manifest.size(); ++i) CHECK(recorder.record_batch(fetched(i)));
+  const RecorderStatus s = recorder.finish();
+  CHECK(s.batches_recorded == golden_small().manifest.size());
+  CHECK(s.error.empty());
+  fs::remove_all(dir);
+}
+
 TEST_CASE("record: an unwritable or unsuitable DIR is refused at once, with a reason") {
   const fs::path base = fresh_dir("refused");
   fs::create_directories(base);
