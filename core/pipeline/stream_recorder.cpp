@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <time.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -30,6 +31,13 @@ constexpr int kWindowAfter = 2;
 // Beyond this many dropped batches the recording stops: their ids are kept in memory.
 constexpr size_t kMaxDroppedTracked = size_t(1) << 20;
 
+// The calling thread's CPU time: what its writing takes from the run (waiting for the disk does not).
+double thread_cpu_seconds() {
+  timespec t{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return double(t.tv_sec) + double(t.tv_nsec) * 1e-9;
+}
+
 std::string megabytes(uint64_t bytes) {
   char text[32];
   std::snprintf(text, sizeof text, "%.1f MB", double(bytes) / 1e6);
@@ -42,7 +50,8 @@ std::string RecorderStatus::summary() const {
   std::string s = "recorded " + std::to_string(batches_recorded) + " batches (" + megabytes(bytes_recorded) + ") and " +
                   std::to_string(results_recorded) + " answers to " + dir.string();
   if (batches_dropped > 0)
-    s += "; dropped " + std::to_string(batches_dropped) + " batches (the disk was slower than the run)";
+    s += "; dropped " + std::to_string(batches_dropped) +
+         " batches (the recorder writes only with spare CPU, and as fast as the disk goes: it fell behind the run)";
   if (results_dropped > 0) s += "; dropped " + std::to_string(results_dropped) + " answers";
   if (results_left_out > 0)
     s += "; left " + std::to_string(results_left_out) +
@@ -71,7 +80,7 @@ StreamRecorder::StreamRecorder(fs::path dir, RecorderLimits limits) : dir_(std::
   wake_batches_ = std::max<size_t>(1, limits_.max_pending_batches / 4);
   wake_bytes_ = std::max<size_t>(1, limits_.max_pending_bytes / 4);
   inbox_.reserve(64);
-  last_checkpoint_ = std::chrono::steady_clock::now();
+  last_checkpoint_ = budget_at_ = std::chrono::steady_clock::now();
   writer_ = std::thread([this] { run_writer(); });
 }
 
@@ -146,8 +155,11 @@ void StreamRecorder::run_writer() {
     }
     for (Batch& b : batches) {
       const size_t bytes = b.tif.size();
+      rest_if_over_share(closing);
       try {
+        const double cpu_before = thread_cpu_seconds();
         write_batch(b);
+        write_budget_s_ -= thread_cpu_seconds() - cpu_before;
       } catch (const std::exception& e) {  // out of memory: the recording stops, not the run
         fail(std::string("recording failed: ") + e.what());
       }
@@ -169,6 +181,19 @@ void StreamRecorder::run_writer() {
         now - last_checkpoint_ >= std::max<std::chrono::steady_clock::duration>(limits_.checkpoint_every, 20 * checkpoint_cost_))
       checkpoint();
   }
+}
+
+void StreamRecorder::rest_if_over_share(bool closing) {
+  if (closing || limits_.writer_share <= 0 || limits_.writer_share >= 1) return;
+  constexpr double kBurst = 0.05;  // seconds of writing saved up while idle, at most
+  const auto now = std::chrono::steady_clock::now();
+  write_budget_s_ = std::min(kBurst, write_budget_s_ + limits_.writer_share * std::chrono::duration<double>(now - budget_at_).count());
+  budget_at_ = now;
+  if (write_budget_s_ >= 0) return;
+  // Rest until the account is even; finish() ends a rest early.
+  const auto rest = std::chrono::duration<double>(std::min(0.5, -write_budget_s_ / limits_.writer_share));
+  std::unique_lock lock(mu_);
+  wake_.wait_for(lock, rest, [&] { return closing_; });
 }
 
 void StreamRecorder::write_batch(Batch& b) {

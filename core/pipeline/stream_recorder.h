@@ -4,8 +4,9 @@
 //
 // The fetch stage hands it each fetched batch, the submit stage each answer the challenger
 // accepted. Both calls are a pointer copy and a queue push under a short lock: a writer thread does
-// the disk work. When the queue is full (the disk is slower than the run) the batch is dropped and
-// counted, never waited for. A failure part-way (a full disk, a vanished directory) stops the
+// the disk work, with CPU the run does not want (SCHED_IDLE, and at most `writer_share` of a core).
+// When the queue is full (the disk or that spare CPU is slower than the run) the batch is dropped
+// and counted, never waited for. A failure part-way (a full disk, a vanished directory) stops the
 // recording with one message and keeps what was written; the run goes on. Only the constructor
 // throws.
 //
@@ -34,9 +35,10 @@
 namespace lpbf {
 
 struct RecorderLimits {
-  // Batches handed over and not yet written. Each keeps the reply body it arrived in alive.
-  size_t max_pending_batches = 256;
-  size_t max_pending_bytes = size_t(128) << 20;
+  // Batches handed over and not yet written. Each keeps the reply body it arrived in alive: memory
+  // the run would otherwise reuse for the next (fresh pages are slow on a VM), so the queue is short.
+  size_t max_pending_batches = 64;
+  size_t max_pending_bytes = size_t(32) << 20;
   // Answers handed over and not yet taken by the writer.
   size_t max_pending_results = size_t(1) << 16;
   // manifest.json and results.json are rewritten this often (and at least 20 times as long as the
@@ -44,6 +46,11 @@ struct RecorderLimits {
   std::chrono::milliseconds checkpoint_every{2000};
   // The writer looks at its queue this often (and at once when the queue is a quarter full).
   std::chrono::milliseconds poll_every{20};
+  // While the run goes on, the writer spends at most this share of one core's time writing (CPU
+  // time; it rests in between, and the queue drops what it cannot hold): writing a 500 KB batch is
+  // a few hundred microseconds of kernel time that scheduling alone does not keep from the run.
+  // 0: no limit. After finish() is called the rest is written without rests.
+  double writer_share = 0.10;
   // The writer thread runs only on a core nothing else wants (Linux SCHED_IDLE): on a busy machine
   // the disk work waits (and the queue drops) rather than slow the run. False: the run's priority.
   bool writer_idle = true;
@@ -97,6 +104,7 @@ class StreamRecorder {
 
   void run_writer();
   void write_batch(Batch& batch);
+  void rest_if_over_share(bool closing);
   void fail(const std::string& why) noexcept;  // writer thread: stops the recording, once
   void checkpoint();               // writer thread, or finish() after it
   std::vector<TileResult> reproducible_results(size_t& left_out) const;
@@ -124,6 +132,8 @@ class StreamRecorder {
   bool changed_ = false;               // since the last checkpoint
   std::chrono::steady_clock::time_point last_checkpoint_;
   std::chrono::steady_clock::duration checkpoint_cost_{};
+  double write_budget_s_ = 0;  // writer_share's account: CPU seconds the writer may still spend
+  std::chrono::steady_clock::time_point budget_at_;
 
   std::mutex finish_mu_;
   std::thread writer_;

@@ -42,10 +42,12 @@ Batch fetched(size_t i) {
   return d.batch;
 }
 
-// The writer at the tests' priority: at SCHED_IDLE it would wait for the machine's other work.
+// The writer at the tests' priority and without rests: at SCHED_IDLE it would wait for the
+// machine's other work.
 RecorderLimits test_limits() {
   RecorderLimits limits;
   limits.writer_idle = false;
+  limits.writer_share = 0;
   return limits;
 }
 
