@@ -1,8 +1,12 @@
 #include "io/golden_dataset.h"
 
+#include <fcntl.h>
 #include <simdjson.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <span>
 #include <stdexcept>
@@ -29,7 +33,67 @@ void write_file_bytes(const std::filesystem::path& path, std::span<const char> b
   if (!out.flush()) throw std::runtime_error("cannot write " + path.string());
 }
 
+std::string manifest_entry_json(const ManifestEntry& e) {
+  return JsonObject()
+      .field("batch_id", e.batch_id)
+      .field("print_id", e.print_id)
+      .field("tile_id", e.tile_id)
+      .field("layer", e.layer)
+      .field("file", e.file)
+      .field("encoding", e.encoding)
+      .str();
+}
+
+Error io_error(const char* what, const std::filesystem::path& path, int err) {
+  return Error{std::string(what) + " " + path.string() + ": " + std::strerror(err)};
+}
+
 }  // namespace
+
+std::string batch_file_name(size_t n) {
+  char file[32];
+  std::snprintf(file, sizeof file, "b%06zu.tif", n);
+  return file;
+}
+
+std::string manifest_to_json(const std::vector<ManifestEntry>& entries) {
+  std::string out = "[";
+  for (size_t i = 0; i < entries.size(); ++i) out += (i ? ",\n " : "\n ") + manifest_entry_json(entries[i]);
+  out += entries.empty() ? "]\n" : "\n]\n";
+  return out;
+}
+
+Status write_file(const std::filesystem::path& path, std::span<const uint8_t> bytes) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return io_error("cannot create", path, errno);
+  size_t done = 0;
+  int err = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      err = n < 0 ? errno : EIO;
+      break;
+    }
+    done += size_t(n);
+  }
+  if (::close(fd) != 0 && err == 0) err = errno;  // NFS and some full disks report here
+  if (err == 0) return {};
+  ::unlink(path.c_str());
+  return io_error("cannot write", path, err);
+}
+
+Status replace_file(const std::filesystem::path& path, std::string_view text) {
+  std::filesystem::path temp = path;
+  temp += ".tmp";
+  if (Status s = write_file(temp, std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size())); !s) return s;
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(temp.c_str());
+    return io_error("cannot rename a new", path, err);
+  }
+  return {};
+}
 
 GoldenDatasetWriter::GoldenDatasetWriter(std::filesystem::path dir) : dir_(std::move(dir)) {
   std::error_code ec;
@@ -38,17 +102,9 @@ GoldenDatasetWriter::GoldenDatasetWriter(std::filesystem::path dir) : dir_(std::
 }
 
 void GoldenDatasetWriter::add(const Batch& b, const std::string& encoding) {
-  char file[32];
-  std::snprintf(file, sizeof file, "b%06zu.tif", count_);
+  const std::string file = batch_file_name(count_);
   write_file_bytes(dir_ / file, std::span(reinterpret_cast<const char*>(b.tif.data()), b.tif.size()));
-  manifest_ += (count_++ ? ",\n " : "\n ") + JsonObject()
-                                                 .field("batch_id", b.batch_id)
-                                                 .field("print_id", b.print_id)
-                                                 .field("tile_id", b.tile_id)
-                                                 .field("layer", b.layer)
-                                                 .field("file", std::string_view(file))
-                                                 .field("encoding", encoding)
-                                                 .str();
+  manifest_ += (count_++ ? ",\n " : "\n ") + manifest_entry_json({b.batch_id, b.print_id, b.tile_id, b.layer, file, encoding});
 }
 
 void GoldenDatasetWriter::finish(const std::vector<TileResult>& expected) {
@@ -81,9 +137,15 @@ GoldenDataset load_golden_dataset(const std::filesystem::path& dir) {
     throw std::runtime_error(manifest_path.string() + ": entry " + std::to_string(ds.manifest.size()) +
                              " is not valid: " + e.what());
   }
-  const auto expected_path = dir / "expected.json";
-  if (std::filesystem::exists(expected_path))
-    ds.expected = parse_results_json(read_file_bytes(expected_path), expected_path.string());
+  // A recording (--record) has the answers of the run that recorded it instead: a later run or a
+  // replay is then checked against those (a regression test against a previous run).
+  for (const std::string_view name : {std::string_view("expected.json"), kRecordedResultsFile}) {
+    const auto path = dir / name;
+    if (!std::filesystem::exists(path)) continue;
+    ds.expected = parse_results_json(read_file_bytes(path), path.string());
+    ds.expected_file = std::string(name);
+    break;
+  }
   return ds;
 }
 

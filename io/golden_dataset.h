@@ -1,11 +1,15 @@
 #pragma once
-// A recorded stream on disk (SPEC §4): manifest.json, bNNNNNN.tif files, and optionally expected.json.
+// A recorded stream on disk (SPEC §4): manifest.json, bNNNNNN.tif files, and optionally expected.json
+// (or, in a directory `--record` wrote, results.json: the recorded run's own answers).
 #include <filesystem>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "analysis/tile_result.h"
 #include "io/batch.h"
+#include "io/result.h"
 
 namespace lpbf {
 
@@ -18,17 +22,37 @@ struct ManifestEntry {
   std::string encoding;
 };
 
+// What `--record` writes next to manifest.json: the run's accepted answers, in expected.json's format.
+inline constexpr std::string_view kRecordedResultsFile = "results.json";
+
 struct GoldenDataset {
   std::filesystem::path dir;
   std::vector<ManifestEntry> manifest;  // serving order
-  std::vector<TileResult> expected;     // empty when the directory has no expected.json
+  std::vector<TileResult> expected;     // empty when the directory has no expected.json (nor results.json)
+  // Where `expected` came from: "expected.json" (the correct answers, one per batch), "results.json"
+  // (a recording's answers, as the recorded run gave them: only the batches it answered), or "".
+  std::string expected_file;
+  bool expected_from_recording() const { return expected_file == kRecordedResultsFile; }
 
   // The batch of manifest entry i, with its TIFF bytes read from disk. Throws std::runtime_error.
   Batch load_batch(size_t i) const;
 };
 
-// Throws std::runtime_error naming the file and what is wrong with it.
+// Reads expected.json, or results.json when there is no expected.json. Throws std::runtime_error
+// naming the file and what is wrong with it.
 GoldenDataset load_golden_dataset(const std::filesystem::path& dir);
+
+// manifest.json's text: one entry a line, in the order given.
+std::string manifest_to_json(const std::vector<ManifestEntry>& entries);
+// The manifest's name of the n-th batch file of a directory: b000000.tif, b000001.tif, ...
+std::string batch_file_name(size_t n);
+
+// Writes `bytes` to `path`, replacing what was there. A failed write (a full disk) removes what it
+// had written: a file is whole or absent.
+Status write_file(const std::filesystem::path& path, std::span<const uint8_t> bytes);
+// Replaces `path` atomically (a temporary file beside it, then a rename): a reader, or a run that
+// crashes, sees the old content or the new one, never a part.
+Status replace_file(const std::filesystem::path& path, std::string_view text);
 
 std::string read_file_bytes(const std::filesystem::path& path);
 

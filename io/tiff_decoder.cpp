@@ -88,4 +88,34 @@ DecodedTiff decode_tiff(std::span<const uint8_t> bytes) {
   return out;
 }
 
+std::string tiff_layout_name(std::span<const uint8_t> bytes) {
+  MemoryStream stream;
+  stream.data = bytes.data();
+  stream.size = bytes.size();
+  if (bytes.size() < 8) return "unreadable";
+  TiffHandle tif = open_memory_tiff(stream, "rc");  // c: the file's own strips, not libtiff's chopped ones
+  if (!tif) return "unreadable";
+  TIFF* t = tif.get();
+  const bool big_endian = bytes[0] == 'M';
+  const bool tiled = TIFFIsTiled(t) != 0;
+  const uint16_t compression = field_or<uint16_t>(t, TIFFTAG_COMPRESSION, COMPRESSION_NONE);
+  const bool deflate = compression == COMPRESSION_ADOBE_DEFLATE || compression == COMPRESSION_DEFLATE;
+  if (!tiled && !big_endian) {
+    if (compression == COMPRESSION_NONE) return TIFFNumberOfStrips(t) <= 1 ? "raw" : "tf_strips_raw";
+    if (deflate) return "tiff_deflate";
+    if (compression == COMPRESSION_LZW) return "tiff_lzw";
+    if (compression == COMPRESSION_PACKBITS) return "packbits";
+  }
+  if (!tiled && big_endian && compression == COMPRESSION_NONE) return "tf_big_endian";
+  if (tiled && !big_endian && deflate) return "tf_tiled_zlib";
+  std::string name = compression == COMPRESSION_NONE       ? "raw"
+                     : deflate                             ? "deflate"
+                     : compression == COMPRESSION_LZW      ? "lzw"
+                     : compression == COMPRESSION_PACKBITS ? "packbits"
+                                                           : "compression" + std::to_string(compression);
+  if (tiled) name += "_tiled";
+  if (big_endian) name += "_big_endian";
+  return name;
+}
+
 }  // namespace lpbf

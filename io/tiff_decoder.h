@@ -21,4 +21,12 @@ struct DecodedTiff {
 
 DecodedTiff decode_tiff(std::span<const uint8_t> bytes);
 
+// The name a golden manifest gives a TIFF's layout (its "encoding"), read from the header alone:
+// little-endian strips "raw" (uncompressed, one strip), "tf_strips_raw" (uncompressed, several),
+// "tiff_deflate", "tiff_lzw", "packbits"; "tf_big_endian" (uncompressed big-endian strips);
+// "tf_tiled_zlib" (Deflate tiles, little-endian). A layout the golden data does not use is named
+// after what it is: compression ("raw", "deflate", "lzw", "packbits", "compression<N>"), then
+// "_tiled", "_big_endian" (e.g. "lzw_tiled_big_endian"). "unreadable" when there is no TIFF header.
+std::string tiff_layout_name(std::span<const uint8_t> bytes);
+
 }  // namespace lpbf

@@ -9,6 +9,7 @@
 #include "perf/gate.h"
 #include "perf/kernels_bench.h"
 #include "perf/one_shot_bench.h"
+#include "perf/recorder_bench.h"
 
 namespace lpbf::perf {
 
@@ -24,8 +25,13 @@ std::string Report::json() const {
 
 int main(int argc, char** argv) {
   if (argc > 2 && std::strcmp(argv[1], "--gate") == 0) return lpbf::perf::run_gate(argv[2]);
+  if (argc > 1 && std::strcmp(argv[1], "--recorder") == 0) {  // only these, quickly: no results file
+    lpbf::perf::Report report;
+    lpbf::perf::run_recorder_benchmarks(report);
+    return 0;
+  }
   if (argc > 1 && argv[1][0] == '-') {
-    std::fprintf(stderr, "usage: lpbf-perf [RESULTS.json] | lpbf-perf --gate BASELINE.json\n");
+    std::fprintf(stderr, "usage: lpbf-perf [RESULTS.json] | lpbf-perf --gate BASELINE.json | lpbf-perf --recorder\n");
     return 2;
   }
   const std::string out_path = argc > 1 ? argv[1] : "perf/results.json";
@@ -33,6 +39,7 @@ int main(int argc, char** argv) {
   std::printf("%-10s %-46s %12s %-10s %s\n", "group", "benchmark", "median", "unit", "note");
   lpbf::perf::run_one_shot_benchmarks(report);  // first: a fresh machine state, as a user's run
   lpbf::perf::run_kernel_benchmarks(report);
+  lpbf::perf::run_recorder_benchmarks(report);
   lpbf::perf::run_end_to_end_benchmarks(report, 30);
   std::ofstream(out_path) << report.json();
   std::printf("\nwritten to %s\n", out_path.c_str());

@@ -1,6 +1,7 @@
 #include "core/challenger/served_dataset.h"
 
 #include <stdexcept>
+#include <unordered_map>
 
 #include "analysis/dbscan.h"
 #include "analysis/outliers_reference.h"
@@ -48,11 +49,31 @@ ServedDataset load_served_dataset(const std::filesystem::path& dir) {
   }
   if (!error.empty()) throw std::runtime_error(error);
   for (uint64_t b : bytes) ds.tiff_bytes += b;
-  if (!golden.expected.empty()) {
+  ds.expected_file = golden.expected_file;
+  if (golden.expected_from_recording()) {
+    // A recording's answers: those its run gave and the challenger accepted, by batch id. A batch
+    // without one is served but not scored.
+    std::unordered_map<int64_t, size_t> position;
+    for (size_t i = 0; i < n; ++i) position[ds.batch_ids[i]] = i;
+    ds.expected.resize(n);
+    ds.unscored.assign(n, 1);
+    for (const TileResult& r : golden.expected) {
+      const auto it = position.find(r.batch_id);
+      if (it == position.end())
+        throw std::runtime_error(dir.string() + ": results.json answers batch " + std::to_string(r.batch_id) +
+                                 ", which manifest.json does not list");
+      ds.expected[it->second] = r;
+      ds.unscored[it->second] = 0;
+    }
+    ds.description += ", scored against results.json, a recorded run's answers (" +
+                      std::to_string(golden.expected.size()) + " of " + std::to_string(n) + " batches)";
+    if (golden.expected.empty()) ds.expected.clear(), ds.unscored.clear();
+  } else if (!golden.expected.empty()) {
     if (golden.expected.size() != n)
       throw std::runtime_error(dir.string() + ": expected.json has " + std::to_string(golden.expected.size()) +
                                " results for " + std::to_string(n) + " batches");
     ds.expected = golden.expected;
+    ds.description += ", scored against expected.json";
   }
   warm_for_sending(ds);
   return ds;

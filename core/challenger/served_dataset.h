@@ -17,6 +17,11 @@ struct ServedDataset {
   std::vector<std::shared_ptr<const std::string>> batches;  // msgpack batch maps
   std::vector<int64_t> batch_ids;                           // of each batch, serving order
   std::vector<TileResult> expected;                         // same order; empty: results are not scored
+  // Positions whose expected result is unknown (1): a recording's results.json lacks the batches its
+  // run did not answer. Empty: every position of `expected` is known.
+  std::vector<uint8_t> unscored;
+  std::string expected_file;  // what `expected` was read from ("expected.json", "results.json"), if a file
+  bool scores(size_t pos) const { return !expected.empty() && (unscored.empty() || !unscored[pos]); }
   std::vector<std::string> encodings;                       // TIFF layout of each batch (SPEC §3 names)
   uint64_t tiff_bytes = 0;
 };

@@ -43,6 +43,8 @@ struct RunOptions {
   int metrics_port = -1;
   std::string metrics_bind = "127.0.0.1";
   std::function<void(unsigned short)> on_metrics_listening;
+  // Record the stream served, and the accepted answers, in this directory (see StreamRecorder); "": no.
+  std::string record_dir;
 
   int effective_threads() const { return threads > 0 ? threads : int(std::thread::hardware_concurrency()); }
 };

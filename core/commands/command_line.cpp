@@ -141,7 +141,8 @@ std::vector<CLI::Option*> add_dataset_options(CLI::App& app, DatasetOptions& o, 
   };
   CLI::Option* dir = add(app.add_option_function<std::string>(
                                 "--dataset", [&o](const std::string& d) { o.dir = d; },
-                                "serve a recorded stream (manifest.json, bNNNNNN.tif, expected.json)")
+                                "serve a recorded stream (manifest.json, bNNNNNN.tif files; results are scored against "
+                                "expected.json or, in a --record directory, results.json)")
                              ->option_text("DIR"));
   const std::string synthetic =
       "serve a synthetic stream (the default), shaped by --layers, --grid, --tile, --prints, --seed and --layout";
@@ -255,6 +256,10 @@ void add_run_options(CLI::App& app, RunArgs& a) {
                "stage")
       ->default_str("");
   text(app, "--metrics-bind", o.metrics_bind, "ADDR", "address of the metrics server (default 127.0.0.1)");
+  text(app, "--record", o.record_dir, "DIR",
+       "keep the stream the challenger serves in DIR (new or empty), as `replay DIR` and `challenger --dataset DIR` "
+       "read it: the batches' TIFFs, manifest.json and results.json (the answers the challenger accepted). Written "
+       "beside the run, never slowing it: what the disk cannot keep up with is dropped and counted");
 
   add_kafka_options(app, a.kafka, kKafkaGroup);
   whole_number(app, "--workers", o.kafka_workers, 0, 256, "N",
@@ -272,7 +277,9 @@ as SPEC.md section 4 describes) offline, and writes the results as a JSON array 
 order, the format of expected.json.)");
   sub->add_option("DIR", a.dir, "the recorded stream")->required();
   text(*sub, "--out", a.out, "FILE", "write the results there instead of standard output");
-  sub->add_flag("--check", a.check, "compare with DIR/expected.json; print each mismatch; exit 1 on any");
+  sub->add_flag("--check", a.check,
+                "compare with DIR/expected.json (a recording's DIR/results.json when there is none); print each "
+                "mismatch; exit 1 on any");
   whole_number(*sub, "--threads", a.threads, 1, 1024, "N",
                "OpenMP threads, one tile per thread at a time (default: all cores)")
       ->default_str("");

@@ -16,7 +16,12 @@ int replay_command(const ReplayArgs& args) {
   const int threads = args.threads > 0 ? args.threads : omp_get_max_threads();
   const GoldenDataset dataset = load_golden_dataset(args.dir);
   if (check && dataset.expected.empty())
-    throw UsageError("--check needs " + (dataset.dir / "expected.json").string() + ", which is missing or empty");
+    throw UsageError("--check needs " + (dataset.dir / "expected.json").string() + " (or, in a recording, " +
+                     std::string(kRecordedResultsFile) + "), which is missing or empty");
+  if (check && dataset.expected_from_recording())
+    std::fprintf(stderr, "replay %s: no expected.json; checking against %s, the recorded run's answers (%zu of %zu batches)\n",
+                 dataset.dir.c_str(), std::string(kRecordedResultsFile).c_str(), dataset.expected.size(),
+                 dataset.manifest.size());
 
   const auto start = std::chrono::steady_clock::now();
   const ReplayOutput output = replay_dataset(dataset, threads);
@@ -57,7 +62,9 @@ int replay_command(const ReplayArgs& args) {
   }
   std::fprintf(stderr, "replay %s: %zu batches, %zu answered, %zu failed", dataset.dir.c_str(), dataset.manifest.size(),
                answered.size(), output.failed.size());
-  if (check) std::fprintf(stderr, ", %zu of %zu expected results wrong or missing", wrong, dataset.expected.size());
+  if (check)
+    std::fprintf(stderr, ", %zu of %zu expected results (%s) wrong or missing", wrong, dataset.expected.size(),
+                 dataset.expected_file.c_str());
   std::fprintf(stderr, " (%.3f s, %d threads)\n", seconds, threads);
   return (output.failed.empty() && wrong == 0) ? kExitOk : kExitBatchesFailed;
 }

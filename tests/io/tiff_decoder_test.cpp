@@ -102,3 +102,23 @@ TEST_CASE("TIFF: empty, garbage, truncated and corrupted bytes are errors, never
     }
   }
 }
+
+TEST_CASE("TIFF layout names: every golden file is named as its manifest names it") {
+  for (const char* name : {"small", "tile500"}) {
+    const GoldenDataset ds = load_golden_dataset(test::golden_dir() / name);
+    for (size_t i = 0; i < ds.manifest.size(); ++i) {
+      INFO(name << " " << ds.manifest[i].file);
+      CHECK(tiff_layout_name(ds.load_batch(i).tif) == ds.manifest[i].encoding);
+    }
+  }
+}
+
+TEST_CASE("TIFF layout names: a layout the golden data lacks is named after what it is") {
+  const Image16 img = test::filled_image(40, 40, 7);
+  CHECK(tiff_layout_name(encode_tiff(img, {"", COMPRESSION_LZW, true, true, 16})) == "lzw_tiled_big_endian");
+  CHECK(tiff_layout_name(encode_tiff(img, {"", COMPRESSION_PACKBITS, false, true, 8})) == "packbits_big_endian");
+  CHECK(tiff_layout_name(encode_tiff(img, {"", COMPRESSION_NONE, true, false, 16})) == "raw_tiled");
+  const std::vector<uint8_t> not_a_tiff = {'n', 'o', 't', ' ', 'a', ' ', 'T', 'I', 'F', 'F'};
+  CHECK(tiff_layout_name(not_a_tiff) == "unreadable");
+  CHECK(tiff_layout_name({}) == "unreadable");
+}
