@@ -22,6 +22,7 @@
 #include "core/pipeline/submit_stage.h"
 #include "io/json_text.h"
 #include "core/pipeline/challenger_client.h"
+#include "core/pipeline/stream_recorder.h"
 
 namespace lpbf {
 
@@ -63,6 +64,7 @@ class BenchmarkRun {
       : options_(options), client_(io_, options.url, options.timeout), progress_timer_(io_), sample_timer_(io_) {}
 
   RunResult run() {
+    if (!options_.record_dir.empty()) start_recording();
     if (options_.kafka) start_kafka_workers();
     if (options_.metrics_port >= 0) serve_metrics();
     Result<std::string> bench = client_.create(options_.apitoken, options_.bench_name, options_.test);
@@ -72,10 +74,23 @@ class BenchmarkRun {
     build_pipeline();
     run_pipeline();
     end_bench();
+    if (recorder_) result_.recording = recorder_->finish().summary();
     return std::move(result_);
   }
 
  private:
+  // --record DIR: an unusable DIR fails the run before the bench exists; a failure part-way stops
+  // the recording only (its message on stderr at once, and in the summary).
+  void start_recording() {
+    RecorderLimits limits;
+    limits.on_error = [](const std::string& why) { std::fprintf(stderr, "lpbf-bench: %s\n", why.c_str()); };
+    try {
+      recorder_ = std::make_unique<StreamRecorder>(options_.record_dir, limits);
+    } catch (const std::exception& e) {
+      throw SetupError(std::string("--record: ") + e.what());
+    }
+  }
+
   void start_kafka_workers() {
     if (const Status topics = prepare_kafka_topics(*options_.kafka); !topics) throw SetupError(topics.error());
     for (int i = 0; i < options_.kafka_workers; ++i)
@@ -114,8 +129,10 @@ class BenchmarkRun {
       if (fetch_) fetch_->wake();
       finish_when_done();
     };
+    std::function<void(const TileResult&)> on_accepted;
+    if (recorder_) on_accepted = [this](const TileResult& answer) { static_cast<void>(recorder_->record_result(answer)); };
     submit_ = std::make_unique<SubmitStage>(io_, target, options_.connections, to_submit_, result_.ledger, metrics_,
-                                            on_change);
+                                            on_change, std::move(on_accepted));
     Sender<FetchedBatch>* to_analysis = &to_analyse_;
     if (options_.kafka) {
       try {
@@ -127,7 +144,9 @@ class BenchmarkRun {
     }
     fetch_ = std::make_unique<FetchStage>(
         io_, target, options_.connections, max_in_flight_of(options_), options_.max_batches, *to_analysis,
-        [this](FetchedBatch& fb) {
+        [this](FetchedBatch& fb) {  // in batch_id order
+          // A batch the recorder cannot keep is counted by it (its summary says how many).
+          if (recorder_) static_cast<void>(recorder_->record_batch(fb.batch));
           if (!options_.kafka) analysis_.assign(fb);
         },
         result_.ledger, metrics_, on_change);
@@ -220,6 +239,7 @@ class BenchmarkRun {
 
   const RunOptions& options_;
   RunResult result_;
+  std::unique_ptr<StreamRecorder> recorder_;  // fed by the stages: outlives them
   KafkaWorkerThreads kafka_workers_;
   net::io_context io_;
   ChallengerClient client_;
@@ -322,6 +342,7 @@ std::string summary_text(const RunOptions& options, const RunResult& r) {
     s += buf;
   }
   s += challenger_stats_text(r.challenger, l, r.seconds);
+  if (!r.recording.empty()) s += "  recording  " + r.recording + "\n";
   for (const std::string& e : l.errors) s += "  error      " + e + "\n";
   for (const FailedBatch& f : l.failures)
     s += "  failed     " + (f.batch_id >= 0 ? "batch " + std::to_string(f.batch_id) : std::string("a batch")) + ": " +
@@ -400,6 +421,7 @@ std::string report_json(const RunOptions& options, const RunResult& r) {
              .raw("challenger_stats", challenger_stats_json(r.challenger))
              .field("uncertain_reposts", l.uncertain_reposts)
              .field("max_batches", options.max_batches)
+             .field("recording", r.recording)
              .field("command", options.command_line)
              .field("config", options.configuration)
              .field("machine", describe_machine())

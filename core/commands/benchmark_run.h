@@ -60,6 +60,7 @@ struct RunResult {
   std::string end_reply;       // the challenger's /api/end answer, as it came
   ChallengerStats challenger;  // its figures, read from that answer (none from the evaluation server)
   bool bench_forgotten = false;  // the challenger lost the bench mid-run (404 naming it, on next_batch or end)
+  std::string recording;         // with --record: what was kept and lost (StreamRecorder's summary)
   double kafka_ready_seconds = -1;  // with Kafka: the wait for workers to hold every raw partition
 };
 

@@ -8,8 +8,13 @@ namespace http = boost::beast::http;
 
 SubmitStage::SubmitStage(boost::asio::io_context& io, const ChallengerTarget& target, int connections,
                          Receiver<BatchOutcome>& in, RunLedger& ledger, StageMetrics& metrics,
-                         std::function<void()> on_change)
-    : target_(target), in_(in), ledger_(ledger), metrics_(metrics), on_change_(std::move(on_change)) {
+                         std::function<void()> on_change, std::function<void(const TileResult&)> on_accepted)
+    : target_(target),
+      in_(in),
+      ledger_(ledger),
+      metrics_(metrics),
+      on_change_(std::move(on_change)),
+      on_accepted_(std::move(on_accepted)) {
   for (int i = 0; i < std::max(1, connections); ++i)
     sessions_.push_back({std::make_shared<HttpConnection>(io, target.host, target.port, target.timeout),
                          std::make_unique<boost::asio::steady_timer>(io), false, 0, false, {}, {}});
@@ -77,6 +82,7 @@ void SubmitStage::on_reply(size_t i, ResultOutcome outcome, const HttpError& err
       ledger_.incomplete_windows.push_back({s.outcome.batch_id, s.outcome.result->print_id, s.outcome.result->tile_id,
                                             s.outcome.layer, s.outcome.missing_layers});
     ledger_.latencies_ms.push_back(std::chrono::duration<double, std::milli>(now - s.outcome.fetched_at).count());
+    if (on_accepted_) on_accepted_(*s.outcome.result);
     if (trace) {
       trace->acked = now;
       trace->outcome = BatchTrace::Outcome::answered;

@@ -22,8 +22,10 @@ namespace lpbf {
 
 class SubmitStage {
  public:
+  // `on_accepted` (may be empty) is told each result the challenger accepted (--record keeps them).
   SubmitStage(boost::asio::io_context& io, const ChallengerTarget& target, int connections, Receiver<BatchOutcome>& in,
-              RunLedger& ledger, StageMetrics& metrics, std::function<void()> on_change);
+              RunLedger& ledger, StageMetrics& metrics, std::function<void()> on_change,
+              std::function<void(const TileResult&)> on_accepted = {});
 
   void wake();  // outcomes are waiting: idle connections take them
   bool idle() const;
@@ -47,6 +49,7 @@ class SubmitStage {
   RunLedger& ledger_;
   StageMetrics& metrics_;
   std::function<void()> on_change_;
+  std::function<void(const TileResult&)> on_accepted_;
   std::vector<Session> sessions_;
 };
 
