@@ -77,10 +77,14 @@ constexpr int kPrefetchRows = 2;  // measured: 2 to 8 alike, 0.68 -> 0.39 ms a w
 //   Gr = Hr[newest] + H(r-1)[middle] + H(r-2)[oldest], with Hk(y) = sum of columns y-k..y+k.
 // All of them in p' = v >> kShift, modulo 2^16. Columns at and past the strip's width (up to the
 // next whole vector) hold garbage that only ever reaches those columns.
+// Padded rows have kSlack more columns: whole-vector loops read past the padded width.
+constexpr int kSlack = 2 * kLanes;
 struct StripRows {
-  alignas(64) uint16_t newest[8][kPadded];  // the newest layer's rows, 4 zero columns each side: G0
-  alignas(64) uint16_t middle[kPadded];     // only the arriving row of the older layers is needed
-  alignas(64) uint16_t oldest[kPadded];
+  alignas(64) uint16_t newest[8][kPadded + kSlack];  // the newest layer's rows, 4 zero columns each side: G0
+  alignas(64) uint16_t middle[kPadded + kSlack];     // only the arriving row of the older layers is needed
+  alignas(64) uint16_t oldest[kPadded + kSlack];
+  alignas(64) uint16_t left[kPadded + kSlack];   // the arriving row's diagonals (see wavefront_step)
+  alignas(64) uint16_t right[kPadded + kSlack];
   alignas(64) uint16_t value[8][kStrip];    // the newest layer's rows as they are (v), for 5000 < v < 65000
   alignas(64) uint16_t g1[4][kStrip];
   alignas(64) uint16_t g3[4][kStrip];
@@ -98,6 +102,11 @@ struct StripRows {
 //   Er(x) = E(r-1)(x-1) + E(r-1)(x+1) - E(r-2)(x) + Gr(x) - G(r-2)(x)
 // (the two smaller cones above and below cover Er but its middle row, and overlap in E(r-2);
 // E0 = G0, negative radii are empty). Then d and the candidates of row q-4.
+// The G sums grow by one column each side and radius, a diagonal of the three layers each:
+//   Gk(y) = G(k-1)(y) + L(y-k) + R(y+k), L(y) = n(y) + m(y+1) + o(y+2), R(y) = n(y) + m(y-1) + o(y-2)
+// for k = 3, 4, and for k = 2 less the o(y) that L and R both hold (G1 = n(y-1..y+1) + m(y)).
+// L and R are made once a row: 11 loads and 10 adds a vector where the sums of each layer took 21
+// and 25.
 // Phase is a template argument so every ring row is a constant offset from `s`: one base register
 // for all of them, where runtime row pointers spilled out of registers.
 template <int Phase>
@@ -125,25 +134,28 @@ bool wavefront_step(StripRows& s, int width) {
   uint16_t* __restrict e3_3 = s.e3[(q - 3) & 3];
   const uint16_t* __restrict e3_5 = s.e3[(q - 5) & 3];
   uint16_t* __restrict candidate = reinterpret_cast<uint16_t*>(s.candidate);
+  // The diagonals the strip's columns read: L at -4 .. width - 3, R at 2 .. width + 3 (whole
+  // vectors: a little more, never read by a column of the strip).
+  uint16_t* __restrict left = s.left + kPad;
+  uint16_t* __restrict right = s.right + kPad;
+  for (int y = -kPad; y < width - 2; y += kLanes) {
+    store(left + y, load(n + y) + load(m + y + 1) + load(o + y + 2));
+    const int z = y + 6;  // R from column 2
+    store(right + z, load(n + z) + load(m + z - 1) + load(o + z - 2));
+  }
   u16v any{};
   for (int y = 0; y < width; y += kLanes) {
-    // Horizontal sums of each layer, out to the radius its cone needs.
+    // The cone's horizontal sums, radius by radius.
     const u16v n0 = load(n + y);
-    const u16v n1 = n0 + load(n + y - 1) + load(n + y + 1);
-    const u16v n2 = n1 + load(n + y - 2) + load(n + y + 2);
-    const u16v n3 = n2 + load(n + y - 3) + load(n + y + 3);
-    const u16v n4 = n3 + load(n + y - 4) + load(n + y + 4);
-    const u16v m0 = load(m + y);
-    const u16v m1 = m0 + load(m + y - 1) + load(m + y + 1);
-    const u16v m2 = m1 + load(m + y - 2) + load(m + y + 2);
-    const u16v m3 = m2 + load(m + y - 3) + load(m + y + 3);
     const u16v o0 = load(o + y);
-    const u16v o1 = o0 + load(o + y - 1) + load(o + y + 1);
-    const u16v o2 = o1 + load(o + y - 2) + load(o + y + 2);
-    store(g1 + y, n1 + m0);
-    store(g2 + y, n2 + m1 + o0);
-    store(g3 + y, n3 + m2 + o1);
-    store(g4 + y, n4 + m3 + o2);
+    const u16v h1 = n0 + load(n + y - 1) + load(n + y + 1) + load(m + y);
+    const u16v h2 = h1 + load(left + y - 2) + load(right + y + 2) - o0;
+    const u16v h3 = h2 + load(left + y - 3) + load(right + y + 3);
+    const u16v h4 = h3 + load(left + y - 4) + load(right + y + 4);
+    store(g1 + y, h1);
+    store(g2 + y, h2);
+    store(g3 + y, h3);
+    store(g4 + y, h4);
     // The cones, one radius further down each row.
     const u16v v2 = load(g0_2 + y);
     const u16v a1 = v2 + n0 + load(g1_1 + y);
