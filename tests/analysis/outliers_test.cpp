@@ -2,6 +2,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <utility>
+#include <vector>
 
 #include "analysis/constants.h"
 #include "analysis/outliers_fast.h"
@@ -186,4 +188,121 @@ TEST_CASE("Q2: fast kernel equals the reference on a 500x500 window (the real ti
   const auto ref = find_outliers_reference(o, m, n);
   CHECK(ref.size() > 1000);
   CHECK(find_outliers_fast(o, m, n) == ref);
+}
+
+namespace {
+
+// A value of v's high bits whose low 6 bits (what the fast kernel's 16-bit estimate drops) are
+// all ones or all zeros: windows of these make the estimate's error as large as it can be.
+uint16_t extreme_low_bits(int v, std::mt19937& rng) {
+  const int high = std::clamp(v, 0, 65535) & ~63;
+  return uint16_t(rng() % 2 ? high | 63 : high);
+}
+
+Image16 extreme_image(int rows, int cols, std::mt19937& rng) {
+  Image16 img = random_image(rows, cols, rng);
+  for (auto& v : img.pixels) v = extreme_low_bits(v, rng);
+  return img;
+}
+
+// Moves T = 60*S_close - 19*S_outer of pixel (x, y) to `target` by changing its neighbours inside
+// the window (not the pixel itself): large steps first, then one close and one outer neighbour with
+// 60*dc - 19*do == what is left. False if the neighbours have no room for it.
+bool set_t(Image16& o, Image16& m, Image16& n, int x, int y, int64_t target, std::mt19937& rng) {
+  struct Cell {
+    uint16_t* v;
+    int weight;  // 60 close, -19 outer
+  };
+  Image16* layers[3] = {&n, &m, &o};
+  std::vector<Cell> cells;
+  for (int dz = 0; dz < 3; ++dz)
+    for (int i = -4; i <= 4; ++i)
+      for (int j = -4; j <= 4; ++j) {
+        const int dist = std::abs(i) + std::abs(j) + dz;
+        if (dist > 4 || (dz == 0 && i == 0 && j == 0)) continue;
+        if (x + i < 0 || x + i >= n.rows || y + j < 0 || y + j >= n.cols) continue;
+        cells.push_back({&layers[dz]->at(x + i, y + j), dist <= 2 ? 60 : -19});
+      }
+  auto t_now = [&] {
+    const NeighbourhoodSums s = neighbourhood_sums(o, m, n, x, y);
+    return 60 * s.close - 19 * s.outer;
+  };
+  for (int step = 0; step < 60 && !cells.empty(); ++step) {
+    const int64_t diff = target - t_now();
+    if (std::abs(diff) < 60 * 19 * 200) break;
+    const Cell c = cells[rng() % cells.size()];
+    const int64_t want = diff / c.weight;  // change of the cell's value that would close the gap
+    *c.v = uint16_t(std::clamp<int64_t>(*c.v + want, 0, 65535));
+  }
+  const int64_t diff = target - t_now();
+  // 60 = 3 (mod 19) and 3 * 13 = 1 (mod 19): dc = 13 * diff (mod 19), plus a multiple of 19.
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    std::vector<Cell> close, outer;
+    for (const Cell& c : cells) (c.weight > 0 ? close : outer).push_back(c);
+    if (close.empty() || outer.empty()) return false;
+    const Cell c = close[rng() % close.size()], u = outer[rng() % outer.size()];
+    const int64_t dc = ((diff % 19) * 13 % 19 + 19) % 19 + 19 * int64_t(rng() % 41) - 19 * 20;
+    const int64_t du = (60 * dc - diff) / 19;
+    if (*c.v + dc < 0 || *c.v + dc > 65535 || *u.v + du < 0 || *u.v + du > 65535) continue;
+    *c.v = uint16_t(*c.v + dc);
+    *u.v = uint16_t(*u.v + du);
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("Q2: fast kernel equals the reference where T sits on or near the threshold (its 16-bit estimate's band)") {
+  // The fast kernel estimates T from v >> 6 to within +-75852 and decides pixels whose estimate is
+  // that close to +-6840000 from their exact sums. Here pixels are put exactly on the tie, and
+  // anywhere in a band wider than that, in windows whose dropped low bits are all 0 or all 63;
+  // shapes include single rows and columns, tiles smaller than the 4-pixel reach, several strips.
+  std::mt19937 rng(6840000);
+  std::uniform_int_distribution<int> side(1, 40), wide(120, 270), band(-90000, 90000), coin(0, 3);
+  size_t ties = 0, in_band = 0, outliers_seen = 0;
+  for (int round = 0; round < 400; ++round) {
+    const int rows = coin(rng) == 0 ? 1 : side(rng);
+    const int cols = round % 10 == 0 ? wide(rng) : coin(rng) == 0 ? 1 : side(rng);
+    Image16 o = extreme_image(rows, cols, rng), m = extreme_image(rows, cols, rng), n = extreme_image(rows, cols, rng);
+    std::vector<std::pair<PixelPos, int64_t>> targets;
+    for (int k = 0; k < 1 + rows * cols / 40; ++k) {
+      const int x = int(rng() % unsigned(rows)), y = int(rng() % unsigned(cols));
+      n.at(x, y) = uint16_t(std::uniform_int_distribution<int>(5001, 64999)(rng));
+      const int64_t sign = coin(rng) < 2 ? 1 : -1;
+      const int64_t target = sign * (kOutlierThresholdScaled + (coin(rng) == 0 ? 0 : band(rng)));
+      if (set_t(o, m, n, x, y, target, rng)) targets.push_back({{x, y}, target});
+    }
+    // Later changes may have moved earlier targets: count what the window really holds.
+    for (auto [p, target] : targets) {
+      const NeighbourhoodSums s = neighbourhood_sums(o, m, n, p.x, p.y);
+      const int64_t t = std::abs(60 * s.close - 19 * s.outer);
+      ties += t == kOutlierThresholdScaled;
+      in_band += std::abs(t - kOutlierThresholdScaled) <= 75852;
+    }
+    const auto ref = find_outliers_reference(o, m, n);
+    outliers_seen += ref.size();
+    INFO("round " << round << ", shape " << rows << "x" << cols);
+    REQUIRE(find_outliers_fast(o, m, n) == ref);
+  }
+  MESSAGE("ties " << ties << ", in band " << in_band << ", outliers " << outliers_seen);
+  CHECK(ties > 100);
+  CHECK(in_band > 500);
+  CHECK(outliers_seen > 1000);
+}
+
+TEST_CASE("Q2: fast kernel equals the reference on windows of extreme low bits and full-scale values") {
+  // The largest sums the 16-bit lanes hold (every pixel 65535: close 19 * 1023, outer 60 * 1023 in
+  // v >> 6), values at the thresholds, and low bits 0 or 63 throughout.
+  std::mt19937 rng(63);
+  const int shapes[][2] = {{1, 1}, {1, 300}, {300, 1}, {3, 3}, {7, 5}, {40, 129}, {129, 40}};
+  for (auto [r, c] : shapes) {
+    check_fast_equals_reference(extreme_image(r, c, rng), extreme_image(r, c, rng), extreme_image(r, c, rng));
+    const Image16 full = filled_image(r, c, 65535);
+    Image16 n = full;
+    for (auto& v : n.pixels) v = uint16_t(rng() % 3 == 0 ? 64999 : rng() % 2 ? 5001 : 65535);
+    check_fast_equals_reference(full, full, n);
+    check_fast_equals_reference(Image16(r, c), full, n);
+    check_fast_equals_reference(full, Image16(r, c), n);
+  }
 }
