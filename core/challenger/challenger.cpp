@@ -183,9 +183,9 @@ void Challenger::log_ended(const Bench& b) const {
   if (!emulation_.log) return;
   const LatencySummary lat = summarise_latencies(b.latencies_ms);
   std::fprintf(emulation_.log,
-               "bench %s \"%s\" ended: %zu of %zu batches served, %zu results, %zu wrong, %zu missing, %zu duplicates, "
+               "bench %s \"%s\" ended: %zu of %zu batches served, %zu results, %zu wrong, %zu served and missing, %zu duplicates, "
                "latency p50 %.2f ms p99 %.2f ms%s\n",
-               b.id.c_str(), b.name.c_str(), b.next, b.limit, b.results, b.wrong, b.limit - b.results, b.duplicates,
+               b.id.c_str(), b.name.c_str(), b.next, b.limit, b.results, b.wrong, b.next - std::min(b.next, b.results), b.duplicates,
                lat.p50, lat.p99, dataset_->expected.empty() ? " (not scored)" : "");
   std::fflush(emulation_.log);
 }
@@ -268,7 +268,10 @@ std::string Challenger::verdict_json(const Bench& b) const {
       .field("batches", b.limit)
       .field("served", b.next)
       .field("results", b.results)
-      .field("missing", b.limit - b.results)
+      // Served and never answered (as the Micro Challenger counts it); a run that stops early
+      // (the client's --max-batches) leaves the rest unserved, not missing.
+      .field("missing", b.next - std::min(b.next, b.results))
+      .field("unserved", b.limit - b.next)
       .field("wrong", b.wrong)
       .field("duplicates", b.duplicates)
       .raw("wrong_examples", json_array(examples))
