@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <vector>
 
@@ -31,7 +32,7 @@ std::shared_ptr<const ServedDataset> dataset(int layers, const std::string& layo
 const ServedDataset& perf_dataset(int layers, const std::string& layout) { return *dataset(layers, layout); }
 
 EndToEnd measure_end_to_end(int layers, const std::string& layout, int threads, int connections, int kafka_workers,
-                            bool transport_only) {
+                            bool transport_only, const std::string& record_dir) {
   ChallengerHost host(dataset(layers, layout), "127.0.0.1", 0, 1);
   std::unique_ptr<MockKafkaCluster> mock;
   RunOptions o;
@@ -46,6 +47,7 @@ EndToEnd measure_end_to_end(int layers, const std::string& layout, int threads, 
   o.threads = threads;
   o.connections = connections;
   o.transport_only = transport_only;
+  o.record_dir = record_dir;
   const RunResult r = run_benchmark(o);
   const LatencySummary lat = summarise_latencies(r.ledger.latencies_ms);
   const double per_batch_us = r.ledger.answered > 0 ? 1e-3 / double(r.ledger.answered) : 0;
@@ -58,10 +60,46 @@ EndToEnd measure_end_to_end(int layers, const std::string& layout, int threads, 
           double(r.decode_ns) * per_batch_us,
           double(r.analyse_ns) * per_batch_us,
           double(r.submit_ns) * per_batch_us,
-          r.ledger.answered > 0 ? 1e6 * r.cpu_seconds / double(r.ledger.answered) : 0};
+          r.ledger.answered > 0 ? 1e6 * r.cpu_seconds / double(r.ledger.answered) : 0,
+          r.recording};
+}
+
+namespace {
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0.0 : v[v.size() / 2];
+}
+
+}  // namespace
+
+void run_recording_benchmark(Report& report) {
+  const int layers = 100, rounds = 5;
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "lpbf-perf-record";
+  std::vector<double> ratios, plain_cpu, recorded_cpu;
+  std::string kept;
+  for (int round = 0; round < rounds; ++round) {
+    const EndToEnd plain = measure_end_to_end(layers, "raw", 2, 4);
+    std::filesystem::remove_all(dir);
+    const EndToEnd recorded = measure_end_to_end(layers, "raw", 2, 4, 0, false, dir.string());
+    std::filesystem::remove_all(dir);
+    ratios.push_back(plain.batches_per_s > 0 ? recorded.batches_per_s / plain.batches_per_s : 0);
+    plain_cpu.push_back(plain.cpu_us), recorded_cpu.push_back(recorded.cpu_us);
+    kept = recorded.recording;
+  }
+  std::string each;
+  for (double r : ratios) {
+    char one[16];
+    std::snprintf(one, sizeof one, " %.2f", r);
+    each += one;
+  }
+  const std::string label = "uncompressed TIFF, 1600 batches, --record DIR";
+  report.add("record", label + " / without", median(ratios), "ratio", "bar: >= 0.9; median of the rounds'" + each);
+  report.add("record", label + " CPU a batch", median(recorded_cpu), "us",
+             "without: " + std::to_string(int(median(plain_cpu))) + " us; the last round " + kept);
 }
 
 void run_end_to_end_benchmarks(Report& report, int layers) {
+  run_recording_benchmark(report);
   for (const std::string layout : {"raw", ""}) {
     const std::string name = layout.empty() ? "mixed TIFF layouts" : "uncompressed TIFF";
     for (int threads : {1, 2}) {
@@ -106,10 +144,6 @@ void run_end_to_end_benchmarks(Report& report, int layers) {
       ratios[workers].push_back(reference > 0 ? kafka[workers].back().batches_per_s / reference : 0);
     }
   }
-  auto median = [](std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v.empty() ? 0.0 : v[v.size() / 2];
-  };
   auto median_of = [&](const std::vector<EndToEnd>& runs, double EndToEnd::*field) {
     std::vector<double> v;
     for (const EndToEnd& r : runs) v.push_back(r.*field);

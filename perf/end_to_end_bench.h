@@ -1,4 +1,6 @@
 #pragma once
+#include <string>
+
 #include "core/challenger/served_dataset.h"
 #include "perf/harness.h"
 
@@ -13,18 +15,24 @@ struct EndToEnd {
   // CPU of the whole process (runner, embedded challenger, mock brokers, workers) per answered
   // batch while the clock ran, in microseconds: steadier than throughput on a shared VM.
   double cpu_us = 0;
+  std::string recording;  // with a record_dir: what the recorder kept
 };
 
 // The runner against the embedded challenger on loopback: synthetic 500x500 tiles, 16 a layer.
 // `layout` "" rotates through every TIFF layout, "raw" is uncompressed only.
 // `kafka_workers` > 0: through librdkafka's mock cluster with that many in-process workers.
 // `transport_only`: every batch answered at once with an empty result (RunOptions).
+// `record_dir`: --record into it (it must not hold a recording).
 EndToEnd measure_end_to_end(int layers, const std::string& layout, int threads, int connections, int kafka_workers = 0,
-                            bool transport_only = false);
+                            bool transport_only = false, const std::string& record_dir = "");
 
 // The synthetic dataset those runs serve (prepared once per process).
 const ServedDataset& perf_dataset(int layers, const std::string& layout);
 
 void run_end_to_end_benchmarks(Report& report, int layers);
+
+// --record DIR against the same run without it, paired within rounds (the VM's speed switches minute
+// to minute): the bar is at most 10 % of throughput on the uncompressed 500x500 stream.
+void run_recording_benchmark(Report& report);
 
 }  // namespace lpbf::perf

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   if (argc > 1 && std::strcmp(argv[1], "--recorder") == 0) {  // only these, quickly: no results file
     lpbf::perf::Report report;
     lpbf::perf::run_recorder_benchmarks(report);
+    lpbf::perf::run_recording_benchmark(report);
     return 0;
   }
   if (argc > 1 && argv[1][0] == '-') {
