@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "io/memory_tiff.h"
+#include "io/tiff_fast_decoder.h"
 
 namespace lpbf {
 namespace {
@@ -23,6 +24,12 @@ T field_or(TIFF* tif, ttag_t tag, T fallback) {
 }  // namespace
 
 DecodedTiff decode_tiff(std::span<const uint8_t> bytes) {
+  DecodedTiff fast;
+  if (decode_tiff_fast(bytes, fast.image)) return fast;
+  return decode_tiff_with_libtiff(bytes);
+}
+
+DecodedTiff decode_tiff_with_libtiff(std::span<const uint8_t> bytes) {
   MemoryStream stream;
   stream.data = bytes.data();
   stream.size = bytes.size();
@@ -50,7 +57,9 @@ DecodedTiff decode_tiff(std::span<const uint8_t> bytes) {
     return failure("uses a compression this libtiff cannot decode", stream);
 
   DecodedTiff out;
-  out.image = Image16::uninitialised(int(length), int(width));  // every strip or tile overwrites it
+  // Zeroed: libtiff accepts a Deflate strip that holds more than its rows and may then leave the
+  // last bytes unwritten; those must not be whatever the allocator had.
+  out.image = Image16(int(length), int(width));
   uint16_t* dst = out.image.pixels.data();
   const size_t row_bytes = size_t(width) * 2;
 

@@ -19,6 +19,10 @@ struct DecodedTiff {
   bool ok() const { return error.empty(); }
 };
 
+// The common layouts go through io/tiff_fast_decoder.h; anything it declines goes to libtiff.
 DecodedTiff decode_tiff(std::span<const uint8_t> bytes);
+
+// libtiff alone: the reference the fast path is tested against, and where its errors come from.
+DecodedTiff decode_tiff_with_libtiff(std::span<const uint8_t> bytes);
 
 }  // namespace lpbf
