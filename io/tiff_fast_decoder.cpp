@@ -98,46 +98,41 @@ void byteswap16(uint16_t* p, size_t n) {
   for (size_t i = 0; i < n; ++i) p[i] = __builtin_bswap16(p[i]);
 }
 
-// An LZW table entry: its string's first 16 bytes inline (most strings of sensor data are short), its
-// length, and where it starts in the output (for the longer ones). Codes below 256 are one byte each;
-// treating them like any other entry keeps the hot loop free of a literal-or-string branch.
-struct alignas(32) LzwEntry {
-  uint8_t head[24];  // [0, 16): the string's start; [16]: scratch for the byte past a 16-byte head
-  uint32_t pos;
-  uint16_t len;
-};
-
+// The LZW table, kept small enough for the L1 cache (the codes of noisy sensor data hit it at random):
+// each entry's first 4 bytes and its length; longer strings are copied from where they first
+// appeared in the output. Codes below 256 are one byte each, like any other entry, so the hot loop
+// has no literal-or-string branch.
 struct LzwTable {
-  LzwEntry e[4096];
+  uint32_t head[4096];
+  uint16_t len[4096];
+  uint32_t pos[4096];
   LzwTable() {
-    for (int c = 0; c < 256; ++c) {
-      std::memset(e[c].head, 0, sizeof e[c].head);
-      e[c].head[0] = uint8_t(c), e[c].len = 1, e[c].pos = 0;
-    }
+    for (uint32_t c = 0; c < 256; ++c) head[c] = c, len[c] = 1, pos[c] = 0;
   }
 };
 
 }  // namespace
 
 bool lzw_decode_tiff(std::span<const uint8_t> in, std::span<uint8_t> out) {
-  const uint8_t* ip = in.data();
   uint8_t* op = out.data();
   uint8_t* const obeg = op;
   uint8_t* const oend = op + out.size();
   if (op == oend) return true;
   if (in.size() >= 2 && in[0] == 0 && (in[1] & 1)) return false;  // old-style bit-reversed LZW
 
-  thread_local LzwTable table;  // 128 KB: kept off the stack of whichever thread decodes
-  LzwEntry* const tab = table.e;
+  thread_local LzwTable table;  // 40 KB, off the stack of whichever thread decodes
+  uint32_t* const head = table.head;
+  uint16_t* const len = table.len;
+  uint32_t* const pos = table.pos;
   // Each code is read at its own bit position, so the reads do not wait on one another (a shifting
   // bit buffer makes every code wait for the previous refill).
-  const uint8_t* const ibeg = ip;
+  const uint8_t* const ibeg = in.data();
   const uint64_t in_bits = uint64_t(in.size()) * 8;
   uint64_t bitpos = 0;
   unsigned nbits = 9;
   uint32_t next_free = 258;
   bool cleared = false, have_old = false;
-  uint32_t old_code = 0, old_pos = 0;
+  uint32_t old_head = 0, old_len = 0, old_pos = 0;  // the previous code's string
 
   for (;;) {
     if (__builtin_expect(bitpos + nbits > in_bits, 0)) return false;  // the stream ends before the image does
@@ -163,7 +158,7 @@ bool lzw_decode_tiff(std::span<const uint8_t> in, std::span<uint8_t> out) {
       if (!have_old) {  // the first code after a Clear: a byte
         if (!cleared || code > 255) return false;
         *op++ = uint8_t(code);
-        old_code = code, old_pos = cur_pos, have_old = true;
+        old_head = code, old_len = 1, old_pos = cur_pos, have_old = true;
         if (op == oend) return true;
         continue;
       }
@@ -173,37 +168,39 @@ bool lzw_decode_tiff(std::span<const uint8_t> in, std::span<uint8_t> out) {
     }
 
     // The new entry: the previous string and the first byte of this one.
-    const LzwEntry& prev = tab[old_code];
-    LzwEntry& made = tab[next_free];
-    const uint8_t first = code == next_free ? prev.head[0] : tab[code].head[0];
-    copy16(made.head, prev.head);
-    made.head[std::min<uint32_t>(prev.len, 16)] = first;
-    made.len = uint16_t(prev.len + 1);
-    made.pos = old_pos;
+    const bool kwkwk = code == next_free;
+    const uint32_t first = kwkwk ? (old_head & 0xff) : (head[code] & 0xff);
+    const uint32_t made_head = old_head | uint32_t(uint64_t(first) << (8 * std::min<uint32_t>(old_len, 4)));
+    const uint32_t made_len = old_len + 1;
+    head[next_free] = made_head;
+    len[next_free] = uint16_t(made_len);
+    pos[next_free] = old_pos;
     ++next_free;
     if (next_free == (1u << nbits) - 1 && nbits < 12) ++nbits;  // TIFF's early change
 
-    const LzwEntry& cur = tab[code];
-    const size_t n = cur.len, room = size_t(oend - op);
-    if (__builtin_expect(n <= 16 && room >= 16, 1)) {
-      copy16(op, cur.head);
+    const uint32_t cur_head = kwkwk ? made_head : head[code];
+    const uint32_t n = kwkwk ? made_len : len[code];
+    const size_t room = size_t(oend - op);
+    if (__builtin_expect(n <= 4 && room >= 4, 1)) {
+      std::memcpy(op, &cur_head, 4);  // little-endian: the string's bytes in order
       op += n;
-    } else if (n <= 16) {
-      const size_t take = std::min(n, room);
-      std::memcpy(op, cur.head, take);
+    } else if (n <= 4) {
+      const size_t take = std::min<size_t>(n, room);
+      std::memcpy(op, &cur_head, take);
       op += take;
     } else {
-      const uint8_t* src = obeg + cur.pos;
-      if (cur_pos - cur.pos >= n && room >= n + 15) {
+      const uint32_t from = kwkwk ? old_pos : pos[code];
+      const uint8_t* src = obeg + from;
+      if (cur_pos - from >= n && room >= n + 15) {
         for (uint32_t k = 0; k < n; k += 16) copy16(op + k, src + k);
         op += n;
       } else {
-        const size_t take = std::min(n, room);
+        const size_t take = std::min<size_t>(n, room);
         for (size_t k = 0; k < take; ++k) op[k] = src[k];  // forward: overlapping is the KwKwK case
         op += take;
       }
     }
-    old_code = code, old_pos = cur_pos;
+    old_head = cur_head, old_len = n, old_pos = cur_pos;
     if (op >= oend) return true;
   }
 }
