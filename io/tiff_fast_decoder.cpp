@@ -22,7 +22,7 @@ enum : uint16_t {
   kHostComputer = 316, kPredictor = 317, kTileWidth = 322, kTileLength = 323, kTileOffsets = 324,
   kTileByteCounts = 325, kSampleFormat = 339,
 };
-enum : uint32_t { kNone = 1, kLzw = 5, kAdobeDeflate = 8, kDeflate = 32946, kPackBits = 32773 };
+enum : uint32_t { kNone = 1, kAdobeDeflate = 8, kDeflate = 32946, kPackBits = 32773 };
 
 size_t type_size(uint16_t type) {
   switch (type) {
@@ -74,18 +74,6 @@ struct DeflateDecompressor {
   ~DeflateDecompressor() { libdeflate_free_decompressor(d); }
 };
 
-uint64_t load_be64(const uint8_t* p) {
-  uint64_t v;
-  std::memcpy(&v, p, 8);
-  return __builtin_bswap64(v);
-}
-
-void copy16(uint8_t* dst, const uint8_t* src) {
-  uint8_t tmp[16];  // load, then store: the two may overlap beyond the string's own bytes
-  std::memcpy(tmp, src, 16);
-  std::memcpy(dst, tmp, 16);
-}
-
 // Undo the horizontal predictor on `rows` rows of `cols` native-order samples.
 void undo_predictor(uint16_t* p, size_t rows, size_t cols) {
   for (size_t r = 0; r < rows; ++r, p += cols) {
@@ -98,112 +86,7 @@ void byteswap16(uint16_t* p, size_t n) {
   for (size_t i = 0; i < n; ++i) p[i] = __builtin_bswap16(p[i]);
 }
 
-// The LZW table, kept small enough for the L1 cache (the codes of noisy sensor data hit it at random):
-// each entry's first 4 bytes and its length; longer strings are copied from where they first
-// appeared in the output. Codes below 256 are one byte each, like any other entry, so the hot loop
-// has no literal-or-string branch.
-struct LzwTable {
-  uint32_t head[4096];
-  uint16_t len[4096];
-  uint32_t pos[4096];
-  LzwTable() {
-    for (uint32_t c = 0; c < 256; ++c) head[c] = c, len[c] = 1, pos[c] = 0;
-  }
-};
-
 }  // namespace
-
-bool lzw_decode_tiff(std::span<const uint8_t> in, std::span<uint8_t> out) {
-  uint8_t* op = out.data();
-  uint8_t* const obeg = op;
-  uint8_t* const oend = op + out.size();
-  if (op == oend) return true;
-  if (in.size() >= 2 && in[0] == 0 && (in[1] & 1)) return false;  // old-style bit-reversed LZW
-
-  thread_local LzwTable table;  // 40 KB, off the stack of whichever thread decodes
-  uint32_t* const head = table.head;
-  uint16_t* const len = table.len;
-  uint32_t* const pos = table.pos;
-  // Each code is read at its own bit position, so the reads do not wait on one another (a shifting
-  // bit buffer makes every code wait for the previous refill).
-  const uint8_t* const ibeg = in.data();
-  const uint64_t in_bits = uint64_t(in.size()) * 8;
-  uint64_t bitpos = 0;
-  unsigned nbits = 9;
-  uint32_t next_free = 258;
-  bool cleared = false, have_old = false;
-  uint32_t old_head = 0, old_len = 0, old_pos = 0;  // the previous code's string
-
-  for (;;) {
-    if (__builtin_expect(bitpos + nbits > in_bits, 0)) return false;  // the stream ends before the image does
-    uint32_t code;
-    const uint64_t at = bitpos >> 3;
-    if (__builtin_expect(at + 8 <= in.size(), 1)) {
-      code = uint32_t((load_be64(ibeg + at) << (bitpos & 7)) >> (64 - nbits));
-    } else {
-      uint32_t v = 0;  // the last few bytes: at most 3 hold this code
-      for (uint64_t k = 0; k < 3; ++k) v = v << 8 | (at + k < in.size() ? ibeg[at + k] : 0);
-      code = (v >> (24 - (bitpos & 7) - nbits)) & ((1u << nbits) - 1);
-    }
-    bitpos += nbits;
-    const uint32_t cur_pos = uint32_t(op - obeg);
-
-    if (__builtin_expect(!have_old | (code >= next_free) | (code - 256u < 2u) | (next_free >= 4096), 0)) {
-      if (code == 256) {  // Clear
-        cleared = true, have_old = false;
-        nbits = 9, next_free = 258;
-        continue;
-      }
-      if (code == 257) return false;  // End of Information before the image is whole
-      if (!have_old) {  // the first code after a Clear: a byte
-        if (!cleared || code > 255) return false;
-        *op++ = uint8_t(code);
-        old_head = code, old_len = 1, old_pos = cur_pos, have_old = true;
-        if (op == oend) return true;
-        continue;
-      }
-      if (next_free >= 4096) return false;  // the table is full and no Clear came: libtiff's call
-      if (code > next_free) return false;   // a code not yet in the table
-      // code == next_free (KwKwK): the entry made just below is the string to write.
-    }
-
-    // The new entry: the previous string and the first byte of this one.
-    const bool kwkwk = code == next_free;
-    const uint32_t first = kwkwk ? (old_head & 0xff) : (head[code] & 0xff);
-    const uint32_t made_head = old_head | uint32_t(uint64_t(first) << (8 * std::min<uint32_t>(old_len, 4)));
-    const uint32_t made_len = old_len + 1;
-    head[next_free] = made_head;
-    len[next_free] = uint16_t(made_len);
-    pos[next_free] = old_pos;
-    ++next_free;
-    if (next_free == (1u << nbits) - 1 && nbits < 12) ++nbits;  // TIFF's early change
-
-    const uint32_t cur_head = kwkwk ? made_head : head[code];
-    const uint32_t n = kwkwk ? made_len : len[code];
-    const size_t room = size_t(oend - op);
-    if (__builtin_expect(n <= 4 && room >= 4, 1)) {
-      std::memcpy(op, &cur_head, 4);  // little-endian: the string's bytes in order
-      op += n;
-    } else if (n <= 4) {
-      const size_t take = std::min<size_t>(n, room);
-      std::memcpy(op, &cur_head, take);
-      op += take;
-    } else {
-      const uint32_t from = kwkwk ? old_pos : pos[code];
-      const uint8_t* src = obeg + from;
-      if (cur_pos - from >= n && room >= n + 15) {
-        for (uint32_t k = 0; k < n; k += 16) copy16(op + k, src + k);
-        op += n;
-      } else {
-        const size_t take = std::min<size_t>(n, room);
-        for (size_t k = 0; k < take; ++k) op[k] = src[k];  // forward: overlapping is the KwKwK case
-        op += take;
-      }
-    }
-    old_head = cur_head, old_len = n, old_pos = cur_pos;
-    if (op >= oend) return true;
-  }
-}
 
 bool packbits_decode_tiff(std::span<const uint8_t> in, std::span<uint8_t> out) {
   const uint8_t* bp = in.data();
@@ -311,9 +194,10 @@ bool decode_tiff_fast(std::span<const uint8_t> bytes, Image16& out) {
   if (format_e.present && (!scalar(r, format_e, format) || format != 1)) return false;
   if (predictor_e.present && !scalar(r, predictor_e, predictor)) return false;
   const bool deflate = compression == kAdobeDeflate || compression == kDeflate;
-  if (compression != kNone && compression != kLzw && !deflate && compression != kPackBits) return false;
+  // LZW stays with libtiff: its decoder (4.5) is as fast as one of ours measured (see the header).
+  if (compression != kNone && !deflate && compression != kPackBits) return false;
   // libtiff applies a predictor only with the codecs that support one; decline the rest.
-  if (predictor != 1 && !(predictor == 2 && (compression == kLzw || deflate))) return false;
+  if (predictor != 1 && !(predictor == 2 && deflate)) return false;
   if (width == 0 || length == 0 || uint64_t(width) * length > kMaxTiffPixels) return false;
 
   const bool tiled = tile_w_e.present || tile_l_e.present || tile_off_e.present || tile_cnt_e.present;
@@ -365,7 +249,6 @@ bool decode_tiff_fast(std::span<const uint8_t> bytes, Image16& out) {
         ok = have >= need;
         if (ok) std::memcpy(d8, src, need);
         break;
-      case kLzw: ok = lzw_decode_tiff({src, have}, {d8, need}); break;
       case kPackBits: ok = packbits_decode_tiff({src, have}, {d8, need}); break;
       default: ok = libdeflate_zlib_decompress(inflater.d, src, have, d8, need, nullptr) == LIBDEFLATE_SUCCESS; break;
     }

@@ -48,6 +48,7 @@ std::vector<TiffLayout> layouts_with_predictors() {
   all.push_back({"lzw_predictor", COMPRESSION_LZW, false, false, 0, PREDICTOR_HORIZONTAL});
   all.push_back({"deflate_predictor_be", COMPRESSION_ADOBE_DEFLATE, false, true, 5, PREDICTOR_HORIZONTAL});
   all.push_back({"tiled_lzw_predictor_be", COMPRESSION_LZW, true, true, 32, PREDICTOR_HORIZONTAL});
+  all.push_back({"tiled_deflate_predictor_be", COMPRESSION_ADOBE_DEFLATE, true, true, 32, PREDICTOR_HORIZONTAL});
   all.push_back({"tiled_packbits", COMPRESSION_PACKBITS, true, false, 16});
   all.push_back({"tiled_raw_be", COMPRESSION_NONE, true, true, 48});
   all.push_back({"old_deflate", COMPRESSION_DEFLATE, false, false, 3});
@@ -56,7 +57,7 @@ std::vector<TiffLayout> layouts_with_predictors() {
 
 }  // namespace
 
-TEST_CASE("TIFF fast path: every standard layout and predictor, any shape, is taken and exact") {
+TEST_CASE("TIFF fast path: every standard layout and predictor, any shape, is exact (LZW left to libtiff)") {
   std::mt19937 rng(11);
   const int shapes[][2] = {{1, 1}, {1, 200}, {200, 1}, {7, 13}, {65, 64}, {129, 300}, {500, 500}};
   for (const TiffLayout& layout : layouts_with_predictors()) {
@@ -65,16 +66,19 @@ TEST_CASE("TIFF fast path: every standard layout and predictor, any shape, is ta
       const std::vector<uint8_t> bytes = encode_tiff(img, layout);
       INFO(layout.name << " " << r << "x" << c);
       Image16 fast;
-      REQUIRE(decode_tiff_fast(bytes, fast));
-      CHECK(fast.rows == r);
-      CHECK(fast.cols == c);
-      CHECK(fast.pixels == img.pixels);
+      REQUIRE(decode_tiff_fast(bytes, fast) == (layout.compression != COMPRESSION_LZW));
+      if (layout.compression != COMPRESSION_LZW) {
+        CHECK(fast.rows == r);
+        CHECK(fast.cols == c);
+        CHECK(fast.pixels == img.pixels);
+      }
+      CHECK(decode_tiff(bytes).image.pixels == img.pixels);
       check_same_as_libtiff(bytes);
     }
   }
 }
 
-TEST_CASE("TIFF fast path: every golden file is taken and decodes as libtiff does") {
+TEST_CASE("TIFF fast path: every golden file but LZW is taken and decodes as libtiff does") {
   for (const char* name : {"small", "tile500"}) {
     const GoldenDataset ds = load_golden_dataset(test::golden_dir() / name);
     for (size_t i = 0; i < ds.manifest.size(); ++i) {
@@ -82,10 +86,10 @@ TEST_CASE("TIFF fast path: every golden file is taken and decodes as libtiff doe
       const std::vector<uint8_t> bytes(tif.begin(), tif.end());
       INFO(name << " " << ds.manifest[i].file << " " << ds.manifest[i].encoding);
       Image16 fast;
-      REQUIRE(decode_tiff_fast(bytes, fast));
+      REQUIRE(decode_tiff_fast(bytes, fast) == (ds.manifest[i].encoding != "tiff_lzw"));
       const DecodedTiff reference = decode_tiff_with_libtiff(bytes);
       REQUIRE(reference.ok());
-      CHECK(fast.pixels == reference.image.pixels);
+      if (ds.manifest[i].encoding != "tiff_lzw") CHECK(fast.pixels == reference.image.pixels);
     }
   }
 }
@@ -123,27 +127,6 @@ TEST_CASE("TIFF fast path: strip offsets past the end, byte counts that lie, abs
       }
     }
   }
-}
-
-TEST_CASE("TIFF fast path: LZW streams, long strings and KwKwK, truncated and broken") {
-  // A constant image makes the longest strings (and a KwKwK code at every new length).
-  Image16 flat(300, 300);
-  for (auto& v : flat.pixels) v = 0x4141;
-  const TiffLayout lzw{"lzw_one_strip", COMPRESSION_LZW, false, false, 300};
-  const std::vector<uint8_t> bytes = encode_tiff(flat, lzw);
-  Image16 fast;
-  REQUIRE(decode_tiff_fast(bytes, fast));
-  CHECK(fast.pixels == flat.pixels);
-
-  std::vector<uint8_t> out(10);
-  // A stream must start with Clear (256); 9-bit codes, MSB first.
-  const uint8_t no_clear[] = {0x20, 0x90, 0x48, 0x00};  // 'A' 'B' ... without a Clear
-  CHECK_FALSE(lzw_decode_tiff(no_clear, out));
-  const uint8_t eoi_early[] = {0x80, 0x10, 0x60, 0x20};  // Clear, 'A', EOI
-  CHECK_FALSE(lzw_decode_tiff(eoi_early, out));
-  const uint8_t old_style[] = {0x00, 0x01, 0x02, 0x03};
-  CHECK_FALSE(lzw_decode_tiff(old_style, out));
-  CHECK_FALSE(lzw_decode_tiff({}, out));
 }
 
 TEST_CASE("TIFF fast path: PackBits as libtiff reads it: no-ops skipped, overlong runs cut") {
