@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "io/memory_tiff.h"
+#include "io/tiff_fast_decoder.h"
 
 namespace lpbf {
 namespace {
@@ -23,6 +24,12 @@ T field_or(TIFF* tif, ttag_t tag, T fallback) {
 }  // namespace
 
 DecodedTiff decode_tiff(std::span<const uint8_t> bytes) {
+  DecodedTiff fast;
+  if (decode_tiff_fast(bytes, fast.image)) return fast;
+  return decode_tiff_with_libtiff(bytes);
+}
+
+DecodedTiff decode_tiff_with_libtiff(std::span<const uint8_t> bytes) {
   MemoryStream stream;
   stream.data = bytes.data();
   stream.size = bytes.size();
@@ -46,11 +53,15 @@ DecodedTiff decode_tiff(std::span<const uint8_t> bytes) {
   if (uint64_t(width) * length > kMaxTiffPixels)
     return failure("is " + std::to_string(length) + "x" + std::to_string(width) + " pixels, over the limit of " +
                        std::to_string(kMaxTiffPixels), stream);
-  if (!TIFFIsCODECConfigured(field_or<uint16_t>(t, TIFFTAG_COMPRESSION, COMPRESSION_NONE)))
-    return failure("uses a compression this libtiff cannot decode", stream);
+  const uint16_t compression = field_or<uint16_t>(t, TIFFTAG_COMPRESSION, COMPRESSION_NONE);
+  if (!TIFFIsCODECConfigured(compression)) return failure("uses a compression this libtiff cannot decode", stream);
 
   DecodedTiff out;
-  out.image = Image16::uninitialised(int(length), int(width));  // every strip or tile overwrites it
+  // Zeroed for Deflate: libtiff accepts a Deflate strip that holds more than its rows and may then
+  // leave the last bytes unwritten; those must not be whatever the allocator had. Every other
+  // codec either fills its strip or fails it.
+  const bool deflate = compression == COMPRESSION_ADOBE_DEFLATE || compression == COMPRESSION_DEFLATE;
+  out.image = deflate ? Image16(int(length), int(width)) : Image16::uninitialised(int(length), int(width));
   uint16_t* dst = out.image.pixels.data();
   const size_t row_bytes = size_t(width) * 2;
 

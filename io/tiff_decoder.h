@@ -19,6 +19,7 @@ struct DecodedTiff {
   bool ok() const { return error.empty(); }
 };
 
+// The common layouts go through io/tiff_fast_decoder.h; anything it declines goes to libtiff.
 DecodedTiff decode_tiff(std::span<const uint8_t> bytes);
 
 // The name a golden manifest gives a TIFF's layout (its "encoding"), read from the header alone:
@@ -28,5 +29,8 @@ DecodedTiff decode_tiff(std::span<const uint8_t> bytes);
 // after what it is: compression ("raw", "deflate", "lzw", "packbits", "compression<N>"), then
 // "_tiled", "_big_endian" (e.g. "lzw_tiled_big_endian"). "unreadable" when there is no TIFF header.
 std::string tiff_layout_name(std::span<const uint8_t> bytes);
+
+// libtiff alone: the reference the fast path is tested against, and where its errors come from.
+DecodedTiff decode_tiff_with_libtiff(std::span<const uint8_t> bytes);
 
 }  // namespace lpbf

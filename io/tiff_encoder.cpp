@@ -38,6 +38,7 @@ std::vector<uint8_t> encode_tiff_samples(const void* data, uint32_t rows, uint32
   TIFFSetField(t, TIFFTAG_PHOTOMETRIC, samples == 3 ? PHOTOMETRIC_RGB : PHOTOMETRIC_MINISBLACK);
   TIFFSetField(t, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
   TIFFSetField(t, TIFFTAG_COMPRESSION, layout.compression);
+  if (layout.predictor != PREDICTOR_NONE) TIFFSetField(t, TIFFTAG_PREDICTOR, layout.predictor);
   const size_t pixel_bytes = size_t(bits / 8) * samples;
   const auto* bytes = static_cast<const uint8_t*>(data);
   if (layout.tiled) {

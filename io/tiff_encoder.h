@@ -15,6 +15,7 @@ struct TiffLayout {
   bool tiled = false;
   bool big_endian = false;
   uint32_t block = 0;            // rows per strip, or tile side (a multiple of 16); 0: a default
+  uint16_t predictor = 1;        // PREDICTOR_NONE, or PREDICTOR_HORIZONTAL (LZW and Deflate only)
 };
 
 // The layouts SPEC §3 lists, named after the golden data's encodings.

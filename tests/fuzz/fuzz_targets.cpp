@@ -13,6 +13,7 @@
 #include "io/json_text.h"
 #include "io/msgpack_codec.h"
 #include "io/tiff_decoder.h"
+#include "io/tiff_fast_decoder.h"
 
 namespace lpbf::fuzz {
 namespace {
@@ -67,6 +68,13 @@ int tiff_decoder(const uint8_t* data, size_t size) {
   const DecodedTiff t = decode_tiff({data, size});
   if (t.ok()) require(t.image.pixels.size() == size_t(t.image.rows) * size_t(t.image.cols));
   else require(!t.error.empty());
+  // The fast path's contract: whatever it decodes, libtiff decodes to the same pixels.
+  Image16 fast;
+  if (decode_tiff_fast({data, size}, fast)) {
+    const DecodedTiff reference = decode_tiff_with_libtiff({data, size});
+    require(reference.ok() && reference.image.rows == fast.rows && reference.image.cols == fast.cols &&
+            reference.image.pixels == fast.pixels);
+  }
   return 0;
 }
 
