@@ -18,6 +18,7 @@ struct IncompleteWindow {
   int64_t tile_id = 0;
   int64_t layer = 0;
   std::vector<int64_t> missing_layers;
+  bool operator==(const IncompleteWindow&) const = default;
 };
 
 struct RunLedger {
