@@ -13,9 +13,9 @@
 
 namespace lpbf {
 
-struct TracedBatch {
-  int64_t batch_id = -1, tile_id = 0, layer = 0;
-  std::string print_id, outcome, worker;
+struct TracedBatch : BatchKey {
+  int64_t layer = 0;
+  std::string outcome, worker;
   double fetched = -1, decoded = -1, analysed = -1, submitted = -1, acked = -1;  // ms since start; -1: never
   int64_t saturated = -1, clusters = -1;
   double latency() const { return acked >= 0 && fetched >= 0 ? acked - fetched : -1; }

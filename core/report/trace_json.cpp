@@ -32,7 +32,8 @@ std::vector<TracedBatch> traced_batches(const RunTrace& trace, std::chrono::stea
   out.reserve(trace.batches().size());
   for (const BatchTrace& b : trace.batches()) {
     TracedBatch t;
-    t.batch_id = b.batch_id, t.print_id = b.print_id, t.tile_id = b.tile_id, t.layer = b.layer;
+    static_cast<BatchKey&>(t) = b;
+    t.layer = b.layer;
     t.outcome = outcome_name(b.outcome);
     t.worker = b.worker;
     t.fetched = ms_since(b.fetched, start), t.decoded = ms_since(b.decoded, start);
