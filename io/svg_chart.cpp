@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <limits>
 
+#include "io/html_text.h"
+
 namespace lpbf::svg {
 namespace {
 
@@ -69,7 +71,7 @@ std::string open_svg(const Chart& c, const std::string& kind) {
                     std::to_string(c.width) + "\" height=\"" + std::to_string(c.height) + "\" viewBox=\"0 0 " +
                     std::to_string(c.width) + " " + std::to_string(c.height) +
                     "\" font-family=\"sans-serif\" font-size=\"11\">";
-  out += "<text x=\"" + std::to_string(kLeft) + "\" y=\"16\" font-size=\"13\" font-weight=\"bold\">" + escape(c.title) + "</text>";
+  out += "<text x=\"" + std::to_string(kLeft) + "\" y=\"16\" font-size=\"13\" font-weight=\"bold\">" + html_escape(c.title) + "</text>";
   return out;
 }
 
@@ -88,7 +90,7 @@ std::string frame(const Chart& c, const Scale& xs, const Scale& ys, bool x_ticks
     if (y < y1 - 0.5 || y > y0 + 0.5) continue;
     out += "<line x1=\"" + num(x0) + "\" x2=\"" + num(x1) + "\" y1=\"" + num(y) + "\" y2=\"" + num(y) +
            "\" stroke=\"#e4e4e4\"/><text x=\"" + num(x0 - 4) + "\" y=\"" + num(y + 4) + "\" text-anchor=\"end\">" +
-           escape(fmt(c.y, t)) + "</text>";
+           html_escape(fmt(c.y, t)) + "</text>";
   }
   if (x_ticks)
     for (double t : ticks_of(xs, 8)) {
@@ -96,33 +98,18 @@ std::string frame(const Chart& c, const Scale& xs, const Scale& ys, bool x_ticks
       if (x < x0 - 0.5 || x > x1 + 0.5) continue;
       out += "<line x1=\"" + num(x) + "\" x2=\"" + num(x) + "\" y1=\"" + num(y0) + "\" y2=\"" + num(y0 + 4) +
              "\" stroke=\"#555\"/><text x=\"" + num(x) + "\" y=\"" + num(y0 + 16) + "\" text-anchor=\"middle\">" +
-             escape(fmt(c.x, t)) + "</text>";
+             html_escape(fmt(c.x, t)) + "</text>";
     }
   out += "<rect x=\"" + num(x0) + "\" y=\"" + num(y1) + "\" width=\"" + num(x1 - x0) + "\" height=\"" + num(y0 - y1) +
          "\" fill=\"none\" stroke=\"#555\"/>";
   out += "<text x=\"" + num((x0 + x1) / 2) + "\" y=\"" + num(c.height - 6.0) + "\" text-anchor=\"middle\">" +
-         escape(c.x.label) + "</text>";
+         html_escape(c.x.label) + "</text>";
   out += "<text transform=\"translate(12," + num((y0 + y1) / 2) + ") rotate(-90)\" text-anchor=\"middle\">" +
-         escape(c.y.label) + "</text>";
+         html_escape(c.y.label) + "</text>";
   return out;
 }
 
 }  // namespace
-
-std::string escape(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char ch : text) {
-    switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += ch;
-    }
-  }
-  return out;
-}
 
 std::vector<double> nice_ticks(double lo, double hi, int target) {
   std::vector<double> ticks;
@@ -158,7 +145,7 @@ std::string line_chart(const Chart& c, const std::vector<Series>& series) {
   for (auto s = series.rbegin(); s != series.rend(); ++s) {  // legend, right-aligned
     legend_x -= 12.0 + 6.5 * double(s->name.size());
     out += "<rect x=\"" + num(legend_x) + "\" y=\"23\" width=\"9\" height=\"9\" fill=\"" + s->color + "\"/><text x=\"" +
-           num(legend_x + 12) + "\" y=\"31\">" + escape(s->name) + "</text>";
+           num(legend_x + 12) + "\" y=\"31\">" + html_escape(s->name) + "</text>";
   }
   for (const Series& s : series) {
     // Thin to each pixel column's first, lowest, highest and last points.
@@ -198,7 +185,7 @@ std::string line_chart(const Chart& c, const std::vector<Series>& series) {
     flush();
     if (drawn == 0) continue;
     out += "<path class=\"mark\" d=\"" + path + "\" fill=\"none\" stroke=\"" + s.color + "\" stroke-width=\"1.5\"><title>" +
-           escape(s.name) + "</title></path>";
+           html_escape(s.name) + "</title></path>";
     if (drawn == 1)  // a single point draws no line: a dot
       out += "<circle class=\"mark\" cx=\"" + num(xs(s.x[0])) + "\" cy=\"" + num(ys(s.y[0])) + "\" r=\"3\" fill=\"" +
              s.color + "\"/>";
@@ -218,11 +205,11 @@ std::string bar_chart(const Chart& c, const std::vector<Bar>& bars) {
     const Bar& b = bars[i];
     const double y = kTop + double(i) * row;
     const double w = hi > 0 && std::isfinite(b.value) ? (x1 - x0) * b.value / hi : 0;
-    out += "<text x=\"" + num(x0 - 6) + "\" y=\"" + num(y + row * 0.65) + "\" text-anchor=\"end\">" + escape(b.label) + "</text>";
+    out += "<text x=\"" + num(x0 - 6) + "\" y=\"" + num(y + row * 0.65) + "\" text-anchor=\"end\">" + html_escape(b.label) + "</text>";
     out += "<rect class=\"mark\" x=\"" + num(x0) + "\" y=\"" + num(y + 3) + "\" width=\"" + num(std::max(w, 1.0)) +
            "\" height=\"" + num(row - 6) + "\" fill=\"" + (b.color.empty() ? "#2e86c1" : b.color) + "\"><title>" +
-           escape(b.label + ": " + short_number(b.value) + " " + b.note) + "</title></rect>";
-    out += "<text x=\"" + num(x0 + w + 6) + "\" y=\"" + num(y + row * 0.65) + "\">" + escape(short_number(b.value) + " " + b.note) +
+           html_escape(b.label + ": " + short_number(b.value) + " " + b.note) + "</title></rect>";
+    out += "<text x=\"" + num(x0 + w + 6) + "\" y=\"" + num(y + row * 0.65) + "\">" + html_escape(short_number(b.value) + " " + b.note) +
            "</text>";
   }
   return out + "</svg>";
@@ -250,7 +237,7 @@ std::string heat_map(const Chart& c, const Grid& g) {
       }
       out += "<rect class=\"mark\" x=\"" + num(x0 + col * cw) + "\" y=\"" + num(y0 - (r + 1) * ch) + "\" width=\"" +
              num(cw + 0.3) + "\" height=\"" + num(ch + 0.3) + "\" fill=\"" + fill + "\">";
-      if (g.tip) out += "<title>" + escape(g.tip(r, col, v)) + "</title>";
+      if (g.tip) out += "<title>" + html_escape(g.tip(r, col, v)) + "</title>";
       out += "</rect>";
     }
   return out + "</svg>";
@@ -276,7 +263,7 @@ std::string scatter(const Chart& c, const std::vector<Dot>& dots, double cell) {
     if (!std::isfinite(d.x) || !std::isfinite(d.y)) continue;
     out += "<circle class=\"mark\" cx=\"" + num(xs(d.x)) + "\" cy=\"" + num(ys(d.y)) + "\" r=\"" +
            num(std::clamp(2.0 * std::sqrt(std::max(d.size, 0.0)), 2.0, 18.0)) + "\" fill=\"" + d.color +
-           "\" fill-opacity=\"0.7\"><title>" + escape(d.tip) + "</title></circle>";
+           "\" fill-opacity=\"0.7\"><title>" + html_escape(d.tip) + "</title></circle>";
   }
   return out + "</svg>";
 }

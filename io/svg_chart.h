@@ -57,7 +57,5 @@ std::string scatter(const Chart& chart, const std::vector<Dot>& dots, double cel
 
 // Round tick values covering [lo, hi], about `target` of them (1, 2, 5 times a power of ten).
 std::vector<double> nice_ticks(double lo, double hi, int target);
-// Escapes text for SVG and HTML.
-std::string escape(const std::string& text);
 
 }  // namespace lpbf::svg

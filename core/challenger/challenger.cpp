@@ -8,6 +8,7 @@
 #include <random>
 
 #include "core/pipeline/latency_stats.h"
+#include "io/html_text.h"
 #include "io/json_text.h"
 #include "io/msgpack_codec.h"
 #include "io/prometheus_text.h"
@@ -31,18 +32,6 @@ std::vector<std::string> split_path(const std::string& target) {
     i = j + 1;
   }
   return parts;
-}
-
-std::string html_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '&') out += "&amp;";
-    else if (c == '"') out += "&quot;";
-    else out += c;
-  }
-  return out;
 }
 
 }  // namespace

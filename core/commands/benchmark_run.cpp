@@ -266,171 +266,35 @@ RunResult run_benchmark(const RunOptions& options) {
   }
 }
 
-namespace {
-
-// The challenger's own figures beside lpbf-bench's: they differ by where each clock starts (the
-// challenger's latency from serving a batch, ours from its reply's arrival) and by what each counts.
-std::string challenger_stats_text(const ChallengerStats& c, const RunLedger& l, double seconds) {
-  if (!c.any()) return {};
-  char buf[512];
-  auto ms = [](double v) {
-    char b[32];
-    std::snprintf(b, sizeof b, "%.2f ms", v);
-    return v < 0 ? std::string("-") : std::string(b);
-  };
-  std::snprintf(buf, sizeof buf,
-                "  challenger %s served, %s answered, %s missing, %.1f batches/s, p99 %s, mean %s (ours: %zu answered, "
-                "%.1f batches/s)\n",
-                c.served >= 0 ? std::to_string(c.served).c_str() : "-", c.results >= 0 ? std::to_string(c.results).c_str() : "-",
-                c.missing >= 0 ? std::to_string(c.missing).c_str() : "-", c.throughput, ms(c.latency_p99_ms).c_str(),
-                ms(c.latency_mean_ms).c_str(), l.answered, seconds > 0 ? double(l.answered) / seconds : 0.0);
-  return buf;
-}
-
-}  // namespace
-
-std::string summary_text(const RunOptions& options, const RunResult& r) {
+RunReport make_run_report(const RunOptions& options, const RunResult& r) {
   const RunLedger& l = r.ledger;
+  RunReport p;
+  p.bench_id = r.bench_id, p.bench_name = options.bench_name, p.url = options.url;
+  p.command = options.command_line, p.config = options.configuration;
+  p.machine = describe_machine(), p.version = build_version();
+  p.connections = options.connections, p.threads = options.effective_threads();
+  p.batches = int64_t(l.released), p.results = int64_t(l.answered);
+  p.wall_seconds = r.seconds, p.cpu_seconds = r.cpu_seconds;
+  p.throughput = r.seconds > 0 ? double(l.answered) / r.seconds : 0.0;
   const LatencySummary lat = summarise_latencies(l.latencies_ms);
-  char buf[1024];
-  std::string s;
-  std::snprintf(buf, sizeof buf, "bench %s \"%s\" at %s\n", r.bench_id.c_str(), options.bench_name.c_str(),
-                options.url.c_str());
-  s += buf;
-  std::snprintf(buf, sizeof buf, "  batches    %zu fetched, %zu answered, %zu failed\n", l.released, l.answered,
-                l.failures.size());
-  s += buf;
-  std::snprintf(buf, sizeof buf, "  time       %.3f s, %.1f batches/s\n", r.seconds,
-                r.seconds > 0 ? double(l.answered) / r.seconds : 0.0);
-  s += buf;
-  std::snprintf(buf, sizeof buf, "  latency    p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms (next_batch reply to result acknowledged)\n",
-                lat.p50, lat.p90, lat.p99, lat.max);
-  s += buf;
-  std::snprintf(buf, sizeof buf, "  busy       fetch %.3f s, decode %.3f s, analyse %.3f s, submit %.3f s; max queue depth %zu\n",
-                double(r.fetch_ns) / 1e9, double(r.decode_ns) / 1e9, double(r.analyse_ns) / 1e9,
-                double(r.submit_ns) / 1e9, r.max_queue_depth);
-  s += buf;
-  // Whether the run was CPU-bound: everything this process ran in the clock (the embedded
-  // challenger and a mock Kafka cluster too, when they are in it).
-  std::snprintf(buf, sizeof buf, "  cpu        %.3f s user+system in this process, %.2f of %u cores, %.0f us a batch\n",
-                r.cpu_seconds, r.seconds > 0 ? r.cpu_seconds / r.seconds : 0.0, std::thread::hardware_concurrency(),
-                l.answered > 0 ? 1e6 * r.cpu_seconds / double(l.answered) : 0.0);
-  s += buf;
-  if (!l.incomplete_windows.empty()) {
-    std::snprintf(buf, sizeof buf,
-                  "  incomplete %zu answer(s) computed on windows lacking a layer (Q1 exact; Q2/Q3 may differ):\n",
-                  l.incomplete_windows.size());
-    s += buf;
-    for (const IncompleteWindow& w : l.incomplete_windows) {
-      std::string layers;
-      for (int64_t m : w.missing_layers) layers += (layers.empty() ? "" : ", ") + std::to_string(m);
-      s += "  incomplete batch " + std::to_string(w.batch_id) + " (print " + w.print_id + ", tile " +
-           std::to_string(w.tile_id) + ", layer " + std::to_string(w.layer) + "): its window lacks layer(s) " + layers +
-           "\n";
-    }
-  }
-  if (r.kafka_ready_seconds >= 0) {
-    std::snprintf(buf, sizeof buf, "  kafka      workers held every partition of %s after %.2f s (before the bench was created)\n",
-                  options.kafka ? options.kafka->raw_topic.c_str() : "", r.kafka_ready_seconds);
-    s += buf;
-  }
-  if (l.uncertain_reposts > 0) {
-    std::snprintf(buf, sizeof buf,
-                  "  reposted   %zu result(s) after a connection died with the first post's fate unknown (a challenger "
-                  "may count each twice; the evaluation server does)\n",
-                  l.uncertain_reposts);
-    s += buf;
-  }
-  s += challenger_stats_text(r.challenger, l, r.seconds);
-  if (!r.recording.empty()) s += "  recording  " + r.recording + "\n";
-  for (const std::string& e : l.errors) s += "  error      " + e + "\n";
-  for (const FailedBatch& f : l.failures)
-    s += "  failed     " + (f.batch_id >= 0 ? "batch " + std::to_string(f.batch_id) : std::string("a batch")) + ": " +
-         f.reason + "\n";
-  s += "challenger: " + r.end_reply + "\n";
-  return s;
-}
-
-namespace {
-
-// null when the challenger gave no figures (the evaluation server); times in milliseconds.
-std::string challenger_stats_json(const ChallengerStats& c) {
-  if (!c.any()) return "null";
-  JsonObject o;
-  o.field("source", c.source);
-  auto count = [&](const char* key, int64_t v) { v >= 0 ? o.field(key, v) : o.raw(key, "null"); };
-  auto number = [&](const char* key, double v) { v >= 0 ? o.field(key, v) : o.raw(key, "null"); };
-  count("served", c.served), count("results", c.results), count("missing", c.missing);
-  count("wrong", c.wrong), count("duplicates", c.duplicates);
-  number("throughput", c.throughput);
-  number("latency_mean_ms", c.latency_mean_ms), number("latency_min_ms", c.latency_min_ms);
-  number("latency_p50_ms", c.latency_p50_ms), number("latency_p99_ms", c.latency_p99_ms);
-  number("latency_max_ms", c.latency_max_ms);
-  return o.str();
-}
-
-}  // namespace
-
-std::string report_json(const RunOptions& options, const RunResult& r) {
-  const RunLedger& l = r.ledger;
-  std::vector<std::string> failed, errors;
-  for (const FailedBatch& f : l.failures) failed.push_back(JsonObject().field("batch_id", f.batch_id).field("reason", f.reason).str());
-  for (const std::string& e : l.errors) errors.push_back(JsonObject().field("message", e).str());
-  std::vector<std::string> incomplete;
-  for (const IncompleteWindow& w : l.incomplete_windows) {
-    std::vector<std::string> layers;
-    for (int64_t m : w.missing_layers) layers.push_back(std::to_string(m));
-    incomplete.push_back(JsonObject()
-                             .field("batch_id", w.batch_id)
-                             .field("print_id", w.print_id)
-                             .field("tile_id", w.tile_id)
-                             .field("layer", w.layer)
-                             .raw("missing_layers", json_array(layers))
-                             .str());
-  }
-  const std::string stages = JsonObject()
-                                 .field("fetch", double(r.fetch_ns) / 1e9)
-                                 .field("decode", double(r.decode_ns) / 1e9)
-                                 .field("analyse", double(r.analyse_ns) / 1e9)
-                                 .field("submit", double(r.submit_ns) / 1e9)
-                                 .str();
-  std::string kafka_ready = "null";  // null: not a Kafka run
-  if (r.kafka_ready_seconds >= 0) {
-    kafka_ready.clear();
-    append_json_number(kafka_ready, r.kafka_ready_seconds);
-  }
-  return JsonObject()
-             .field("bench_id", r.bench_id)
-             .field("bench_name", options.bench_name)
-             .field("url", options.url)
-             .field("connections", options.connections)
-             .field("threads", options.effective_threads())
-             .field("batches", l.released)
-             .field("results", l.answered)
-             .raw("failed", json_array(failed))
-             .raw("errors", json_array(errors))
-             .raw("incomplete_windows", json_array(incomplete))
-             .field("wall_seconds", r.seconds)
-             .field("cpu_seconds", r.cpu_seconds)
-             .field("throughput", r.seconds > 0 ? double(l.answered) / r.seconds : 0.0)
-             .raw("latency_ms", latency_json(summarise_latencies(l.latencies_ms)))
-             .raw("stage_busy_seconds", stages)
-             .field("max_queue_depth", r.max_queue_depth)
-             .raw("kafka_ready_seconds", kafka_ready)
-             .field("challenger_end_reply", r.end_reply)
-             .raw("challenger_stats", challenger_stats_json(r.challenger))
-             .field("uncertain_reposts", l.uncertain_reposts)
-             .field("max_batches", options.max_batches)
-             .field("recording", r.recording)
-             .field("command", options.command_line)
-             .field("config", options.configuration)
-             .field("machine", describe_machine())
-             .field("version", build_version())
-             .raw("trace", trace_json(l.trace, r.started))
-             .raw("samples", samples_json(l.trace, r.started))
-             .raw("clusters", clusters_json(l.trace))
-             .str() +
-         "\n";
+  p.p50 = lat.p50, p.p90 = lat.p90, p.p99 = lat.p99, p.max = lat.max, p.mean = lat.mean;
+  p.fetch_s = double(r.fetch_ns) / 1e9, p.decode_s = double(r.decode_ns) / 1e9;
+  p.analyse_s = double(r.analyse_ns) / 1e9, p.submit_s = double(r.submit_ns) / 1e9;
+  p.max_queue_depth = int64_t(r.max_queue_depth);
+  p.kafka_ready_seconds = r.kafka_ready_seconds;
+  p.uncertain_reposts = int64_t(l.uncertain_reposts);
+  p.max_batches = options.max_batches;
+  p.recording = r.recording;
+  p.failed = l.failures, p.errors = l.errors, p.incomplete = l.incomplete_windows;
+  p.challenger = r.challenger;
+  p.wrong = r.challenger.wrong, p.missing = r.challenger.missing, p.duplicates = r.challenger.duplicates;
+  p.end_reply = r.end_reply;
+  p.trace = traced_batches(l.trace, r.started);
+  p.samples = depth_samples(l.trace, r.started);
+  p.clusters = cluster_points(l.trace);
+  if (options.kafka) p.kafka_raw_topic = options.kafka->raw_topic;
+  p.cores = std::thread::hardware_concurrency();
+  return p;
 }
 
 }  // namespace lpbf

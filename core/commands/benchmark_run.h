@@ -12,6 +12,7 @@
 #include "core/pipeline/challenger_client.h"
 #include "core/pipeline/pipeline_messages.h"
 #include "core/pipeline/run_ledger.h"
+#include "core/report/run_report.h"
 
 namespace lpbf {
 
@@ -73,8 +74,8 @@ struct SetupError : std::runtime_error {
 // Throws SetupError. Anything that goes wrong once the bench runs is in the result's ledger.
 RunResult run_benchmark(const RunOptions& options);
 
-// The human summary, and the JSON report of --report.
-std::string summary_text(const RunOptions& options, const RunResult& r);
-std::string report_json(const RunOptions& options, const RunResult& r);
+// The run as its report (core/report): the JSON of --report is run_report_json of it, the summary
+// printed at the end summary_text of it.
+RunReport make_run_report(const RunOptions& options, const RunResult& r);
 
 }  // namespace lpbf

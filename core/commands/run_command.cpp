@@ -10,6 +10,7 @@
 #include "core/challenger/dataset_options.h"
 #include "core/kafka/kafka_options.h"
 #include "core/report/report_file.h"
+#include "core/report/run_summary.h"
 
 namespace lpbf {
 int run_command(RunArgs args) {
@@ -41,16 +42,17 @@ int run_command(RunArgs args) {
     std::fprintf(stderr, "lpbf-bench: %s\n", e.what());
     return kExitSetupError;
   }
+  const RunReport report = make_run_report(o, r);
   bool report_written = false;
   if (!args.report_path.empty()) {
     try {
-      write_report_file(args.report_path, report_json(o, r));
+      write_report_file(args.report_path, run_report_json(report));
       report_written = true;
     } catch (const std::exception& e) {
       std::fprintf(stderr, "lpbf-bench: %s\n", e.what());
     }
   }
-  const std::string summary = summary_text(o, r);
+  const std::string summary = summary_text(report);
   const bool failed = !r.ledger.failures.empty() || !r.ledger.errors.empty() || !r.ledger.incomplete_windows.empty();
   const int64_t wrong = std::max<int64_t>(0, r.challenger.wrong);  // scored by this project's challenger only
   if (!quiet) std::fputs(summary.c_str(), stdout);

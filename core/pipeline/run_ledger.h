@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/pipeline/batch_key.h"
 #include "core/pipeline/failed_batch.h"
 #include "core/pipeline/run_trace.h"
 
@@ -12,12 +13,10 @@ namespace lpbf {
 
 // An answer computed on a window that lacked some of its layers (lost in flight, or failed): its
 // Q1 is exact, its Q2/Q3 may differ from a run that saw every layer (SPEC §3). Flagged, never silent.
-struct IncompleteWindow {
-  int64_t batch_id = 0;
-  std::string print_id;
-  int64_t tile_id = 0;
+struct IncompleteWindow : BatchKey {
   int64_t layer = 0;
   std::vector<int64_t> missing_layers;
+  bool operator==(const IncompleteWindow&) const = default;
 };
 
 struct RunLedger {

@@ -8,14 +8,13 @@
 #include <vector>
 
 #include "analysis/dbscan.h"
+#include "core/pipeline/batch_key.h"
 
 namespace lpbf {
 
-struct BatchTrace {
+struct BatchTrace : BatchKey {
   using Time = std::chrono::steady_clock::time_point;
-  int64_t batch_id = -1;
-  std::string print_id;
-  int64_t tile_id = 0, layer = 0;
+  int64_t layer = 0;
   // Default-constructed: the batch never reached that point.
   Time fetched{}, decoded{}, analysed{}, submitted{}, acked{};
   enum class Outcome { pending, answered, failed } outcome = Outcome::pending;

@@ -99,7 +99,7 @@ bool StreamRecorder::record_batch(const Batch& meta, SharedBytes tif) try {
       // stop only an id below one recorded can matter (batches may be handed over out of order).
       if (full) ++status_.batches_dropped;
       else ++status_.batches_not_recorded;
-      if (full || meta.batch_id < max_recorded_id_) dropped_.push_back({meta.batch_id, meta.print_id, meta.tile_id});
+      if (full || meta.batch_id < max_recorded_id_) dropped_.push_back(key_of(meta));
       return false;
     }
     inbox_.push_back(Batch{meta.batch_id, meta.print_id, meta.tile_id, meta.layer, std::move(tif)});
@@ -201,7 +201,7 @@ void StreamRecorder::write_batch(Batch& b) {
     std::lock_guard lock(mu_);
     if (stopped_) {
       ++status_.batches_not_recorded;
-      if (b.batch_id < max_recorded_id_) dropped_.push_back({b.batch_id, b.print_id, b.tile_id});
+      if (b.batch_id < max_recorded_id_) dropped_.push_back(key_of(b));
       return;
     }
   }
@@ -211,7 +211,7 @@ void StreamRecorder::write_batch(Batch& b) {
     {
       std::lock_guard lock(mu_);
       ++status_.batches_not_recorded;
-      if (b.batch_id < max_recorded_id_) dropped_.push_back({b.batch_id, b.print_id, b.tile_id});
+      if (b.batch_id < max_recorded_id_) dropped_.push_back(key_of(b));
     }
     fail(s.error());
     checkpoint();  // the kept prefix is listed at once: the run may not end well either
@@ -254,7 +254,7 @@ void StreamRecorder::fail(const std::string& why) noexcept {
 }
 
 std::vector<TileResult> StreamRecorder::reproducible_results(size_t& left_out) const {
-  std::vector<Dropped> dropped;
+  std::vector<BatchKey> dropped;
   {
     std::lock_guard lock(mu_);
     dropped = dropped_;
@@ -268,7 +268,7 @@ std::vector<TileResult> StreamRecorder::reproducible_results(size_t& left_out) c
   }
   std::unordered_set<int64_t> tainted;
   if (!dropped.empty()) {
-    for (const Dropped& d : dropped) {
+    for (const BatchKey& d : dropped) {
       auto it = tiles.find({d.print_id, d.tile_id});
       if (it != tiles.end()) it->second.push_back({d.batch_id, true});
     }

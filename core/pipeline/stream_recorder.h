@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "analysis/tile_result.h"
+#include "core/pipeline/batch_key.h"
 #include "io/batch.h"
 #include "io/golden_dataset.h"
 
@@ -96,12 +97,6 @@ class StreamRecorder {
   RecorderStatus status() const;
 
  private:
-  struct Dropped {
-    int64_t batch_id;
-    std::string print_id;
-    int64_t tile_id;
-  };
-
   void run_writer();
   void write_batch(Batch& batch);
   void rest_if_over_share(bool closing);
@@ -117,7 +112,7 @@ class StreamRecorder {
   std::condition_variable wake_;
   std::vector<Batch> inbox_;
   std::vector<TileResult> result_inbox_;
-  std::vector<Dropped> dropped_;  // batches the queue had no room for (their id, for results.json)
+  std::vector<BatchKey> dropped_;  // batches the queue had no room for (their id, for results.json)
   size_t pending_batches_ = 0, pending_bytes_ = 0;  // handed over, not yet written
   size_t wake_batches_ = 1, wake_bytes_ = 1;         // the writer is woken at a quarter of the limits
   int64_t max_recorded_id_ = INT64_MIN;

@@ -6,6 +6,8 @@
 #include <map>
 #include <set>
 
+#include "core/pipeline/latency_stats.h"
+#include "io/html_text.h"
 #include "io/svg_chart.h"
 
 namespace lpbf {
@@ -27,10 +29,11 @@ double end_ms(const RunReport& r) {
   return end > 0 ? end : r.wall_seconds * 1e3;
 }
 
-double nearest_rank(std::vector<double>& v, double q) {
+// The latency at quantile q of one interval's batches; NaN (a gap in the line) for none.
+double quantile_or_gap(std::vector<double>& v, double q) {
   if (v.empty()) return NAN;
   std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, size_t(q * double(v.size() - 1) + 0.5))];
+  return quantile_of_sorted(v, q);
 }
 
 // Answered batches per second, and latency p50 / p99, per interval of acknowledgement time.
@@ -50,8 +53,8 @@ OverTime over_time(const RunReport& r) {
   for (int i = 0; i < bins; ++i) {
     o.t_s.push_back((i + 0.5) * bin / 1e3);
     o.rate.push_back(double(lat[size_t(i)].size()) / (bin / 1e3));
-    o.p50.push_back(nearest_rank(lat[size_t(i)], 0.5));
-    o.p99.push_back(nearest_rank(lat[size_t(i)], 0.99));
+    o.p50.push_back(quantile_or_gap(lat[size_t(i)], 0.5));
+    o.p99.push_back(quantile_or_gap(lat[size_t(i)], 0.99));
   }
   return o;
 }
@@ -100,7 +103,7 @@ std::vector<svg::Bar> step_bars(const RunReport& r, const char* color) {
 
 std::string verdict_row(const std::string& what, double a, const RunReport* base, double b, const char* f,
                         bool higher_is_better) {
-  std::string row = "<tr><th>" + svg::escape(what) + "</th><td>" + (a < 0 ? "-" : fmt(f, a)) + "</td>";
+  std::string row = "<tr><th>" + html_escape(what) + "</th><td>" + (a < 0 ? "-" : fmt(f, a)) + "</td>";
   if (base) {
     row += "<td>" + (b < 0 ? "-" : fmt(f, b)) + "</td>";
     if (a >= 0 && b > 0) {
@@ -148,8 +151,8 @@ std::string verdict_panel(const RunReport& r, const RunReport* base) {
   }
   h += "</table><table class=\"about\">";
   auto about = [&](const char* k, const std::string& a, const std::string& b) {
-    h += "<tr><th>" + std::string(k) + "</th><td><code>" + svg::escape(a) + "</code></td>";
-    if (base) h += "<td><code>" + svg::escape(b) + "</code></td>";
+    h += "<tr><th>" + std::string(k) + "</th><td><code>" + html_escape(a) + "</code></td>";
+    if (base) h += "<td><code>" + html_escape(b) + "</code></td>";
     h += "</tr>";
   };
   about("command", r.command, base ? base->command : "");
@@ -160,8 +163,8 @@ std::string verdict_panel(const RunReport& r, const RunReport* base) {
   about("report", r.origin, base ? base->origin : "");
   // The configuration as a --config file: copy it into one to run the same benchmark again.
   if (!r.config.empty() || (base && !base->config.empty())) {
-    h += "<tr><th>configuration</th><td><pre>" + svg::escape(r.config) + "</pre></td>";
-    if (base) h += "<td><pre>" + svg::escape(base->config) + "</pre></td>";
+    h += "<tr><th>configuration</th><td><pre>" + html_escape(r.config) + "</pre></td>";
+    if (base) h += "<td><pre>" + html_escape(base->config) + "</pre></td>";
     h += "</tr>";
   }
   const bool ok = r.failed.empty() && r.errors.empty() && r.wrong <= 0 && r.incomplete.empty();
@@ -312,12 +315,12 @@ std::string print_charts(const RunReport& r) {
 std::string failures_section(const RunReport& r) {
   std::string h = "<section><h2>Failures</h2>";
   if (r.failed.empty() && r.errors.empty() && r.incomplete.empty()) return h + "<p>None.</p></section>";
-  for (const std::string& e : r.errors) h += "<p class=\"bad\">" + svg::escape(e) + "</p>";
+  for (const std::string& e : r.errors) h += "<p class=\"bad\">" + html_escape(e) + "</p>";
   if (!r.failed.empty()) {
     h += "<table class=\"list\"><tr><th>batch</th><th>reason</th></tr>";
     for (const FailedBatch& f : r.failed)
       h += "<tr><td>" + (f.batch_id >= 0 ? std::to_string(f.batch_id) : std::string("?")) + "</td><td>" +
-           svg::escape(f.reason) + "</td></tr>";
+           html_escape(f.reason) + "</td></tr>";
     h += "</table>";
   }
   if (!r.incomplete.empty()) {
@@ -326,7 +329,7 @@ std::string failures_section(const RunReport& r) {
     for (const IncompleteWindow& w : r.incomplete) {
       std::string missing;
       for (int64_t m : w.missing_layers) missing += (missing.empty() ? "" : ", ") + std::to_string(m);
-      h += "<tr><td>" + std::to_string(w.batch_id) + "</td><td>" + svg::escape(w.print_id) + "</td><td>" +
+      h += "<tr><td>" + std::to_string(w.batch_id) + "</td><td>" + html_escape(w.print_id) + "</td><td>" +
            std::to_string(w.tile_id) + "</td><td>" + std::to_string(w.layer) + "</td><td>" + missing + "</td></tr>";
     }
     h += "</table>";
@@ -364,7 +367,7 @@ std::string workers_section(const RunReport& r) {
 
 std::string render_html_report(const RunReport& r, const RunReport* base) {
   std::string title = "lpbf-bench run " + r.bench_id + (base ? " vs " + base->bench_id : "");
-  std::string h = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + svg::escape(title) +
+  std::string h = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + html_escape(title) +
                   "</title><style>"
                   "body{font-family:sans-serif;margin:24px;color:#222;max-width:1100px}"
                   "section{margin:18px 0;border-top:1px solid #ddd}svg.chart{display:block;margin:10px 0}"
@@ -373,8 +376,8 @@ std::string render_html_report(const RunReport& r, const RunReport* base) {
                   "table.list td,table.list th{border-bottom:1px solid #eee}"
                   ".ok{color:#1e8449;font-weight:bold}.bad{color:#b03a2e;font-weight:bold}"
                   ".better{color:#1e8449}.worse{color:#b03a2e}code{font-size:12px}"
-                  "</style></head><body><h1>" + svg::escape(title) + "</h1>";
-  if (base) h += "<p>Compared with <b>" + svg::escape(base->origin) + "</b> (orange).</p>";
+                  "</style></head><body><h1>" + html_escape(title) + "</h1>";
+  if (base) h += "<p>Compared with <b>" + html_escape(base->origin) + "</b> (orange).</p>";
   h += verdict_panel(r, base) + over_time_charts(r, base) + pipeline_charts(r, base) + print_charts(r) +
        workers_section(r) + failures_section(r);
   // The one script: after layout, each chart records how many of its marks the browser drew with
@@ -382,7 +385,7 @@ std::string render_html_report(const RunReport& r, const RunReport* base) {
   h += "<script>addEventListener('load',function(){var n=0;document.querySelectorAll('svg.chart').forEach("
        "function(s){var d=0;s.querySelectorAll('.mark').forEach(function(m){var b=m.getBBox();if(b.width+b.height>0)d++;});"
        "s.setAttribute('data-drawn',d);if(d>0)n++;});document.body.setAttribute('data-charts-drawn',n);});</script>";
-  return h + "<p><small>Made by lpbf-bench " + svg::escape(r.version) + ".</small></p></body></html>\n";
+  return h + "<p><small>Made by lpbf-bench " + html_escape(r.version) + ".</small></p></body></html>\n";
 }
 
 }  // namespace lpbf

@@ -1,3 +1,4 @@
+// The JSON report read back; run_report_json.cpp writes it.
 #include "core/report/run_report.h"
 
 #include <simdjson.h>
@@ -89,6 +90,11 @@ RunReport parse_run_report(std::string_view json, const std::string& origin) {
   read_if(o, "wall_seconds", r.wall_seconds);
   read_if(o, "throughput", r.throughput);
   read_if(o, "challenger_end_reply", r.end_reply);
+  read_if(o, "max_queue_depth", r.max_queue_depth);
+  read_if(o, "kafka_ready_seconds", r.kafka_ready_seconds);  // null: stays -1
+  read_if(o, "uncertain_reposts", r.uncertain_reposts);
+  read_if(o, "max_batches", r.max_batches);
+  read_if(o, "recording", r.recording);
   object lat;
   if (o["latency_ms"].get(lat) == simdjson::SUCCESS) {
     read_if(lat, "p50", r.p50), read_if(lat, "p90", r.p90), read_if(lat, "p99", r.p99);

@@ -1,6 +1,8 @@
 #pragma once
-// A run's JSON report (`--report FILE.json`) read back, for the HTML report and for comparing
-// two runs. Reads reports without a trace too (older ones): their charts say "no data".
+// A run's JSON report (`--report FILE.json`): written from a RunReport (run_report_json, which
+// core/commands fills from a finished run) and read back into one (parse_run_report), for the HTML
+// report and for comparing two runs. Reads reports without a trace too (older ones): their charts
+// say "no data".
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,36 +13,44 @@
 
 namespace lpbf {
 
-struct TracedBatch {
-  int64_t batch_id = -1, tile_id = 0, layer = 0;
-  std::string print_id, outcome, worker;
+struct TracedBatch : BatchKey {
+  int64_t layer = 0;
+  std::string outcome, worker;
   double fetched = -1, decoded = -1, analysed = -1, submitted = -1, acked = -1;  // ms since start; -1: never
   int64_t saturated = -1, clusters = -1;
   double latency() const { return acked >= 0 && fetched >= 0 ? acked - fetched : -1; }
+  bool operator==(const TracedBatch&) const = default;
 };
 
 struct DepthSample {
   double t_ms = 0;
   int64_t in_flight = 0, to_analyse = 0, to_submit = 0, answered = 0, failed = 0;
   int64_t kafka_lag = -1;  // -1: not measured (no Kafka, or a report from before it was)
+  bool operator==(const DepthSample&) const = default;
 };
 
 struct ClusterPoint {
   int64_t batch_id = -1;
   double x = 0, y = 0;
   int64_t count = 0;
+  bool operator==(const ClusterPoint&) const = default;
 };
 
 struct RunReport {
-  std::string origin;  // the file it came from
-  std::string json;    // the report as it was read
+  std::string origin;  // the file it came from ("" for a report made from a run)
+  std::string json;    // the report as it was read (likewise)
   std::string bench_id, bench_name, url, command, machine, version;
   std::string config;  // the run's effective configuration, as --config reads it back ("" in older reports)
   int64_t connections = 0, threads = 0, batches = 0, results = 0;
   double wall_seconds = 0, throughput = 0;
   double cpu_seconds = -1;  // -1: not recorded (older reports)
-  double p50 = 0, p90 = 0, p99 = 0, max = 0, mean = 0;
+  double p50 = 0, p90 = 0, p99 = 0, max = 0, mean = 0;  // latency, ms (next_batch reply to result acknowledged)
   double fetch_s = 0, decode_s = 0, analyse_s = 0, submit_s = 0;  // busy seconds per stage
+  int64_t max_queue_depth = 0;      // analyse -> submit and fetch -> analyse, the larger
+  double kafka_ready_seconds = -1;  // with Kafka: the wait for workers to hold every raw partition; -1 (null): no Kafka
+  int64_t uncertain_reposts = 0;    // results posted again with the first post's fate unknown
+  int64_t max_batches = -1;         // --max-batches; -1: all
+  std::string recording;            // with --record: what was kept and lost
   std::vector<FailedBatch> failed;
   std::vector<std::string> errors;
   std::vector<IncompleteWindow> incomplete;
@@ -51,7 +61,14 @@ struct RunReport {
   std::vector<TracedBatch> trace;
   std::vector<DepthSample> samples;
   std::vector<ClusterPoint> clusters;
+  // Known to the run that made the report, for its summary (run_summary.h); not in the JSON:
+  std::string kafka_raw_topic;  // with Kafka
+  unsigned cores = 0;           // this machine's hardware threads
 };
+
+// The JSON report, one object and a newline; parse_run_report reads back every field it writes
+// (but the two above).
+std::string run_report_json(const RunReport& report);
 
 // Throws std::runtime_error naming `origin` and what is wrong.
 RunReport parse_run_report(std::string_view json, const std::string& origin);

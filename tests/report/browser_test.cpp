@@ -42,7 +42,7 @@ TEST_CASE("the HTML report in headless Chromium: every chart draws, with no netw
   const fs::path page = fs::path(LPBF_BUILD_DIR) / "report-browser-test.html";
   const fs::path shot = fs::path(LPBF_BUILD_DIR) / "report-screenshot.png";
   const fs::path profile = fs::path(LPBF_BUILD_DIR) / "chromium-profile";
-  write_report_file(page, report_json(o, run_benchmark(o)));
+  write_report_file(page, run_report_json(make_run_report(o, run_benchmark(o))));
 
   fs::remove_all(profile);
   const auto dom = test::run_command(chromium("--virtual-time-budget=2000 --dump-dom file://" + page.string(), profile));

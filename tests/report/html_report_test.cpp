@@ -28,7 +28,7 @@ const std::string& small_run_json() {
     o.threads = 2;
     o.bench_name = "report </script> test";  // must not end the embedded JSON early
     o.command_line = "lpbf-bench --url " + host.url();
-    return report_json(o, run_benchmark(o));
+    return run_report_json(make_run_report(o, run_benchmark(o)));
   }();
   return json;
 }
