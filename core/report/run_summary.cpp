@@ -80,7 +80,8 @@ std::string summary_text(const RunReport& r) {
   for (const FailedBatch& f : r.failed)
     s += "  failed     " + (f.batch_id >= 0 ? "batch " + std::to_string(f.batch_id) : std::string("a batch")) + ": " +
          f.reason + "\n";
-  s += "challenger: " + r.end_reply + "\n";
+  // The evaluation server answers /api/end with nothing: its results appear on the organisers' site.
+  s += "challenger: " + (r.end_reply.empty() ? std::string("(ended; an empty reply: the evaluation server publishes results on its web site)") : r.end_reply) + "\n";
   return s;
 }
 
