@@ -1,6 +1,7 @@
 #include "analysis/outliers_fast.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <utility>
@@ -10,7 +11,6 @@
 #endif
 
 #include "analysis/constants.h"
-#include "analysis/outliers_reference.h"
 
 // Vectors are passed between internal (inlined) helpers only: the ABI note of non-AVX builds is moot.
 #pragma GCC diagnostic ignored "-Wpsabi"
@@ -255,10 +255,17 @@ void mark_needed(const Image16& newest, int first, int width, std::vector<uint8_
   }
 }
 
+// A pixel's exact close and outer sums (positions outside count 0). This kernel's own: it shares no
+// code with the reference (outliers_reference.h), which is its oracle.
+struct ExactSums {
+  int64_t close = 0;
+  int64_t outer = 0;
+};
+
 // Adds layer Dz's part of pixel (x, y)'s close and outer sums, all 25 - 8 Dz positions inside
 // the layer: constant offsets from one pointer, unrolled.
 template <int Dz>
-void add_interior(const Image16& img, int x, int y, NeighbourhoodSums& sums) {
+void add_interior(const Image16& img, int x, int y, ExactSums& sums) {
   constexpr int kReach = kOuterDistance - Dz;
   const uint16_t* centre = &img.pixels[size_t(x) * size_t(img.cols) + size_t(y)];
   const ptrdiff_t stride = img.cols;
@@ -277,11 +284,22 @@ void add_interior(const Image16& img, int x, int y, NeighbourhoodSums& sums) {
   sums.outer += all - close;
 }
 
-// Pixel (x, y)'s exact close and outer sums, as neighbourhood_sums gives them (positions outside
-// count 0): for the pixels of the band, whose test is then is_outlier's, in doubles. About 150
-// instructions away from the tile's sides, where the reference's table walk costs ~800.
-NeighbourhoodSums exact_sums(const Window& w, int x, int y) {
-  NeighbourhoodSums sums;
+// The same near the tile's sides: each row segment clipped to the layer (outside counts 0).
+void add_clipped(const Image16& img, int dz, int x, int y, ExactSums& sums) {
+  const int reach_x = kOuterDistance - dz;
+  for (int i = std::max(-reach_x, -x); i <= reach_x && x + i < img.rows; ++i) {
+    const int reach = reach_x - std::abs(i), near = kCloseDistance - dz - std::abs(i);
+    for (int j = std::max(-reach, -y); j <= reach && y + j < img.cols; ++j) {
+      const int64_t v = img.at(x + i, y + j);
+      (std::abs(j) <= near ? sums.close : sums.outer) += v;
+    }
+  }
+}
+
+// Pixel (x, y)'s exact close and outer sums, for the pixels of the band. About 150 instructions
+// away from the tile's sides.
+ExactSums exact_sums(const Window& w, int x, int y) {
+  ExactSums sums;
   if (x >= kOuterDistance && x + kOuterDistance < w.newest.rows && y >= kOuterDistance &&
       y + kOuterDistance < w.newest.cols) {
     add_interior<0>(w.newest, x, y, sums);
@@ -289,7 +307,20 @@ NeighbourhoodSums exact_sums(const Window& w, int x, int y) {
     add_interior<2>(w.oldest, x, y, sums);
     return sums;
   }
-  return neighbourhood_sums(w.oldest, w.middle, w.newest, x, y);
+  add_clipped(w.newest, 0, x, y, sums);
+  add_clipped(w.middle, 1, x, y, sums);
+  add_clipped(w.oldest, 2, x, y, sums);
+  return sums;
+}
+
+// SPEC §2's test on exact sums: T = 60 S_close - 19 S_outer against 6000 * 19 * 60 in integers,
+// and a tie (|T| == 6840000) decided by the double expression SPEC §2 names.
+bool band_outlier(uint16_t v, const ExactSums& s) {
+  if (v <= kEmptyThreshold || v >= kSaturationThreshold) return false;
+  const int64_t t = int64_t(kOuterCount) * s.close - int64_t(kCloseCount) * s.outer;
+  const int64_t magnitude = t < 0 ? -t : t;
+  if (magnitude != kOutlierThresholdScaled) return magnitude > kOutlierThresholdScaled;
+  return std::fabs(double(s.close) / kCloseCount - double(s.outer) / kOuterCount) > kOutlierThreshold;
 }
 
 // Padded row q arrives (image row q - 4 of each layer): a wavefront step, then the outliers of
@@ -316,7 +347,7 @@ bool strip_step(StripRows& s, const Window& w, int first, int width, const uint8
       // In the band around the threshold (ties included) the exact sums decide, as SPEC §2 says.
       const int col = first + k;
       if (std::abs(d) >= kSurely ||
-          is_outlier(w.newest.at(x, col), exact_sums(w, x, col)))
+          band_outlier(w.newest.at(x, col), exact_sums(w, x, col)))
         outliers.push_back({x, col});
     }
   }

@@ -1,6 +1,6 @@
 #pragma once
 // Prepared synthetic datasets kept on disk, so that a second run of the same stream starts at
-// once: preparing one scores every batch with the reference kernels (about 11 s for 1 600
+// once: preparing one scores every batch with the reference kernels (about 17 s for 1 600
 // 500x500 batches on 2 cores), loading it back takes a fraction of a second.
 //
 // Each entry is a directory in SPEC §4's golden format (manifest.json, bNNNNNN.tif,

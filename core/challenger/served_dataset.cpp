@@ -1,11 +1,12 @@
 #include "core/challenger/served_dataset.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <unordered_map>
 
-#include "analysis/dbscan.h"
+#include "analysis/dbscan_reference.h"
 #include "analysis/outliers_reference.h"
-#include "analysis/saturation_count.h"
+#include "analysis/saturation_count_reference.h"
 #include "io/golden_dataset.h"
 #include "io/kernel_read_warmup.h"
 #include "io/msgpack_codec.h"
@@ -13,6 +14,17 @@
 
 namespace lpbf {
 namespace {
+
+// A synthetic batch's expected centroids from the reference kernels only (none of the production
+// kernels the run is scored on): Q2 as SPEC §2 reads, then literal sklearn DBSCAN over the
+// outliers in scan order (y, then x), which is how it numbers clusters.
+std::vector<Centroid> reference_centroids(const Image16& oldest, const Image16& middle, const Image16& newest) {
+  std::vector<PixelPos> outliers = find_outliers_reference(oldest, middle, newest);
+  if (outliers.empty()) return {};
+  std::stable_sort(outliers.begin(), outliers.end(),
+                   [](PixelPos a, PixelPos b) { return a.y < b.y || (a.y == b.y && a.x < b.x); });
+  return dbscan_reference(outliers).clusters;
+}
 
 // Every batch once through the kernel before it is served (see io/kernel_read_warmup.h): the
 // first bench then runs as fast as later ones.
@@ -114,13 +126,10 @@ ServedDataset make_synthetic_dataset(const SyntheticSpec& spec, const std::strin
       print_id += std::to_string(print);
       Batch b{int64_t(pos), std::move(print_id), tile, layer, encode_tiff(img, layouts[pos % layouts.size()])};
       bytes[size_t(seq)] += b.tif.size();
-      TileResult expected{b.batch_id, b.print_id, b.tile_id, saturation_count(img), {}};
+      TileResult expected{b.batch_id, b.print_id, b.tile_id, saturation_count_reference(img), {}};
       window.push_back(std::move(img));
       if (window.size() > 3) window.erase(window.begin());
-      if (window.size() == 3) {
-        const auto outliers = find_outliers_reference(window[0], window[1], window[2]);
-        if (!outliers.empty()) expected.centroids = dbscan(outliers).clusters;
-      }
+      if (window.size() == 3) expected.centroids = reference_centroids(window[0], window[1], window[2]);
       ds.batches[pos] = std::make_shared<const std::string>(encode_batch(b));
       ds.batch_ids[pos] = b.batch_id;
       ds.encodings[pos] = layouts[pos % layouts.size()].name;

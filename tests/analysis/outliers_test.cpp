@@ -96,6 +96,57 @@ TEST_CASE("Q2: a tie |60*S_close - 19*S_outer| == 6840000 is decided by the doub
   check_fast_equals_reference(z13, z13, dim);
 }
 
+TEST_CASE("Q2: ties at the tile's sides and across layers: the fast kernel's own decision equals the reference's") {
+  // The fast kernel decides its band from its own exact sums (clipped at the sides) and its own
+  // tie rule; the reference from neighbourhood_sums and is_outlier. Ties of both signs, at a
+  // corner, on an edge and one pixel in, with the older layers contributing.
+  const int shapes[][2] = {{9, 9}, {5, 5}, {1, 9}, {6, 13}};
+  for (const auto& shape : shapes) {
+    const int rows = shape[0], cols = shape[1];
+    for (int x : {0, rows - 1, std::min(1, rows - 1)})
+      for (int y : {0, cols - 1, std::min(2, cols - 1)}) {
+        INFO("shape " << rows << "x" << cols << ", pixel (" << x << ", " << y << ")");
+        // Positive tie: S_close = 114000 over the newest pixel (60000) and the oldest layer's same
+        // pixel (dz 2, close), S_outer = 0.
+        Image16 zero(rows, cols), oldest(rows, cols), newest(rows, cols);
+        newest.at(x, y) = 60000;
+        oldest.at(x, y) = 54000;
+        NeighbourhoodSums s = neighbourhood_sums(oldest, zero, newest, x, y);
+        REQUIRE(60 * s.close - 19 * s.outer == kOutlierThresholdScaled);
+        CHECK_FALSE(is_outlier(60000, s));
+        CHECK_FALSE(contains(find_outliers_fast(oldest, zero, newest), {x, y}));
+        check_fast_equals_reference(oldest, zero, newest);
+        oldest.at(x, y) = 54001;
+        CHECK(contains(find_outliers_fast(oldest, zero, newest), {x, y}));
+        check_fast_equals_reference(oldest, zero, newest);
+
+        // Negative tie: S_close = 5016 (the pixel alone), S_outer = 375840 = 6 * 62640 from the
+        // oldest layer's neighbours at |i|+|j| = 1 or 2 (distance 3 or 4: outer), six of those
+        // the tile holds.
+        Image16 middle(rows, cols), old2(rows, cols), dim(rows, cols);
+        dim.at(x, y) = 5016;
+        int placed = 0;
+        for (int i = -2; i <= 2 && placed < 6; ++i)
+          for (int j = -2; j <= 2 && placed < 6; ++j) {
+            const int px = x + i, py = y + j, d = std::abs(i) + std::abs(j);
+            if (d == 0 || d > 2 || px < 0 || py < 0 || px >= rows || py >= cols) continue;
+            old2.at(px, py) = 62640;  // dz 2: distance d + 2, outer
+            ++placed;
+          }
+        if (placed < 6) continue;  // a 1-row tile has too few: the positive tie covered it
+        s = neighbourhood_sums(old2, middle, dim, x, y);
+        REQUIRE(60 * s.close - 19 * s.outer == -kOutlierThresholdScaled);
+        CHECK_FALSE(is_outlier(5016, s));
+        CHECK_FALSE(contains(find_outliers_fast(old2, middle, dim), {x, y}));
+        check_fast_equals_reference(old2, middle, dim);
+        // One more unit in an outer position: over the threshold.
+        *std::find(old2.pixels.begin(), old2.pixels.end(), uint16_t(62640)) = 62641;
+        CHECK(contains(find_outliers_fast(old2, middle, dim), {x, y}));
+        check_fast_equals_reference(old2, middle, dim);
+      }
+  }
+}
+
 TEST_CASE("Q2: fast kernel equals the reference on degenerate shapes and uniform images") {
   std::mt19937 rng(7);
   const int shapes[][2] = {{1, 1}, {1, 2}, {2, 1}, {1, 9}, {9, 1}, {1, 37}, {37, 1}, {2, 3}, {3, 2},

@@ -444,3 +444,18 @@ TEST_CASE("kafka rebuild: on a long stream the read-back stays two layers a tile
     CHECK(compare_results(ds.expected[i], *it->second.result) == "");
   }
 }
+
+TEST_CASE("kafka: three interleaved prints with the same tile ids through --kafka mock, every answer exact") {
+  // SPEC §3: prints interleave. Workers key windows by (print_id, tile_id); the challenger scores
+  // with the reference kernels.
+  SyntheticSpec spec;
+  spec.layers = 5, spec.grid = 2, spec.tile = 120, spec.prints = 3;
+  ChallengerHost host(std::make_shared<const ServedDataset>(make_synthetic_dataset(spec, "")), "127.0.0.1", 0, 1);
+  const auto r = test::run_command(test::binary() + " --url " + host.url() + " --kafka mock --workers 2 --quiet");
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK(verdict(host.challenger(), "results") == 60);
+  CHECK(verdict(host.challenger(), "wrong") == 0);
+  CHECK(verdict(host.challenger(), "missing") == 0);
+  CHECK(verdict(host.challenger(), "duplicates") == 0);
+}
