@@ -23,8 +23,8 @@ std::string run_metrics_text(const RunLedger& l, const StageMetrics& s, const Qu
              {{{"stage", "decode"}}, busy(s.decode_ns)},
              {{{"stage", "analyse"}}, busy(s.analyse_ns)},
              {{{"stage", "submit"}}, busy(s.submit_ns)}});
-  if (q.kafka_lag >= 0)  // the same name and meaning as a worker's, measured for the whole group
-    t.gauge("lpbf_kafka_consumer_lag", "Messages of the raw topic the workers' group has not committed as answered.",
+  if (q.kafka_lag >= 0)  // the whole group's; not a sum of the workers' lpbf_worker_partition_lag (unconsumed only)
+    t.gauge("lpbf_kafka_group_lag", "Messages of the raw topic the workers' group has not committed as answered.",
             {{{}, double(q.kafka_lag)}});
   return t.str();
 }
