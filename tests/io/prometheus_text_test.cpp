@@ -451,6 +451,16 @@ TEST_CASE("a real Prometheus scraping a run each second holds the run's final an
   }
   INFO(prometheus.output());
   REQUIRE(ready);
+  // Its scrape loop starts a few seconds after ready (discovery updates are applied every 5 s):
+  // wait until it has tried the target once (down, nothing listens yet).
+  bool scraping = false;
+  for (int i = 0; i < 150 && !scraping; ++i) {
+    const std::string targets = body_of(api.call(http::verb::get, "/api/v1/targets"));
+    scraping = targets.find("127.0.0.1:" + std::to_string(metrics)) != std::string::npos &&
+               targets.find("\"health\":\"down\"") != std::string::npos;
+    if (!scraping) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  REQUIRE(scraping);
 
   const test::ProcessResult run = test::run_command(test::binary() + " --layers 40 --tile 64 --threads 1 --metrics-port " +
                                                     std::to_string(metrics) + " --metrics-linger 3");
