@@ -113,9 +113,9 @@ class BenchmarkRun {
             if (req.target != "/metrics") return HttpReply{404, "text/plain", "only /metrics here\n", nullptr};
             const RunLedger& l = result_.ledger;
             return HttpReply{200, kPrometheusContentType,
-                             run_metrics_text(l, metrics_,
-                                              {to_analyse_.depth(), to_submit_.depth(),
-                                               l.trace.samples.empty() ? -1 : l.trace.samples.back().kafka_lag}),
+                             metrics_text_.text(l, metrics_,
+                                                {to_analyse_.depth(), to_submit_.depth(),
+                                                 l.trace.samples.empty() ? -1 : l.trace.samples.back().kafka_lag}),
                              nullptr};
           },
           HttpServerLimits{}, kRunnerServerName);
@@ -270,6 +270,7 @@ class BenchmarkRun {
   StageMetrics metrics_;
   QueueChannel<FetchedBatch> to_analyse_;
   QueueChannel<BatchOutcome> to_submit_{[this] { net::post(io_, [this] { submit_->wake(); }); }};
+  RunMetrics metrics_text_;  // what the metrics server answers, kept between scrapes
   std::unique_ptr<HttpServer> metrics_server_;
   AnalysisStage analysis_{to_analyse_, to_submit_, metrics_, options_.transport_only};
   std::unique_ptr<KafkaBridge> kafka_;

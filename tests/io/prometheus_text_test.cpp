@@ -369,6 +369,30 @@ TEST_CASE("the runner's /metrics has the Kafka group's lag only when it was meas
   CHECK(with.count("lpbf_kafka_consumer_lag") == 0);
 }
 
+TEST_CASE("the runner's /metrics observes only the latencies added since the last scrape") {
+  RunLedger ledger;
+  StageMetrics stages;
+  RunMetrics metrics;
+  ledger.latencies_ms.assign(1000, 2.5);
+  ledger.answered = 1000;
+  uint64_t before = histogram_observations();
+  auto f = parse_exposition(metrics.text(ledger, stages, {0, 0, -1}));
+  CHECK(histogram_observations() - before == 1000);
+  CHECK(value_of(f, "lpbf_latency_seconds", "lpbf_latency_seconds_bucket{le=\"0.003\"}") == 1000);
+  CHECK(value_of(f, "lpbf_latency_seconds", "lpbf_latency_seconds_bucket{le=\"0.002\"}") == 0);
+  ledger.latencies_ms.push_back(7);
+  before = histogram_observations();
+  f = parse_exposition(metrics.text(ledger, stages, {0, 0, -1}));
+  CHECK(histogram_observations() - before == 1);
+  CHECK(value_of(f, "lpbf_latency_seconds", "lpbf_latency_seconds_count") == 1001);
+  CHECK(value_of(f, "lpbf_latency_seconds", "lpbf_latency_seconds_bucket{le=\"0.006\"}") == 1000);
+  CHECK(value_of(f, "lpbf_latency_seconds", "lpbf_latency_seconds_bucket{le=\"0.008\"}") == 1001);
+  CHECK(value_of(f, "lpbf_latency_seconds", "lpbf_latency_seconds_sum") == doctest::Approx(2.507));
+  before = histogram_observations();
+  metrics.text(ledger, stages, {0, 0, -1});
+  CHECK(histogram_observations() == before);  // nothing new, nothing observed
+}
+
 TEST_CASE("a metrics port already taken fails the run before a bench is created") {
   auto ds = std::make_shared<const ServedDataset>(load_served_dataset(test::golden_dir() / "small"));
   ChallengerHost host(ds, "127.0.0.1", 0, 1);
