@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -142,7 +143,18 @@ std::string on_path(const std::string& program) {
   return "";
 }
 
-bool prometheus_installed() { return !on_path("prometheus").empty() && !on_path("promtool").empty(); }
+// Decides whether the Prometheus tests run (at start-up, as doctest's skip decorator is read); says
+// once on stderr when they are skipped.
+bool prometheus_installed() {
+  static const bool installed = [] {
+    const bool found = !on_path("prometheus").empty() && !on_path("promtool").empty();
+    if (!found)
+      std::fprintf(stderr, "lpbf-tests: prometheus/promtool not on PATH: the Prometheus tests are SKIPPED "
+                           "(install Debian's prometheus package: make test-deps)\n");
+    return found;
+  }();
+  return installed;
+}
 
 // What `promtool check metrics` says of an exposition text ("" when it finds nothing).
 std::string promtool_problems(const std::string& text) {
