@@ -41,8 +41,8 @@ HttpReply call_handler(const HttpHandler& handler, const HttpRequest& request) {
 
 // The reply as Beast sends it; `pinned` keeps a shared body alive while it is written.
 template <class Body>
-void prepare(http::response<Body>& res, const HttpReply& reply, bool keep_alive) {
-  res.set(http::field::server, "lpbf-bench challenger");
+void prepare(http::response<Body>& res, const HttpReply& reply, bool keep_alive, const std::string& server_name) {
+  res.set(http::field::server, server_name);
   if (!reply.content_type.empty()) res.set(http::field::content_type, reply.content_type);  // "": no Content-Type
   res.keep_alive(keep_alive);
   res.prepare_payload();
@@ -52,9 +52,9 @@ void prepare(http::response<Body>& res, const HttpReply& reply, bool keep_alive)
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& socket, std::shared_ptr<const HttpHandler> handler, const HttpServerLimits& limits,
-          std::shared_ptr<ConnectionCount> count)
+          std::shared_ptr<ConnectionCount> count, std::shared_ptr<const std::string> server_name)
       : stream_(std::move(socket)), timer_(stream_.get_executor()), handler_(std::move(handler)), limits_(limits),
-        count_(std::move(count)) {}
+        count_(std::move(count)), server_name_(std::move(server_name)) {}
   ~Session() {
     if (count_) --count_->open;
   }
@@ -139,12 +139,12 @@ class Session : public std::enable_shared_from_this<Session> {
     if (reply.shared_body) {
       auto res = std::make_shared<http::response<http::span_body<const char>>>(http::status(reply.status), 11);
       res->body() = {reply.shared_body->data(), reply.shared_body->size()};
-      prepare(*res, reply, keep_alive);
+      prepare(*res, reply, keep_alive, *server_name_);
       write(std::move(res), reply.shared_body);
     } else {
       auto res = std::make_shared<http::response<http::string_body>>(http::status(reply.status), 11);
       res->body() = std::move(reply.body);
-      prepare(*res, reply, keep_alive);
+      prepare(*res, reply, keep_alive, *server_name_);
       write(std::move(res), nullptr);
     }
   }
@@ -195,6 +195,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<const HttpHandler> handler_;
   const HttpServerLimits limits_;
   std::shared_ptr<ConnectionCount> count_;
+  std::shared_ptr<const std::string> server_name_;
   bool linger_ = false;
   size_t drained_ = 0;
   std::array<char, 65536> scratch_{};
@@ -202,7 +203,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
 }  // namespace
 
-std::string answer_raw_request(std::string_view request, const HttpHandler& handler) {
+std::string answer_raw_request(std::string_view request, const HttpHandler& handler, const std::string& server_name) {
   http::request_parser<http::string_body> parser;
   parser.body_limit(kMaxRequestBody);
   parser.eager(true);
@@ -222,19 +223,21 @@ std::string answer_raw_request(std::string_view request, const HttpHandler& hand
   }
   http::response<http::string_body> res(http::status(reply.status), 11);
   res.body() = reply.shared_body ? *reply.shared_body : std::move(reply.body);
-  prepare(res, reply, keep_alive);
+  prepare(res, reply, keep_alive, server_name);
   std::ostringstream out;
   out << res;
   return out.str();
 }
 
 struct HttpServer::Listener : std::enable_shared_from_this<HttpServer::Listener> {
-  Listener(net::io_context& io, tcp::endpoint endpoint, HttpHandler handler, HttpServerLimits limits)
+  Listener(net::io_context& io, tcp::endpoint endpoint, HttpHandler handler, HttpServerLimits limits,
+           std::string server_name)
       : io_(io),
         acceptor_(net::make_strand(io)),
         handler_(std::make_shared<const HttpHandler>(std::move(handler))),
         limits_(limits),
-        count_(std::make_shared<ConnectionCount>()) {
+        count_(std::make_shared<ConnectionCount>()),
+        server_name_(std::make_shared<const std::string>(std::move(server_name))) {
     acceptor_.open(endpoint.protocol());
     set_close_on_exec(acceptor_.native_handle());
     acceptor_.set_option(net::socket_base::reuse_address(true));
@@ -252,10 +255,10 @@ struct HttpServer::Listener : std::enable_shared_from_this<HttpServer::Listener>
       set_close_on_exec(socket.native_handle());
       socket.set_option(tcp::no_delay(true), ec);
       if (count_->open.load() >= limits_.max_connections) {
-        std::make_shared<Session>(std::move(socket), handler_, limits_, nullptr)->refuse();
+        std::make_shared<Session>(std::move(socket), handler_, limits_, nullptr, server_name_)->refuse();
       } else {
         ++count_->open;
-        std::make_shared<Session>(std::move(socket), handler_, limits_, count_)->run();
+        std::make_shared<Session>(std::move(socket), handler_, limits_, count_, server_name_)->run();
       }
     } else if (ec == net::error::no_descriptors) {
       // Out of file descriptors: wait for sessions to close rather than spin on accept.
@@ -271,13 +274,14 @@ struct HttpServer::Listener : std::enable_shared_from_this<HttpServer::Listener>
   std::shared_ptr<const HttpHandler> handler_;
   const HttpServerLimits limits_;
   std::shared_ptr<ConnectionCount> count_;
+  std::shared_ptr<const std::string> server_name_;
   std::unique_ptr<net::steady_timer> retry_ = std::make_unique<net::steady_timer>(acceptor_.get_executor());
 };
 
 HttpServer::HttpServer(net::io_context& io, const std::string& address, unsigned short port, HttpHandler handler,
-                       HttpServerLimits limits)
+                       HttpServerLimits limits, std::string server_name)
     : listener_(std::make_shared<Listener>(io, tcp::endpoint(net::ip::make_address(address), port), std::move(handler),
-                                           limits)) {
+                                           limits, std::move(server_name))) {
   listener_->do_accept();
 }
 

@@ -40,6 +40,11 @@ struct HttpReply {
 
 using HttpHandler = std::function<HttpReply(const HttpRequest&)>;
 
+// What the `Server` header of every reply names: each server of lpbf-bench says which it is.
+inline constexpr const char* kChallengerServerName = "lpbf-bench challenger";
+inline constexpr const char* kRunnerServerName = "lpbf-bench runner";
+inline constexpr const char* kWorkerServerName = "lpbf-bench worker";
+
 // Request bodies above this size are refused with 413.
 inline constexpr size_t kMaxRequestBody = size_t(16) << 20;
 
@@ -52,14 +57,16 @@ struct HttpServerLimits {
 
 // One request as raw bytes in, the response's raw bytes out, with no socket: what a session
 // does for one request (parse, handle, serialise). For fuzzing and tests; `normal` delivery only.
-std::string answer_raw_request(std::string_view request, const HttpHandler& handler);
+std::string answer_raw_request(std::string_view request, const HttpHandler& handler,
+                               const std::string& server_name = kChallengerServerName);
 
 class HttpServer {
  public:
   // Binds and listens at once (port 0: an ephemeral port), so that port() is known on return.
-  // Throws boost::system::system_error when the address cannot be bound.
+  // Throws boost::system::system_error when the address cannot be bound. `server_name`: the
+  // `Server` header of every reply.
   HttpServer(boost::asio::io_context& io, const std::string& address, unsigned short port, HttpHandler handler,
-             HttpServerLimits limits = {});
+             HttpServerLimits limits = {}, std::string server_name = kChallengerServerName);
   ~HttpServer();
   unsigned short port() const;
   size_t open_connections() const;

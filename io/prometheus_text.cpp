@@ -1,6 +1,7 @@
 #include "io/prometheus_text.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <charconv>
 
@@ -27,15 +28,26 @@ std::string number(double v) {
   return std::string(buf, r.ptr);
 }
 
+std::atomic<uint64_t> observations{0};
+
 }  // namespace
 
+void HistogramData::observe(double v) {
+  const size_t i = size_t(std::lower_bound(bounds.begin(), bounds.end(), v) - bounds.begin());
+  ++counts[i];
+  sum += v;
+  observations.fetch_add(1, std::memory_order_relaxed);
+}
+
+uint64_t histogram_observations() { return observations.load(std::memory_order_relaxed); }
+
+HistogramData empty_histogram(const std::vector<double>& bounds) {
+  return HistogramData{bounds, std::vector<uint64_t>(bounds.size() + 1, 0), 0};
+}
+
 HistogramData histogram_of(const std::vector<double>& values, const std::vector<double>& bounds) {
-  HistogramData h{bounds, std::vector<uint64_t>(bounds.size() + 1, 0), 0};
-  for (double v : values) {
-    const size_t i = size_t(std::lower_bound(bounds.begin(), bounds.end(), v) - bounds.begin());
-    ++h.counts[i];
-    h.sum += v;
-  }
+  HistogramData h = empty_histogram(bounds);
+  for (double v : values) h.observe(v);
   return h;
 }
 

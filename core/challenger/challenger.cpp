@@ -187,6 +187,7 @@ HttpReply Challenger::start(Bench& b) {
 HttpReply Challenger::next_batch(Bench& b) {
   if (b.ended || b.next >= b.limit) return text(404, "no more batches");
   const size_t pos = b.next++;
+  ++served_total_;
   const auto now = Clock::now();
   if (pos == 0) b.first_served = now;
   b.served_at[pos] = now;
@@ -218,13 +219,16 @@ std::string Challenger::take_result(Bench& b, int64_t path_id, const std::string
   const size_t pos = pos_it->second;
   if (b.answered[pos]) {
     ++b.duplicates;
+    ++duplicates_total_;
     duplicate = true;
     return "";
   }
   b.answered[pos] = 1;
   ++b.results;
+  ++results_total_;
   b.last_result = now;
   b.latencies_ms.push_back(std::chrono::duration<double, std::milli>(now - b.served_at[pos]).count());
+  latency_seconds_.observe(b.latencies_ms.back() / 1e3);
   b.result_at_s.push_back(std::chrono::duration<double>(now - b.first_served).count());
   if (dataset_->scores(pos)) {
     const std::string why = compare_results(dataset_->expected[pos], d.result);
@@ -235,6 +239,7 @@ std::string Challenger::take_result(Bench& b, int64_t path_id, const std::string
 
 void Challenger::note_wrong(Bench& b, int64_t batch_id, const std::string& why) {
   ++b.wrong;
+  ++wrong_total_;
   b.wrong_batches.push_back(batch_id);
   if (b.wrong_examples.size() < kWrongExamples) b.wrong_examples.emplace_back(batch_id, why);
 }
@@ -293,30 +298,25 @@ HttpReply Challenger::history() const {
 }
 
 HttpReply Challenger::metrics() const {
-  size_t created = 0, running = 0, ended = 0, served = 0, results = 0, wrong = 0, duplicates = 0;
-  std::vector<double> seconds;
+  // O(benches), not O(results): the counters and the histogram are kept as results arrive.
+  size_t created = benches_.size(), running = 0, ended = 0;
   for (const auto& [id, b] : benches_) {
-    ++created;
     if (b->ended) ++ended;
     else if (b->next > 0) ++running;
-    served += b->next;
-    results += b->results;
-    wrong += b->wrong;
-    duplicates += b->duplicates;
-    for (double ms : b->latencies_ms) seconds.push_back(ms / 1e3);
   }
+  const size_t served = served_total_, results = results_total_, wrong = wrong_total_, duplicates = duplicates_total_;
   PrometheusText t;
   t.counter("lpbf_challenger_benches_total", "Benches created.", {{{}, double(created)}});
   t.gauge("lpbf_challenger_benches", "Benches that have served a batch, by state.",
           {{{{"state", "running"}}, double(running)}, {{{"state", "ended"}}, double(ended)}});
   t.counter("lpbf_challenger_batches_served_total", "Batches served by next_batch, all benches.", {{{}, double(served)}});
   t.counter("lpbf_challenger_results_total", "Results taken, by how they scored (a repeat counts as duplicate).",
-            {{{{"verdict", "correct"}}, double(results - wrong)},
+            {{{{"verdict", "correct"}}, double(results - std::min(results, wrong))},
              {{{"verdict", "wrong"}}, double(wrong)},
              {{{"verdict", "duplicate"}}, double(duplicates)}});
   t.gauge("lpbf_challenger_dataset_batches", "Batches in the served dataset.", {{{}, double(dataset_->batches.size())}});
   t.histogram("lpbf_challenger_latency_seconds", "From serving a batch to taking its result.",
-              histogram_of(seconds, kLatencyBucketsSeconds));
+              latency_seconds_);
   return HttpReply{200, kPrometheusContentType, t.str(), nullptr};
 }
 

@@ -21,6 +21,7 @@
 #include "core/challenger/fault_plan.h"
 #include "core/challenger/served_dataset.h"
 #include "io/http_server.h"
+#include "io/prometheus_text.h"
 
 namespace lpbf {
 
@@ -99,6 +100,11 @@ class Challenger {
   std::map<std::string, std::unique_ptr<Bench>> benches_;
   std::vector<std::string> order_;  // bench ids, oldest first
   uint64_t created_count_ = 0;
+  // What /metrics serves, all benches, added to as batches are served and results arrive, so that a
+  // scrape costs the same however many results are held (the bench states alone are counted per
+  // scrape, O(benches)).
+  size_t served_total_ = 0, results_total_ = 0, wrong_total_ = 0, duplicates_total_ = 0;
+  HistogramData latency_seconds_ = empty_histogram(kLatencyBucketsSeconds);
   FaultPlan faults_;
   EmulationOptions emulation_;
   std::set<std::string> active_;  // evaluation: started, not ended (at most one unless a restart left one)

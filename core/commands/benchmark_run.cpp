@@ -4,6 +4,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <cstdio>
 #include <atomic>
 #include <thread>
@@ -75,6 +76,8 @@ class BenchmarkRun {
     run_pipeline();
     end_bench();
     if (recorder_) result_.recording = recorder_->finish().summary();
+    if (options_.on_run_ended) options_.on_run_ended(result_);
+    if (metrics_server_) linger_for_scrapes();
     return std::move(result_);
   }
 
@@ -110,16 +113,37 @@ class BenchmarkRun {
             if (req.target != "/metrics") return HttpReply{404, "text/plain", "only /metrics here\n", nullptr};
             const RunLedger& l = result_.ledger;
             return HttpReply{200, kPrometheusContentType,
-                             run_metrics_text(l, metrics_,
-                                              {to_analyse_.depth(), to_submit_.depth(),
-                                               l.trace.samples.empty() ? -1 : l.trace.samples.back().kafka_lag}),
+                             metrics_text_.text(l, metrics_,
+                                                {to_analyse_.depth(), to_submit_.depth(),
+                                                 l.trace.samples.empty() ? -1 : l.trace.samples.back().kafka_lag}),
                              nullptr};
-          });
+          },
+          HttpServerLimits{}, kRunnerServerName);
     } catch (const std::exception& e) {
       throw SetupError("cannot serve metrics on " + options_.metrics_bind + ":" + std::to_string(options_.metrics_port) +
                        ": " + e.what());
     }
     if (options_.on_metrics_listening) options_.on_metrics_listening(metrics_server_->port());
+  }
+
+  // --metrics-linger S: the endpoint stays up S seconds after the run (its handler still reads the
+  // final ledger on this thread), so that a scraper sees the last increments; SIGINT ends it sooner.
+  void linger_for_scrapes() {
+    const int seconds = options_.metrics_linger_seconds < 0 ? kDefaultMetricsLingerSeconds : options_.metrics_linger_seconds;
+    if (seconds <= 0) return;
+    std::fprintf(stderr, "lpbf-bench: metrics at http://%s:%u/metrics stay up %d s for a last scrape (Ctrl-C ends it)\n",
+                 options_.metrics_bind.c_str(), unsigned(metrics_server_->port()), seconds);
+    net::steady_timer timer(io_);
+    net::signal_set interrupt(io_, SIGINT);
+    timer.expires_after(std::chrono::seconds(seconds));
+    timer.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) io_.stop();
+    });
+    interrupt.async_wait([this](const boost::system::error_code& ec, int) {
+      if (!ec) io_.stop();
+    });
+    io_.restart();
+    io_.run();
   }
 
   // fetch -> (in-process analysis, or Kafka topics with workers that may live elsewhere) -> submit.
@@ -246,6 +270,7 @@ class BenchmarkRun {
   StageMetrics metrics_;
   QueueChannel<FetchedBatch> to_analyse_;
   QueueChannel<BatchOutcome> to_submit_{[this] { net::post(io_, [this] { submit_->wake(); }); }};
+  RunMetrics metrics_text_;  // what the metrics server answers, kept between scrapes
   std::unique_ptr<HttpServer> metrics_server_;
   AnalysisStage analysis_{to_analyse_, to_submit_, metrics_, options_.transport_only};
   std::unique_ptr<KafkaBridge> kafka_;

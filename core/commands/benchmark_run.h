@@ -19,6 +19,8 @@ namespace lpbf {
 // The in-flight bound with --kafka when none is given: see run_benchmark.
 inline constexpr int kKafkaDefaultInFlight = 64;
 
+struct RunResult;
+
 struct RunOptions {
   std::string url;
   std::string bench_name = "lpbf-bench";
@@ -44,11 +46,19 @@ struct RunOptions {
   int metrics_port = -1;
   std::string metrics_bind = "127.0.0.1";
   std::function<void(unsigned short)> on_metrics_listening;
+  // After the run (the bench ended), the metrics endpoint stays up this many seconds, for a last
+  // scrape of the final counts (SIGINT ends it sooner); -1: kDefaultMetricsLingerSeconds.
+  int metrics_linger_seconds = -1;
+  // Told the finished run before the metrics endpoint lingers (the summary is printed then).
+  std::function<void(const RunResult&)> on_run_ended;
   // Record the stream served, and the accepted answers, in this directory (see StreamRecorder); "": no.
   std::string record_dir;
 
   int effective_threads() const { return threads > 0 ? threads : int(std::thread::hardware_concurrency()); }
 };
+
+// Two scrape intervals of 15 s: a scraper on that period scrapes the final counts at least once.
+inline constexpr int kDefaultMetricsLingerSeconds = 30;
 
 struct RunResult {
   std::string bench_id;

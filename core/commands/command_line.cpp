@@ -256,6 +256,11 @@ void add_run_options(CLI::App& app, RunArgs& a) {
                "stage")
       ->default_str("");
   text(app, "--metrics-bind", o.metrics_bind, "ADDR", "address of the metrics server (default 127.0.0.1)");
+  whole_number(app, "--metrics-linger", o.metrics_linger_seconds, 0, 86400, "S",
+               "with --metrics-port: keep serving metrics S seconds after the run, once the summary is printed, so "
+               "that a scraper sees the final counts (default 30: two 15 s scrape intervals; 0: none; Ctrl-C ends it "
+               "sooner)")
+      ->default_str("");
   text(app, "--record", o.record_dir, "DIR",
        "keep the stream the challenger serves in DIR (new or empty), as `replay DIR` and `challenger --dataset DIR` "
        "read it: the batches' TIFFs, manifest.json and results.json (the answers the challenger accepted). Written "
@@ -377,7 +382,7 @@ among them and move to the others when one stops or dies. Runs until SIGINT or S
   whole_number(*sub, "--threads", a.threads, 1, 256, "N", "consumers in this process (default 1)");
   whole_number(*sub, "--metrics-port", a.metrics_port, 0, 65535, "P",
                "serve Prometheus metrics at http://ADDR:P/metrics (0: a free port, printed): "
-               "lpbf_worker_batches_total{outcome}, lpbf_worker_batches_folded_total, lpbf_kafka_consumer_lag")
+               "lpbf_worker_batches_total{outcome}, lpbf_worker_batches_folded_total, lpbf_worker_partition_lag")
       ->default_str("");
   text(*sub, "--metrics-bind", a.metrics_bind, "ADDR", "address of the metrics server (default 127.0.0.1)");
   add_kafka_options(*sub, a.kafka, "Kafka")->required();

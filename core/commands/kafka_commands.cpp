@@ -45,7 +45,8 @@ int worker_command(const WorkerArgs& args) {
                                                     if (req.target != "/metrics")
                                                       return HttpReply{404, "text/plain", "only /metrics here\n", nullptr};
                                                     return HttpReply{200, kPrometheusContentType, worker_metrics_text(gauges), nullptr};
-                                                  });
+                                                  },
+                                                  HttpServerLimits{}, kWorkerServerName);
     std::printf("worker: metrics at http://%s:%u/metrics\n", args.metrics_bind.c_str(), unsigned(metrics_server->port()));
     std::fflush(stdout);
     metrics_thread = std::thread([&] { metrics_io.run(); });

@@ -13,35 +13,12 @@
 #include "core/report/run_summary.h"
 
 namespace lpbf {
-int run_command(RunArgs args) {
-  RunOptions& o = args.run;
+namespace {
+
+// Writes the report, prints the summary and what went wrong; the exit status.
+int finish_run(const RunArgs& args, const RunResult& r) {
+  const RunOptions& o = args.run;
   const bool quiet = args.quiet;
-  o.timeout = std::chrono::milliseconds(args.timeout_ms);
-  o.on_metrics_listening = [&o](unsigned short port) {
-    std::fprintf(stderr, "metrics at http://%s:%u/metrics\n", o.metrics_bind.c_str(), unsigned(port));
-  };
-  o.progress = !quiet && isatty(STDERR_FILENO);
-
-  std::unique_ptr<MockKafkaCluster> mock_kafka;
-  o.kafka = kafka_topology(args.kafka, mock_kafka);
-  if (mock_kafka && !quiet) std::fprintf(stderr, "mock Kafka cluster at %s\n", mock_kafka->bootstraps().c_str());
-
-  std::unique_ptr<ChallengerHost> embedded;
-  if (o.url.empty()) {
-    if (!quiet) std::fprintf(stderr, "no --url: starting the embedded challenger (preparing its dataset)...\n");
-    const auto dataset = prepare_dataset(args.dataset, quiet ? nullptr : stderr);
-    embedded = std::make_unique<ChallengerHost>(dataset, "127.0.0.1", 0, 1, o.apitoken);
-    o.url = embedded->url();
-    if (!quiet) std::fprintf(stderr, "embedded challenger at %s, serving %s\n", o.url.c_str(), dataset->description.c_str());
-  }
-
-  RunResult r;
-  try {
-    r = run_benchmark(o);
-  } catch (const SetupError& e) {
-    std::fprintf(stderr, "lpbf-bench: %s\n", e.what());
-    return kExitSetupError;
-  }
   const RunReport report = make_run_report(o, r);
   bool report_written = false;
   if (!args.report_path.empty()) {
@@ -66,6 +43,47 @@ int run_command(RunArgs args) {
                  r.bench_id.c_str());
   if (wrong > 0) std::fprintf(stderr, "lpbf-bench: the challenger counted %lld wrong result(s)\n", (long long)wrong);
   return (failed || wrong > 0) ? kExitBatchesFailed : kExitOk;
+}
+
+}  // namespace
+
+int run_command(RunArgs args) {
+  RunOptions& o = args.run;
+  const bool quiet = args.quiet;
+  o.timeout = std::chrono::milliseconds(args.timeout_ms);
+  o.on_metrics_listening = [&o](unsigned short port) {
+    std::fprintf(stderr, "metrics at http://%s:%u/metrics\n", o.metrics_bind.c_str(), unsigned(port));
+  };
+  o.progress = !quiet && isatty(STDERR_FILENO);
+
+  std::unique_ptr<MockKafkaCluster> mock_kafka;
+  o.kafka = kafka_topology(args.kafka, mock_kafka);
+  if (mock_kafka && !quiet) std::fprintf(stderr, "mock Kafka cluster at %s\n", mock_kafka->bootstraps().c_str());
+
+  std::unique_ptr<ChallengerHost> embedded;
+  if (o.url.empty()) {
+    if (!quiet) std::fprintf(stderr, "no --url: starting the embedded challenger (preparing its dataset)...\n");
+    const auto dataset = prepare_dataset(args.dataset, quiet ? nullptr : stderr);
+    embedded = std::make_unique<ChallengerHost>(dataset, "127.0.0.1", 0, 1, o.apitoken);
+    o.url = embedded->url();
+    if (!quiet) std::fprintf(stderr, "embedded challenger at %s, serving %s\n", o.url.c_str(), dataset->description.c_str());
+  }
+
+  // The summary, the report and the exit status, told as soon as the run ends: before the metrics
+  // endpoint lingers for a last scrape (--metrics-linger).
+  int status = -1;
+  o.on_run_ended = [&](const RunResult& r) {
+    status = finish_run(args, r);
+    std::fflush(stdout);
+  };
+  RunResult r;
+  try {
+    r = run_benchmark(o);
+  } catch (const SetupError& e) {
+    std::fprintf(stderr, "lpbf-bench: %s\n", e.what());
+    return kExitSetupError;
+  }
+  return status >= 0 ? status : finish_run(args, r);
 }
 
 }  // namespace lpbf

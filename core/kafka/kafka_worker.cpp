@@ -321,7 +321,10 @@ std::string worker_metrics_text(const KafkaWorkerGauges& g) {
             {{{{"outcome", "answered"}}, double(g.answered.load())}, {{{"outcome", "failed"}}, double(g.failed.load())}});
   t.counter("lpbf_worker_batches_folded_total", "Batches read back only to rebuild windows after an assignment.",
             {{{}, double(g.folded.load())}});
-  t.gauge("lpbf_kafka_consumer_lag", "Messages of the assigned raw partitions not yet consumed (high watermark less position).",
+  // Not the runner's lpbf_kafka_group_lag (the whole group's uncommitted messages): summed over the
+  // workers, this one counts what the group has yet to read.
+  t.gauge("lpbf_worker_partition_lag",
+          "Messages of this worker's assigned raw partitions not yet consumed (high watermark less position).",
           {{{}, double(lag)}});
   return t.str();
 }

@@ -89,6 +89,7 @@ TEST_CASE("command line: `run` is the default subcommand, and the defaults are t
     CHECK(a.run.max_in_flight == 0);
     CHECK(a.timeout_ms == 10000);
     CHECK(a.run.metrics_port == -1);
+    CHECK(a.run.metrics_linger_seconds == -1);  // kDefaultMetricsLingerSeconds, with --metrics-port
     CHECK(!a.kafka.enabled());
     CHECK(a.run.kafka_workers == 1);
     CHECK(a.dataset.spec.layers == 12);
@@ -115,6 +116,14 @@ TEST_CASE("command line: `run` is the default subcommand, and the defaults are t
     CHECK(cl.run().kafka.brokers == "k1:9092,k2:9092");
     CHECK(cl.run().kafka.mock_brokers == 0);
     CHECK(cl.run().run.kafka_workers == 0);
+  }
+  {
+    CommandLine cl;
+    CHECK(!parse(cl, {"--metrics-port", "0", "--metrics-linger", "0"}));
+    CHECK(cl.run().run.metrics_port == 0);
+    CHECK(cl.run().run.metrics_linger_seconds == 0);
+    CommandLine negative;
+    CHECK(parse(negative, {"--metrics-linger", "-1"}));
   }
   {
     CommandLine cl;

@@ -1,10 +1,19 @@
 // Prometheus' text exposition format (0.0.4): what io/prometheus_text.h writes, and the /metrics
-// of the runner and the challenger, read by a strict parser of the format's grammar written here
-// from the format's specification (no Prometheus tool is packaged in Debian 12).
+// of the runner, the challenger and a Kafka worker, read by a strict parser of the format's grammar
+// written here from the format's specification; then by Prometheus itself (Debian's `prometheus`
+// package: promtool on each endpoint's text, and a real server scraping a run).
 #include <doctest/doctest.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
 
 #include <atomic>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <regex>
 #include <sstream>
@@ -14,8 +23,11 @@
 #include "core/challenger/challenger.h"
 #include "core/challenger/challenger_host.h"
 #include "core/kafka/kafka_options.h"
+#include "core/kafka/kafka_worker.h"
 #include "core/pipeline/run_metrics.h"
+#include "core/challenger/synthetic_stream.h"
 #include "io/golden_dataset.h"
+#include "io/msgpack_codec.h"
 #include "io/prometheus_text.h"
 #include "tests/http_test_client.h"
 #include "tests/test_support.h"
@@ -101,6 +113,59 @@ double value_of(const std::map<std::string, Family>& f, const std::string& famil
   return NAN;
 }
 
+// The whole response to GET `target`, header and body, as a server sent it.
+std::string raw_get(unsigned short port, const std::string& target) {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket socket(io);
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+  boost::asio::write(socket, boost::asio::buffer("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"));
+  std::string out;
+  boost::system::error_code ec;
+  boost::asio::read(socket, boost::asio::dynamic_buffer(out), ec);
+  return out;
+}
+
+// A loopback port free now (bound, read, closed).
+unsigned short free_port() {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  return a.local_endpoint().port();
+}
+
+// The program's path when it is on PATH, else "".
+std::string on_path(const std::string& program) {
+  const char* path = std::getenv("PATH");
+  std::istringstream dirs(path ? path : "/usr/bin");
+  for (std::string dir; std::getline(dirs, dir, ':');) {
+    const std::filesystem::path p = std::filesystem::path(dir) / program;
+    if (!dir.empty() && ::access(p.c_str(), X_OK) == 0) return p.string();
+  }
+  return "";
+}
+
+// Decides whether the Prometheus tests run (at start-up, as doctest's skip decorator is read); says
+// once on stderr when they are skipped.
+bool prometheus_installed() {
+  static const bool installed = [] {
+    const bool found = !on_path("prometheus").empty() && !on_path("promtool").empty();
+    if (!found)
+      std::fprintf(stderr, "lpbf-tests: prometheus/promtool not on PATH: the Prometheus tests are SKIPPED "
+                           "(install Debian's prometheus package: make test-deps)\n");
+    return found;
+  }();
+  return installed;
+}
+
+// What `promtool check metrics` says of an exposition text ("" when it finds nothing).
+std::string promtool_problems(const std::string& text) {
+  const std::filesystem::path file =
+      std::filesystem::temp_directory_path() / ("lpbf-promtool-" + std::to_string(::getpid()) + ".txt");
+  std::ofstream(file) << text;
+  const test::ProcessResult r = test::run_command("promtool check metrics < " + file.string());
+  std::filesystem::remove(file);
+  return r.exit_code == 0 && r.output.find_first_not_of(" \n") == std::string::npos ? "" : r.output + " (exit " + std::to_string(r.exit_code) + ")";
+}
+
 }  // namespace
 
 TEST_CASE("the exposition writer's text passes the strict parser: families, escapes, histograms") {
@@ -142,6 +207,7 @@ TEST_CASE("the runner's /metrics during and at the end of a run, and the challen
   o.threads = 1;
   o.connections = 1;
   o.metrics_port = 0;
+  o.metrics_linger_seconds = 0;
   std::atomic<unsigned> metrics_port{0};
   o.on_metrics_listening = [&](unsigned short p) { metrics_port = p; };
   RunResult result;
@@ -150,6 +216,8 @@ TEST_CASE("the runner's /metrics during and at the end of a run, and the challen
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   test::HttpTestClient scraper("http://127.0.0.1:" + std::to_string(metrics_port.load()));
   const HttpResponse mid = scraper.call(http::verb::get, "/metrics");
+  const std::string raw = raw_get(static_cast<unsigned short>(metrics_port.load()), "/metrics");
+  CHECK(raw.find("\r\nServer: lpbf-bench runner\r\n") != std::string::npos);
   run.join();
   INFO(describe_failure(scraper.error, mid));
   CHECK(mid.status == 200);
@@ -173,18 +241,168 @@ TEST_CASE("the runner's /metrics during and at the end of a run, and the challen
   CHECK(value_of(c, "lpbf_challenger_results_total", "lpbf_challenger_results_total{verdict=\"wrong\"}") == 0);
   CHECK(value_of(c, "lpbf_challenger_latency_seconds", "lpbf_challenger_latency_seconds_count") == 20);
   CHECK(value_of(c, "lpbf_challenger_benches", "lpbf_challenger_benches{state=\"ended\"}") == 1);
+  CHECK(raw_get(server.port(), "/metrics").find("\r\nServer: lpbf-bench challenger\r\n") != std::string::npos);
   io.stop();
   server_thread.join();
+}
+
+TEST_CASE("--metrics-linger: the runner's endpoint serves the final counts after the run, once told it ended") {
+  auto ds = std::make_shared<const ServedDataset>(load_served_dataset(test::golden_dir() / "small"));
+  ChallengerHost host(ds, "127.0.0.1", 0, 1);
+  RunOptions o;
+  o.url = host.url();
+  o.threads = 1;
+  o.metrics_port = 0;
+  o.metrics_linger_seconds = 2;
+  std::atomic<unsigned> metrics_port{0};
+  std::atomic<bool> ended{false};
+  std::atomic<size_t> answered_when_ended{0};
+  o.on_metrics_listening = [&](unsigned short p) { metrics_port = p; };
+  o.on_run_ended = [&](const RunResult& r) {
+    answered_when_ended = r.ledger.answered;
+    ended = true;
+  };
+  std::atomic<bool> returned{false};
+  RunResult result;
+  const auto start = std::chrono::steady_clock::now();
+  std::thread run([&] {
+    result = run_benchmark(o);
+    returned = true;
+  });
+  while (!ended) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  const auto ended_at = std::chrono::steady_clock::now();
+  CHECK(answered_when_ended == 20);
+  std::map<std::string, Family> f;
+  CHECK_NOTHROW(f = parse_exposition(body_of(
+                    test::HttpTestClient("http://127.0.0.1:" + std::to_string(metrics_port.load())).call(http::verb::get, "/metrics"))));
+  CHECK(value_of(f, "lpbf_batches_total", "lpbf_batches_total{outcome=\"answered\"}") == 20);
+  CHECK(value_of(f, "lpbf_latency_seconds", "lpbf_latency_seconds_count") == 20);
+  CHECK(value_of(f, "lpbf_in_flight", "lpbf_in_flight") == 0);
+  CHECK_FALSE(returned.load());  // still lingering
+  run.join();
+  CHECK(result.ledger.answered == 20);
+  CHECK(std::chrono::steady_clock::now() - ended_at >= std::chrono::milliseconds(1500));
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(15));
+  // Gone once the linger is over.
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket probe(io);
+  boost::system::error_code ec;
+  probe.connect({boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(metrics_port.load())}, ec);
+  CHECK(ec);
+}
+
+TEST_CASE("--metrics-linger on the command line: the summary first, a word on stderr, and Ctrl-C (SIGINT) cuts it short") {
+  const unsigned short port = free_port();
+  test::Background run(test::binary() + " --layers 4 --tile 64 --threads 1 --metrics-port " + std::to_string(port) +
+                       " --metrics-linger 600");
+  REQUIRE(run.wait_for("stay up 600 s", std::chrono::seconds(60)));
+  const std::string out = run.output();
+  CHECK(out.find("64 answered") != std::string::npos);
+  CHECK(out.find("challenger: ") < out.find("stay up 600 s"));  // the summary's last line before the linger
+  const auto m = parse_exposition(body_of(test::HttpTestClient("http://127.0.0.1:" + std::to_string(port)).call(http::verb::get, "/metrics")));
+  CHECK(value_of(m, "lpbf_batches_total", "lpbf_batches_total{outcome=\"answered\"}") == 64);
+  const auto t0 = std::chrono::steady_clock::now();
+  ::kill(run.pid, SIGINT);
+  bool gone = false;
+  while (!gone && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(10)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    gone = ::kill(run.pid, 0) != 0 || test::run_command("ps -o stat= -p " + std::to_string(run.pid)).output.find('Z') != std::string::npos;
+  }
+  CHECK(gone);
+}
+
+TEST_CASE("the challenger's /metrics costs the same at 1k and 100k results: kept as results arrive, never rebuilt") {
+  SyntheticSpec spec;
+  spec.layers = 1000, spec.grid = 4, spec.tile = 8;  // 16000 batches of 8 x 8 pixels
+  auto ds = std::make_shared<const ServedDataset>(make_synthetic_dataset(spec));
+  Challenger c(ds);
+  const size_t per_bench = ds->batches.size();
+  std::vector<std::string> bodies;
+  for (const TileResult& r : ds->expected) bodies.push_back(encode_result(r));
+  size_t results = 0;
+  // Results in whole benches; a bench answers every batch it served.
+  auto add_results = [&](size_t n) {
+    while (n > 0) {
+      const HttpReply created = c.handle({"POST", "/api/create", R"({"apitoken": "polimi-deib", "name": "m", "test": true})"});
+      REQUIRE(created.status == 200);
+      const std::string bench = created.body.substr(1, created.body.size() - 2 - (created.body.back() == '\n'));
+      REQUIRE(c.handle({"POST", "/api/start/" + bench, ""}).status == 200);
+      const size_t k = std::min(n, per_bench);
+      for (size_t i = 0; i < k; ++i) {
+        const HttpReply b = c.handle({"GET", "/api/next_batch/" + bench, ""});
+        REQUIRE(b.status == 200);
+        const HttpReply r = c.handle({"POST", "/api/result/0/" + bench + "/" + std::to_string(ds->expected[i].batch_id), bodies[i]});
+        REQUIRE(r.status == 200);
+      }
+      REQUIRE(c.handle({"POST", "/api/end/" + bench, ""}).status == 200);
+      results += k, n -= k;
+    }
+  };
+  // The best of many scrapes, and how many histogram observations the scrapes made.
+  auto scrape = [&](double& best_us, uint64_t& observations) {
+    const uint64_t before = histogram_observations();
+    best_us = 1e9;
+    for (int i = 0; i < 30; ++i) {
+      const auto t0 = std::chrono::steady_clock::now();
+      const HttpReply m = c.handle({"GET", "/metrics", ""});
+      best_us = std::min(best_us, std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+      REQUIRE(m.status == 200);
+    }
+    observations = histogram_observations() - before;
+    const auto f = parse_exposition(c.handle({"GET", "/metrics", ""}).body);
+    CHECK(value_of(f, "lpbf_challenger_latency_seconds", "lpbf_challenger_latency_seconds_count") == double(results));
+    CHECK(value_of(f, "lpbf_challenger_results_total", "lpbf_challenger_results_total{verdict=\"correct\"}") == double(results));
+    CHECK(value_of(f, "lpbf_challenger_batches_served_total", "lpbf_challenger_batches_served_total") == double(results));
+  };
+  double small_us = 0, large_us = 0;
+  uint64_t small_work = 0, large_work = 0;
+  add_results(1000);
+  scrape(small_us, small_work);
+  add_results(99000);
+  scrape(large_us, large_work);
+  MESSAGE("a scrape at 1k results: " << small_us << " us; at 100k: " << large_us << " us");
+  // The work bound: a scrape observes nothing (it rebuilt the histogram from every latency before).
+  CHECK(small_work == 0);
+  CHECK(large_work == 0);
+  // And a generous time bound (the rebuild cost 7x at 16x the results; here 100x).
+  CHECK(large_us < 5 * small_us + 50);
 }
 
 TEST_CASE("the runner's /metrics has the Kafka group's lag only when it was measured") {
   RunLedger ledger;
   StageMetrics stages;
   const auto without = parse_exposition(run_metrics_text(ledger, stages, {0, 0, -1}));
-  CHECK(without.count("lpbf_kafka_consumer_lag") == 0);
+  CHECK(without.count("lpbf_kafka_group_lag") == 0);
   const auto with = parse_exposition(run_metrics_text(ledger, stages, {0, 0, 42}));
-  CHECK(with.at("lpbf_kafka_consumer_lag").type == "gauge");
-  CHECK(value_of(with, "lpbf_kafka_consumer_lag", "lpbf_kafka_consumer_lag") == 42);
+  CHECK(with.at("lpbf_kafka_group_lag").type == "gauge");
+  CHECK(value_of(with, "lpbf_kafka_group_lag", "lpbf_kafka_group_lag") == 42);
+  // One meaning per name: a worker's lag is another family, so sum() over both cannot mix them.
+  CHECK(with.count("lpbf_worker_partition_lag") == 0);
+  CHECK(with.count("lpbf_kafka_consumer_lag") == 0);
+}
+
+TEST_CASE("the runner's /metrics observes only the latencies added since the last scrape") {
+  RunLedger ledger;
+  StageMetrics stages;
+  RunMetrics metrics;
+  ledger.latencies_ms.assign(1000, 2.5);
+  ledger.answered = 1000;
+  uint64_t before = histogram_observations();
+  auto f = parse_exposition(metrics.text(ledger, stages, {0, 0, -1}));
+  CHECK(histogram_observations() - before == 1000);
+  CHECK(value_of(f, "lpbf_latency_seconds", "lpbf_latency_seconds_bucket{le=\"0.003\"}") == 1000);
+  CHECK(value_of(f, "lpbf_latency_seconds", "lpbf_latency_seconds_bucket{le=\"0.002\"}") == 0);
+  ledger.latencies_ms.push_back(7);
+  before = histogram_observations();
+  f = parse_exposition(metrics.text(ledger, stages, {0, 0, -1}));
+  CHECK(histogram_observations() - before == 1);
+  CHECK(value_of(f, "lpbf_latency_seconds", "lpbf_latency_seconds_count") == 1001);
+  CHECK(value_of(f, "lpbf_latency_seconds", "lpbf_latency_seconds_bucket{le=\"0.006\"}") == 1000);
+  CHECK(value_of(f, "lpbf_latency_seconds", "lpbf_latency_seconds_bucket{le=\"0.008\"}") == 1001);
+  CHECK(value_of(f, "lpbf_latency_seconds", "lpbf_latency_seconds_sum") == doctest::Approx(2.507));
+  before = histogram_observations();
+  metrics.text(ledger, stages, {0, 0, -1});
+  CHECK(histogram_observations() == before);  // nothing new, nothing observed
 }
 
 TEST_CASE("a metrics port already taken fails the run before a bench is created") {
@@ -210,7 +428,10 @@ TEST_CASE("a Kafka worker's /metrics: its answers and its consumer lag, read whi
   test::HttpTestClient scraper(m[1]);
   const auto before = parse_exposition(body_of(scraper.call(http::verb::get, "/metrics")));
   CHECK(value_of(before, "lpbf_worker_batches_total", "lpbf_worker_batches_total{outcome=\"answered\"}") == 0);
-  CHECK(value_of(before, "lpbf_kafka_consumer_lag", "lpbf_kafka_consumer_lag") >= 0);
+  CHECK(value_of(before, "lpbf_worker_partition_lag", "lpbf_worker_partition_lag") >= 0);
+  CHECK(before.count("lpbf_kafka_group_lag") == 0);
+  CHECK(raw_get(static_cast<unsigned short>(std::stoi(m[1].str().substr(m[1].str().rfind(':') + 1))), "/metrics")
+            .find("\r\nServer: lpbf-bench worker\r\n") != std::string::npos);
 
   auto ds = std::make_shared<const ServedDataset>(load_served_dataset(test::golden_dir() / "small"));
   ChallengerHost host(ds, "127.0.0.1", 0, 1);
@@ -224,5 +445,75 @@ TEST_CASE("a Kafka worker's /metrics: its answers and its consumer lag, read whi
   CHECK_NOTHROW(after = parse_exposition(body_of(scraper.call(http::verb::get, "/metrics"))));
   CHECK(value_of(after, "lpbf_worker_batches_total", "lpbf_worker_batches_total{outcome=\"answered\"}") == 20);
   CHECK(value_of(after, "lpbf_worker_batches_total", "lpbf_worker_batches_total{outcome=\"failed\"}") == 0);
-  CHECK(after.at("lpbf_kafka_consumer_lag").type == "gauge");
+  CHECK(after.at("lpbf_worker_partition_lag").type == "gauge");
+}
+
+TEST_CASE("promtool check metrics finds nothing in the runner's, the challenger's or a worker's text" *
+          doctest::skip(!prometheus_installed()) *
+          doctest::description("skipped when Debian's prometheus package (promtool) is not installed: make test-deps")) {
+  REQUIRE_MESSAGE(prometheus_installed(), "promtool is not on PATH: install Debian's prometheus package (make test-deps)");
+  RunLedger ledger;
+  ledger.answered = 3;
+  ledger.latencies_ms = {0.7, 2.5, 9};
+  StageMetrics stages;
+  CHECK(promtool_problems(run_metrics_text(ledger, stages, {1, 2, 42})) == "");
+  auto ds = std::make_shared<const ServedDataset>(load_served_dataset(test::golden_dir() / "small"));
+  Challenger c(ds);
+  CHECK(promtool_problems(c.handle({"GET", "/metrics", ""}).body) == "");
+  KafkaWorkerGauges gauges;
+  CHECK(promtool_problems(worker_metrics_text(gauges)) == "");
+}
+
+TEST_CASE("a real Prometheus scraping a run each second holds the run's final answered count (--metrics-linger 3)" *
+          doctest::skip(!prometheus_installed()) *
+          doctest::description("skipped when Debian's prometheus package is not installed: make test-deps")) {
+  REQUIRE_MESSAGE(prometheus_installed(), "prometheus is not on PATH: install Debian's prometheus package (make test-deps)");
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("lpbf-prometheus-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "data");
+  const unsigned short metrics = free_port(), web = free_port();
+  std::ofstream(dir / "prometheus.yml") << "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
+                                           "scrape_configs:\n  - job_name: lpbf-runner\n    static_configs:\n"
+                                           "      - targets: ['127.0.0.1:" << metrics << "']\n";
+  test::Background prometheus("prometheus --config.file=" + (dir / "prometheus.yml").string() +
+                              " --storage.tsdb.path=" + (dir / "data").string() + " --web.listen-address=127.0.0.1:" +
+                              std::to_string(web));
+  test::HttpTestClient api("http://127.0.0.1:" + std::to_string(web));
+  bool ready = false;
+  for (int i = 0; i < 150 && !ready; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    ready = api.call(http::verb::get, "/-/ready").status == 200;
+  }
+  INFO(prometheus.output());
+  REQUIRE(ready);
+  // Its scrape loop starts a few seconds after ready (discovery updates are applied every 5 s):
+  // wait until it has tried the target once (down, nothing listens yet).
+  bool scraping = false;
+  for (int i = 0; i < 150 && !scraping; ++i) {
+    const std::string targets = body_of(api.call(http::verb::get, "/api/v1/targets"));
+    scraping = targets.find("127.0.0.1:" + std::to_string(metrics)) != std::string::npos &&
+               targets.find("\"health\":\"down\"") != std::string::npos;
+    if (!scraping) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  REQUIRE(scraping);
+
+  const test::ProcessResult run = test::run_command(test::binary() + " --layers 40 --tile 64 --threads 1 --metrics-port " +
+                                                    std::to_string(metrics) + " --metrics-linger 3");
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  std::smatch m;
+  REQUIRE(std::regex_search(run.output, m, std::regex("([0-9]+) fetched, ([0-9]+) answered")));
+  const double answered = std::stod(m[2]);
+  CHECK(answered == 640);
+  // The target is gone now (its series marked stale): the last value scraped, over the last minute.
+  const HttpResponse q = api.call(http::verb::get,
+                                  "/api/v1/query?query=last_over_time(lpbf_batches_total%7Boutcome%3D%22answered%22%7D%5B1m%5D)");
+  const std::string body = body_of(q);
+  INFO(body);
+  REQUIRE(q.status == 200);
+  std::smatch v;
+  REQUIRE(std::regex_search(body, v, std::regex(R"x("value":\[[0-9.]+,"([0-9.e+]+)"\])x")));
+  CHECK(std::stod(v[1]) == answered);
+  fs::remove_all(dir);
 }
