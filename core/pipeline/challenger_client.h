@@ -12,6 +12,7 @@
 // The control calls (create, start, end) are blocking; next_batch and result are asynchronous, on
 // the stages' own connections, and come back as replies already classified.
 #include <boost/asio/io_context.hpp>
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <memory>

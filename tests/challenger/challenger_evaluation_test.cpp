@@ -11,6 +11,7 @@
 #include "core/challenger/challenger_host.h"
 #include "io/msgpack_codec.h"
 #include "tests/http_test_client.h"
+#include "tests/served_golden.h"
 #include "tests/test_support.h"
 
 using namespace lpbf;
@@ -18,10 +19,7 @@ namespace http = boost::beast::http;
 
 namespace {
 
-std::shared_ptr<const ServedDataset> golden_small() {
-  static auto ds = std::make_shared<const ServedDataset>(load_served_dataset(test::golden_dir() / "small"));
-  return ds;
-}
+std::shared_ptr<const ServedDataset> golden_small() { return test::served_golden("small"); }
 
 // An evaluation server on an ephemeral loopback port, and a client of it.
 struct Evaluation {

@@ -10,6 +10,7 @@
 #include "io/golden_dataset.h"
 #include "io/msgpack_codec.h"
 #include "tests/http_test_client.h"
+#include "tests/served_golden.h"
 #include "tests/test_support.h"
 
 using namespace lpbf;
@@ -17,10 +18,7 @@ namespace http = boost::beast::http;
 
 namespace {
 
-std::shared_ptr<const ServedDataset> golden_small() {
-  static auto ds = std::make_shared<const ServedDataset>(load_served_dataset(test::golden_dir() / "small"));
-  return ds;
-}
+std::shared_ptr<const ServedDataset> golden_small() { return test::served_golden("small"); }
 
 HttpReply call(Challenger& c, const std::string& method, const std::string& target, std::string body = "") {
   return c.handle({method, target, std::move(body)});

@@ -16,6 +16,7 @@
 #include "core/challenger/challenger_host.h"
 #include "io/golden_dataset.h"
 #include "tests/faulty_challenger.h"
+#include "tests/served_golden.h"
 #include "tests/test_support.h"
 
 using namespace lpbf;
@@ -24,9 +25,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::shared_ptr<const ServedDataset> served(const char* name) {
-  return std::make_shared<const ServedDataset>(load_served_dataset(test::golden_dir() / name));
-}
+std::shared_ptr<const ServedDataset> served(const char* name) { return test::served_golden(name); }
 
 struct Report {
   int64_t batches = 0, results = 0;

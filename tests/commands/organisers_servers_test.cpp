@@ -12,6 +12,7 @@
 #include "core/commands/benchmark_run.h"
 #include "tests/faulty_challenger.h"
 #include "tests/http_test_client.h"
+#include "tests/served_golden.h"
 #include "tests/test_support.h"
 
 using namespace lpbf;
@@ -21,8 +22,7 @@ namespace http = boost::beast::http;
 namespace {
 
 std::shared_ptr<const ServedDataset> golden_small(int64_t first_id = 0) {
-  static auto ds = std::make_shared<const ServedDataset>(load_served_dataset(test::golden_dir() / "small"));
-  return with_first_batch_id(ds, first_id);
+  return with_first_batch_id(test::served_golden("small"), first_id);
 }
 
 // The challenger's own scoring of a bench, which the evaluation emulation keeps off the wire.

@@ -10,6 +10,7 @@
 #include "core/commands/benchmark_run.h"
 #include "io/golden_dataset.h"
 #include "tests/faulty_challenger.h"
+#include "tests/served_golden.h"
 #include "tests/test_support.h"
 
 using namespace lpbf;
@@ -26,9 +27,7 @@ HttpResponse reply(unsigned status, const std::string& body) {
 
 HttpError failed_at(const char* stage) { return HttpError{stage, boost::asio::error::connection_reset}; }
 
-std::shared_ptr<const ServedDataset> golden_small() {
-  return std::make_shared<const ServedDataset>(load_served_dataset(test::golden_dir() / "small"));
-}
+std::shared_ptr<const ServedDataset> golden_small() { return test::served_golden("small"); }
 
 }  // namespace
 
