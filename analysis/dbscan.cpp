@@ -20,9 +20,9 @@ static_assert(2 * (kCell - 1) * (kCell - 1) <= kEpsSquared, "a cell must lie wit
 struct CellOffset {
   int dx, dy;
 };
-constexpr CellOffset kNear[] = {{-2, -1}, {-2, 0}, {-2, 1}, {-1, -2}, {-1, -1}, {-1, 0}, {-1, 1}, {-1, 2},
-                                {0, -2},  {0, -1}, {0, 0},  {0, 1},   {0, 2},   {1, -2}, {1, -1}, {1, 0},
-                                {1, 1},   {1, 2},  {2, -1}, {2, 0},   {2, 1}};
+constexpr CellOffset kNear[] = {{-2, -1}, {-2, 0}, {-2, 1}, {-1, -2}, {-1, -1}, {-1, 0}, {-1, 1},
+                                {-1, 2},  {0, -2}, {0, -1}, {0, 0},   {0, 1},   {0, 2},  {1, -2},
+                                {1, -1},  {1, 0},  {1, 1},  {1, 2},   {2, -1},  {2, 0},  {2, 1}};
 
 // A bounding box of points. Per cell, of its core points: it rules out whole cells or points
 // before comparing pairs (most neighbouring cells two apart hold no pair within eps).
@@ -170,7 +170,8 @@ Clustering dbscan(const std::vector<PixelPos>& input) {
     core_start[cell + 1] = int32_t(core_list.size());
   }
   auto cores_of = [&](size_t cell) {
-    return std::span<const int32_t>(core_list.data() + core_start[cell], size_t(core_start[cell + 1] - core_start[cell]));
+    return std::span<const int32_t>(core_list.data() + core_start[cell],
+                                    size_t(core_start[cell + 1] - core_start[cell]));
   };
 
   // Clusters: a cell's cores are one; two cells join when any pair of their cores is within eps.

@@ -20,8 +20,8 @@ struct Centroid {
 };
 
 struct Clustering {
-  std::vector<int> labels;          // per input point, in input order: cluster number or -1 (noise)
-  std::vector<Centroid> clusters;   // indexed by cluster number
+  std::vector<int> labels;         // per input point, in input order: cluster number or -1 (noise)
+  std::vector<Centroid> clusters;  // indexed by cluster number
 };
 
 // Scan order (y, then x), SPEC §2's order of points: a comparison for std::sort.

@@ -83,9 +83,9 @@ struct StripRows {
   alignas(64) uint16_t newest[8][kPadded + kSlack];  // the newest layer's rows, 4 zero columns each side: G0
   alignas(64) uint16_t middle[kPadded + kSlack];     // only the arriving row of the older layers is needed
   alignas(64) uint16_t oldest[kPadded + kSlack];
-  alignas(64) uint16_t left[kPadded + kSlack];   // the arriving row's diagonals (see wavefront_step)
+  alignas(64) uint16_t left[kPadded + kSlack];  // the arriving row's diagonals (see wavefront_step)
   alignas(64) uint16_t right[kPadded + kSlack];
-  alignas(64) uint16_t value[8][kStrip];    // the newest layer's rows as they are (v), for 5000 < v < 65000
+  alignas(64) uint16_t value[8][kStrip];  // the newest layer's rows as they are (v), for 5000 < v < 65000
   alignas(64) uint16_t g1[4][kStrip];
   alignas(64) uint16_t g3[4][kStrip];
   alignas(64) uint16_t g2[8][kStrip];
@@ -207,8 +207,8 @@ inline void load_row(const Image16& image, int x, int first, int width, uint16_t
   // The older layers were decoded many batches ago and the strip reads only part of each row:
   // ask for the row kPrefetchRows below now, or the hardware prefetcher leaves us waiting on L3.
   if (x + kPrefetchRows < image.rows) {
-    const char* ahead = reinterpret_cast<const char*>(pixels + size_t(kPrefetchRows) * size_t(image.cols) +
-                                                      std::max(from, 0));
+    const char* ahead =
+        reinterpret_cast<const char*>(pixels + size_t(kPrefetchRows) * size_t(image.cols) + std::max(from, 0));
     for (int b = 0; b < int(sizeof(uint16_t)) * (to - from); b += 64) __builtin_prefetch(ahead + b);
   }
   if (value) copy_row<0>(pixels + first, value, width);
@@ -346,8 +346,7 @@ bool strip_step(StripRows& s, const Window& w, int first, int width, const uint8
       if (d == 0) continue;
       // In the band around the threshold (ties included) the exact sums decide, as SPEC §2 says.
       const int col = first + k;
-      if (std::abs(d) >= kSurely ||
-          band_outlier(w.newest.at(x, col), exact_sums(w, x, col)))
+      if (std::abs(d) >= kSurely || band_outlier(w.newest.at(x, col), exact_sums(w, x, col)))
         outliers.push_back({x, col});
     }
   }

@@ -28,8 +28,8 @@ std::vector<Offset> neighbourhood_offsets() {
 
 }  // namespace
 
-NeighbourhoodSums neighbourhood_sums(const Image16& oldest, const Image16& middle, const Image16& newest,
-                                     int x, int y) {
+NeighbourhoodSums neighbourhood_sums(const Image16& oldest, const Image16& middle, const Image16& newest, int x,
+                                     int y) {
   static const std::vector<Offset> offsets = neighbourhood_offsets();
   const Image16* by_depth[kWindowDepth] = {&newest, &middle, &oldest};  // dz = 0, 1, 2
   // Away from the border every position is inside: no bounds checks needed.
@@ -53,8 +53,7 @@ bool is_outlier(uint16_t value, const NeighbourhoodSums& sums) {
   return std::fabs(close_mean - outer_mean) > kOutlierThreshold;
 }
 
-std::vector<PixelPos> find_outliers_reference(const Image16& oldest, const Image16& middle,
-                                              const Image16& newest) {
+std::vector<PixelPos> find_outliers_reference(const Image16& oldest, const Image16& middle, const Image16& newest) {
   std::vector<PixelPos> outliers;
   for (int x = 0; x < newest.rows; ++x)
     for (int y = 0; y < newest.cols; ++y) {

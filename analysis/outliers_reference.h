@@ -14,14 +14,12 @@ struct NeighbourhoodSums {
 };
 
 // `newest`, `middle`, `oldest` must share a shape. (x, y) must lie inside it.
-NeighbourhoodSums neighbourhood_sums(const Image16& oldest, const Image16& middle, const Image16& newest,
-                                     int x, int y);
+NeighbourhoodSums neighbourhood_sums(const Image16& oldest, const Image16& middle, const Image16& newest, int x, int y);
 
 // The outlier test of SPEC §2 on a pixel's value and its sums, in IEEE doubles as specified.
 bool is_outlier(uint16_t value, const NeighbourhoodSums& sums);
 
 // Outliers of the window (oldest, middle, newest), in row-major order (x outer, y inner).
-std::vector<PixelPos> find_outliers_reference(const Image16& oldest, const Image16& middle,
-                                              const Image16& newest);
+std::vector<PixelPos> find_outliers_reference(const Image16& oldest, const Image16& middle, const Image16& newest);
 
 }  // namespace lpbf

@@ -13,8 +13,7 @@ std::string describe(const Centroid& c) {
 }
 
 bool matches(const Centroid& a, const Centroid& b) {
-  return a.count == b.count && std::fabs(a.x - b.x) <= kCentroidTolerance &&
-         std::fabs(a.y - b.y) <= kCentroidTolerance;
+  return a.count == b.count && std::fabs(a.x - b.x) <= kCentroidTolerance && std::fabs(a.y - b.y) <= kCentroidTolerance;
 }
 
 }  // namespace

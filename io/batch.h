@@ -31,7 +31,8 @@ class SharedBytes {
   // Copies `bytes`: for bytes made here (an encoded TIFF, a test's), not for fetched ones.
   SharedBytes(const std::vector<uint8_t>& bytes) : SharedBytes(ByteBuffer(bytes.begin(), bytes.end())) {}
   // `part` must lie inside what `owner` keeps alive (a buffer, a librdkafka message, ...).
-  SharedBytes(std::shared_ptr<const void> owner, std::span<const uint8_t> part) : owner_(std::move(owner)), part_(part) {}
+  SharedBytes(std::shared_ptr<const void> owner, std::span<const uint8_t> part)
+      : owner_(std::move(owner)), part_(part) {}
   // A part of these bytes, sharing their owner.
   SharedBytes part(std::span<const uint8_t> inside) const { return SharedBytes(owner_, inside); }
 

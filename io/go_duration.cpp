@@ -88,7 +88,8 @@ Result<double> parse_go_duration(std::string_view text) {
         unit = &u;
         break;
       }
-    if (!unit) return Error{quoted + (s.empty() ? ": a number without a unit" : ": unknown unit at \"" + std::string(s) + "\"")};
+    if (!unit)
+      return Error{quoted + (s.empty() ? ": a number without a unit" : ": unknown unit at \"" + std::string(s) + "\"")};
     if (unit->rank <= last_rank)
       return Error{quoted + ": unit \"" + std::string(unit->name) + "\" " +
                    (unit->rank == last_rank ? "repeated" : "after a smaller one")};

@@ -104,7 +104,8 @@ GoldenDatasetWriter::GoldenDatasetWriter(std::filesystem::path dir) : dir_(std::
 void GoldenDatasetWriter::add(const Batch& b, const std::string& encoding) {
   const std::string file = batch_file_name(count_);
   write_file_bytes(dir_ / file, std::span(reinterpret_cast<const char*>(b.tif.data()), b.tif.size()));
-  manifest_ += (count_++ ? ",\n " : "\n ") + manifest_entry_json({b.batch_id, b.print_id, b.tile_id, b.layer, file, encoding});
+  manifest_ +=
+      (count_++ ? ",\n " : "\n ") + manifest_entry_json({b.batch_id, b.print_id, b.tile_id, b.layer, file, encoding});
 }
 
 void GoldenDatasetWriter::finish(const std::vector<TileResult>& expected) {

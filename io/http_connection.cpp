@@ -12,7 +12,8 @@ namespace http = beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
-HttpConnection::HttpConnection(net::io_context& io, std::string host, std::string port, std::chrono::milliseconds timeout)
+HttpConnection::HttpConnection(net::io_context& io, std::string host, std::string port,
+                               std::chrono::milliseconds timeout)
     : resolver_(io), stream_(io), host_(std::move(host)), port_(std::move(port)), timeout_(timeout) {
   // Beast reads into the buffer's spare capacity, at least 512 bytes. The parser drains the buffer
   // after each read, so without room a 500 KB batch arrives in ~1000 reads of ~512 bytes, each a
@@ -38,7 +39,8 @@ void HttpConnection::request(http::verb method, std::string target, std::string 
   if (connected_) return do_write();
   if (!endpoints_.empty()) {
     stream_.expires_after(timeout_);
-    return stream_.async_connect(endpoints_, beast::bind_front_handler(&HttpConnection::on_connect, shared_from_this()));
+    return stream_.async_connect(endpoints_,
+                                 beast::bind_front_handler(&HttpConnection::on_connect, shared_from_this()));
   }
   resolver_.async_resolve(host_, port_, beast::bind_front_handler(&HttpConnection::on_resolve, shared_from_this()));
 }
@@ -74,15 +76,16 @@ void HttpConnection::on_write(beast::error_code ec, std::size_t) {
 void HttpConnection::on_read(beast::error_code ec, std::size_t) {
   // A kept-alive connection the server has closed meanwhile fails at once on first use: reconnect
   // and send again, once. (Any other failure is the caller's to retry or report.)
-  if ((ec == http::error::end_of_stream || ec == net::error::connection_reset) && !retried_stale_ &&
-      parser_ && !parser_->got_some()) {
+  if ((ec == http::error::end_of_stream || ec == net::error::connection_reset) && !retried_stale_ && parser_ &&
+      !parser_->got_some()) {
     retried_stale_ = true;
     beast::error_code ignored;
     stream_.socket().close(ignored);
     connected_ = false;
     buffer_.clear();
     stream_.expires_after(timeout_);
-    return stream_.async_connect(endpoints_, beast::bind_front_handler(&HttpConnection::on_connect, shared_from_this()));
+    return stream_.async_connect(endpoints_,
+                                 beast::bind_front_handler(&HttpConnection::on_connect, shared_from_this()));
   }
   if (ec) return finish("read", ec);
   HttpResponse response{parser_->get().result_int(), std::move(parser_->get().body()), retried_stale_};

@@ -75,7 +75,8 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   bool connected_ = false;
   bool retried_stale_ = false;
   boost::beast::http::request<boost::beast::http::string_body> req_;
-  std::optional<boost::beast::http::response_parser<boost::beast::http::vector_body<uint8_t, UninitAllocator<uint8_t>>>> parser_;
+  std::optional<boost::beast::http::response_parser<boost::beast::http::vector_body<uint8_t, UninitAllocator<uint8_t>>>>
+      parser_;
   HttpCallback done_;
 };
 

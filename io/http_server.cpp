@@ -53,13 +53,19 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& socket, std::shared_ptr<const HttpHandler> handler, const HttpServerLimits& limits,
           std::shared_ptr<ConnectionCount> count, std::shared_ptr<const std::string> server_name)
-      : stream_(std::move(socket)), timer_(stream_.get_executor()), handler_(std::move(handler)), limits_(limits),
-        count_(std::move(count)), server_name_(std::move(server_name)) {}
+      : stream_(std::move(socket)),
+        timer_(stream_.get_executor()),
+        handler_(std::move(handler)),
+        limits_(limits),
+        count_(std::move(count)),
+        server_name_(std::move(server_name)) {}
   ~Session() {
     if (count_) --count_->open;
   }
 
-  void run() { net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::read_header, shared_from_this())); }
+  void run() {
+    net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::read_header, shared_from_this()));
+  }
 
   // Over the connection cap: answer 503 at once and close, reading nothing.
   void refuse() {
@@ -76,7 +82,8 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->body_limit(kMaxRequestBody);
     stream_.expires_after(limits_.header_timeout);
-    http::async_read_header(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_header, shared_from_this()));
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&Session::on_header, shared_from_this()));
   }
 
   // Between kept-alive requests: wait up to idle_timeout for the next one's first byte.
@@ -100,7 +107,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void too_large() {
     linger_ = true;  // the client is still sending its body: read it away so it can read our answer
-    send(HttpReply{413, "text/plain", "request body over " + std::to_string(kMaxRequestBody) + " bytes\n", nullptr}, false);
+    send(HttpReply{413, "text/plain", "request body over " + std::to_string(kMaxRequestBody) + " bytes\n", nullptr},
+         false);
   }
 
   void on_read(beast::error_code ec, std::size_t) {
@@ -126,9 +134,9 @@ class Session : public std::enable_shared_from_this<Session> {
       case ReplyDelivery::raw: return write_raw(std::make_shared<std::string>(std::move(reply.body)));
       case ReplyDelivery::cut_body: {
         const std::string& body = reply.shared_body ? *reply.shared_body : reply.body;
-        auto bytes = std::make_shared<std::string>("HTTP/1.1 " + std::to_string(reply.status) + " OK\r\nContent-Type: " +
-                                                   reply.content_type + "\r\nContent-Length: " +
-                                                   std::to_string(body.size()) + "\r\n\r\n");
+        auto bytes = std::make_shared<std::string>("HTTP/1.1 " + std::to_string(reply.status) +
+                                                   " OK\r\nContent-Type: " + reply.content_type +
+                                                   "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n");
         bytes->append(body, 0, body.size() / 2);
         return write_raw(std::move(bytes));
       }
@@ -160,9 +168,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void write_raw(std::shared_ptr<std::string> bytes) {
     stream_.expires_after(limits_.idle_timeout);
-    net::async_write(stream_, net::buffer(*bytes), [self = shared_from_this(), bytes](beast::error_code, std::size_t) {
-      self->drop();
-    });
+    net::async_write(stream_, net::buffer(*bytes),
+                     [self = shared_from_this(), bytes](beast::error_code, std::size_t) { self->drop(); });
   }
 
   void drop() {

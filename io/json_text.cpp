@@ -125,7 +125,8 @@ std::vector<TileResult> parse_results_json(std::string_view json, const std::str
       results.push_back(std::move(r));
     }
   } catch (const simdjson::simdjson_error& e) {
-    throw std::runtime_error(origin + ": result " + std::to_string(results.size()) + " is not a valid result map: " + e.what());
+    throw std::runtime_error(origin + ": result " + std::to_string(results.size()) +
+                             " is not a valid result map: " + e.what());
   }
   return results;
 }

@@ -54,8 +54,8 @@ Result<int> partition_count(rd_kafka_t* rk, const std::string& topic, std::chron
     if (t.err) return Error{"partitions of Kafka topic " + topic + ": " + rd_kafka_err2str(t.err)};
     // The count comes from the brokers and sizes per-partition state: an absurd one is refused.
     if (t.partition_cnt < 1 || t.partition_cnt > kMaxKafkaPartitions)
-      return Error{"Kafka topic " + topic + " has " + std::to_string(t.partition_cnt) + " partitions (lpbf-bench handles 1 to " +
-                   std::to_string(kMaxKafkaPartitions) + ")"};
+      return Error{"Kafka topic " + topic + " has " + std::to_string(t.partition_cnt) +
+                   " partitions (lpbf-bench handles 1 to " + std::to_string(kMaxKafkaPartitions) + ")"};
     return t.partition_cnt;
   }
   return Error{"partitions of Kafka topic " + topic + ": not in the brokers' metadata"};
@@ -137,8 +137,8 @@ Status KafkaProducer::produce(const std::string& topic, const std::string& key, 
     if (!headers.empty()) {
       hdrs.reset(rd_kafka_headers_new(headers.size()));
       for (const KafkaHeader& h : headers)
-        if (const rd_kafka_resp_err_t e =
-                rd_kafka_header_add(hdrs.get(), h.name.data(), ssize_t(h.name.size()), h.value.data(), ssize_t(h.value.size())))
+        if (const rd_kafka_resp_err_t e = rd_kafka_header_add(hdrs.get(), h.name.data(), ssize_t(h.name.size()),
+                                                              h.value.data(), ssize_t(h.value.size())))
           return Error{"produce to " + topic + ": header " + h.name + ": " + rd_kafka_err2str(e)};
     }
     const rd_kafka_resp_err_t e =
@@ -211,7 +211,8 @@ void poll_as_consumer(rd_kafka_t* rk) {
 
 }  // namespace
 
-KafkaConsumer::KafkaConsumer(const KafkaOptions& o, const std::string& group, const std::string& topic, Rebalance rebalance)
+KafkaConsumer::KafkaConsumer(const KafkaOptions& o, const std::string& group, const std::string& topic,
+                             Rebalance rebalance)
     : rebalance_(std::move(rebalance)) {
   KafkaConfPtr conf = consumer_conf(o, group);
   rd_kafka_conf_set_opaque(conf.get(), this);
@@ -224,8 +225,8 @@ KafkaConsumer::KafkaConsumer(const KafkaOptions& o, const std::string& group, co
     throw std::runtime_error("cannot subscribe to " + topic + ": " + rd_kafka_err2str(e));
 }
 
-KafkaConsumer::KafkaConsumer(const KafkaOptions& o, AssignAll, const std::string& topic, std::map<int32_t, int64_t> from,
-                             std::chrono::milliseconds timeout) {
+KafkaConsumer::KafkaConsumer(const KafkaOptions& o, AssignAll, const std::string& topic,
+                             std::map<int32_t, int64_t> from, std::chrono::milliseconds timeout) {
   // A group id is required by the client, but assign() never joins it.
   rk_ = make_client(RD_KAFKA_CONSUMER, consumer_conf(o, "lpbf-reader-" + topic));
   poll_as_consumer(rk_.get());
@@ -234,7 +235,8 @@ KafkaConsumer::KafkaConsumer(const KafkaOptions& o, AssignAll, const std::string
   const KafkaPartitionsPtr t = new_partition_list(partitions.value());
   for (int32_t p = 0; p < partitions.value(); ++p) {
     const auto it = from.find(p);
-    rd_kafka_topic_partition_list_add(t.get(), topic.c_str(), p)->offset = it != from.end() ? it->second : RD_KAFKA_OFFSET_END;
+    rd_kafka_topic_partition_list_add(t.get(), topic.c_str(), p)->offset =
+        it != from.end() ? it->second : RD_KAFKA_OFFSET_END;
   }
   if (const rd_kafka_resp_err_t e = rd_kafka_assign(rk_.get(), t.get()))
     throw std::runtime_error("cannot read topic " + topic + ": " + rd_kafka_err2str(e));
@@ -274,7 +276,8 @@ Status KafkaConsumer::close() {
   return {};
 }
 
-void KafkaConsumer::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts, void* self) {
+void KafkaConsumer::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts,
+                                 void* self) {
   auto* c = static_cast<KafkaConsumer*>(self);
   rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR_NO_ERROR;
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
@@ -306,15 +309,20 @@ Result<std::optional<KafkaMessage>> KafkaConsumer::poll(std::chrono::millisecond
     return std::optional<KafkaMessage>();
   }
   std::optional<KafkaMessage> out =
-      KafkaMessage{rd_kafka_topic_name(m->rkt), m->partition, m->offset,
-                   m->key ? std::string(static_cast<const char*>(m->key), m->key_len) : std::string(), {}, {}};
+      KafkaMessage{rd_kafka_topic_name(m->rkt),
+                   m->partition,
+                   m->offset,
+                   m->key ? std::string(static_cast<const char*>(m->key), m->key_len) : std::string(),
+                   {},
+                   {}};
   rd_kafka_headers_t* hdrs = nullptr;  // the message's own
   if (rd_kafka_message_headers(m.get(), &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs) {
     const char* name;
     const void* value;
     size_t size;
     // At most a few headers are read: their number comes from the message, not from us.
-    for (size_t i = 0; i < 16 && rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i)
+    for (size_t i = 0; i < 16 && rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
+         ++i)
       out->headers.push_back({name, value ? std::string(static_cast<const char*>(value), size) : std::string()});
   }
   if (m->payload) {
@@ -351,7 +359,8 @@ Result<std::map<int32_t, CommittedOffset>> KafkaConsumer::committed(const std::s
   for (int i = 0; i < t->cnt; ++i) {
     const rd_kafka_topic_partition_t& e = t->elems[i];
     if (e.err)
-      return Error{"committed offset of " + topic + " [" + std::to_string(e.partition) + "]: " + rd_kafka_err2str(e.err)};
+      return Error{"committed offset of " + topic + " [" + std::to_string(e.partition) +
+                   "]: " + rd_kafka_err2str(e.err)};
     CommittedOffset c;
     if (e.offset >= 0) {
       c.offset = e.offset;
@@ -419,9 +428,12 @@ Result<int64_t> KafkaGroupLag::measure(std::chrono::milliseconds timeout) {
   int64_t lag = 0;
   for (int i = 0; i < committed->cnt; ++i) {
     const rd_kafka_topic_partition_t& c = committed->elems[i];
-    if (c.err) return Error{"committed offset of " + topic_ + " [" + std::to_string(c.partition) + "]: " + rd_kafka_err2str(c.err)};
+    if (c.err)
+      return Error{"committed offset of " + topic_ + " [" + std::to_string(c.partition) +
+                   "]: " + rd_kafka_err2str(c.err)};
     const auto end = ends->find(c.partition);
-    if (end == ends->end()) return Error{"end offset of " + topic_ + " [" + std::to_string(c.partition) + "]: none given"};
+    if (end == ends->end())
+      return Error{"end offset of " + topic_ + " [" + std::to_string(c.partition) + "]: none given"};
     // Nothing committed counts from 0: the mock cluster and a young topic start there, and a
     // topic whose start was deleted would only overstate the lag.
     // Offsets come from the brokers: the sum saturates rather than overflow on absurd ones.

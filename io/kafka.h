@@ -157,11 +157,12 @@ class KafkaConsumer {
 
 // Partitions of `topic`: at least 1 and at most kMaxKafkaPartitions, or an error (unknown topic,
 // no answer within `timeout`, or a count out of that range).
-Result<int> kafka_partition_count(const KafkaOptions& options, const std::string& topic, std::chrono::milliseconds timeout);
+Result<int> kafka_partition_count(const KafkaOptions& options, const std::string& topic,
+                                  std::chrono::milliseconds timeout);
 // The next offset to be written to each of the `partitions` partitions of `topic` (its high
 // watermark), by partition.
-Result<std::map<int32_t, int64_t>> kafka_end_offsets(const KafkaOptions& options, const std::string& topic, int partitions,
-                                                     std::chrono::milliseconds timeout);
+Result<std::map<int32_t, int64_t>> kafka_end_offsets(const KafkaOptions& options, const std::string& topic,
+                                                     int partitions, std::chrono::milliseconds timeout);
 
 // A consumer group's lag on one topic, as Kafka tools define it: for each partition, its high
 // watermark less the group's committed offset (0 when nothing is committed),

@@ -45,15 +45,18 @@ Status ensure_kafka_topics(const KafkaOptions& o, const std::vector<std::string>
   rd_kafka_CreateTopics(rk.get(), request.data(), request.size(), opts.get(), q.get());
   const KafkaEventPtr ev(rd_kafka_queue_poll(q.get(), int(timeout.count()) + 1000));
   if (!ev) return Error{"creating topics timed out: are the brokers at " + o.brokers + " reachable?"};
-  if (rd_kafka_event_error(ev.get())) return Error{std::string("creating topics: ") + rd_kafka_event_error_string(ev.get())};
+  if (rd_kafka_event_error(ev.get()))
+    return Error{std::string("creating topics: ") + rd_kafka_event_error_string(ev.get())};
   const rd_kafka_CreateTopics_result_t* result = rd_kafka_event_CreateTopics_result(ev.get());
-  if (!result) return Error{std::string("creating topics: an answer of another kind: ") + rd_kafka_event_name(ev.get())};
+  if (!result)
+    return Error{std::string("creating topics: an answer of another kind: ") + rd_kafka_event_name(ev.get())};
   size_t n = 0;
   const rd_kafka_topic_result_t** results = rd_kafka_CreateTopics_result_topics(result, &n);
   for (size_t i = 0; i < n; ++i) {
     const rd_kafka_resp_err_t e = rd_kafka_topic_result_error(results[i]);
     if (e && e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
-      return Error{std::string("creating topic ") + rd_kafka_topic_result_name(results[i]) + ": " + rd_kafka_err2str(e)};
+      return Error{std::string("creating topic ") + rd_kafka_topic_result_name(results[i]) + ": " +
+                   rd_kafka_err2str(e)};
   }
   return {};
 }
@@ -68,7 +71,8 @@ MockKafkaCluster::MockKafkaCluster(int brokers) : brokers_(brokers) {
 }
 
 Status MockKafkaCluster::create_topic(const std::string& topic, int partitions) {
-  if (const rd_kafka_resp_err_t e = rd_kafka_mock_topic_create(cluster_.get(), topic.c_str(), partitions, std::min(brokers_, 3)))
+  if (const rd_kafka_resp_err_t e =
+          rd_kafka_mock_topic_create(cluster_.get(), topic.c_str(), partitions, std::min(brokers_, 3)))
     return Error{"creating topic " + topic + " on the mock cluster: " + rd_kafka_err2str(e)};
   return {};
 }

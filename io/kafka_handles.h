@@ -44,6 +44,8 @@ using KafkaNewTopicPtr = KafkaPtr<rd_kafka_NewTopic_t>;
 using KafkaMockClusterPtr = KafkaPtr<rd_kafka_mock_cluster_s>;
 
 // A new, empty list of topic partitions with room for `size`.
-inline KafkaPartitionsPtr new_partition_list(int size) { return KafkaPartitionsPtr(rd_kafka_topic_partition_list_new(size)); }
+inline KafkaPartitionsPtr new_partition_list(int size) {
+  return KafkaPartitionsPtr(rd_kafka_topic_partition_list_new(size));
+}
 
 }  // namespace lpbf

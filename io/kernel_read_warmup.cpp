@@ -19,13 +19,19 @@ bool read_once_in_kernel(std::span<const std::byte> bytes) {
   for (size_t at = 0; ok && at < bytes.size();) {
     const ssize_t w = ::write(p[1], bytes.data() + at, std::min(chunk, bytes.size() - at));
     if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) { ok = false; break; }
+    if (w <= 0) {
+      ok = false;
+      break;
+    }
     at += size_t(w);
     // Drain what was written without copying it out again.
     for (ssize_t left = w; left > 0;) {
       const ssize_t s = ::splice(p[0], nullptr, sink, nullptr, size_t(left), 0);
       if (s < 0 && errno == EINTR) continue;
-      if (s <= 0) { ok = false; break; }
+      if (s <= 0) {
+        ok = false;
+        break;
+      }
       left -= s;
     }
   }

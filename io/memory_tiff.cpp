@@ -68,8 +68,8 @@ TiffHandle open_memory_tiff(MemoryStream& stream, const char* mode) {
   TIFFOpenOptionsSetWarningHandlerExtR(opts, on_warning, &stream);
   // A corrupt header must not make libtiff allocate gigabytes.
   TIFFOpenOptionsSetMaxSingleMemAlloc(opts, tmsize_t(1) << 30);
-  TIFF* tif = TIFFClientOpenExt("memory", mode, &stream, read_proc, write_proc, seek_proc, close_proc,
-                                size_proc, map_proc, unmap_proc, opts);
+  TIFF* tif = TIFFClientOpenExt("memory", mode, &stream, read_proc, write_proc, seek_proc, close_proc, size_proc,
+                                map_proc, unmap_proc, opts);
   TIFFOpenOptionsFree(opts);
   return TiffHandle(tif);
 }

@@ -12,11 +12,11 @@ namespace lpbf {
 
 // The bytes a TIFF handle reads from or writes to.
 struct MemoryStream {
-  const uint8_t* data = nullptr;          // reading
-  std::vector<uint8_t>* sink = nullptr;   // writing
+  const uint8_t* data = nullptr;         // reading
+  std::vector<uint8_t>* sink = nullptr;  // writing
   uint64_t size = 0;
   uint64_t pos = 0;
-  std::string first_error;                // libtiff's first error message, if any
+  std::string first_error;  // libtiff's first error message, if any
 };
 
 struct TiffCloser {

@@ -138,7 +138,9 @@ DecodedBatch decode_batch(std::span<const uint8_t> bytes) {
   return decode_batch(SharedBytes(ByteBuffer(bytes.begin(), bytes.end())));
 }
 
-DecodedBatch decode_batch(std::shared_ptr<const ByteBuffer> bytes) { return decode_batch(SharedBytes(std::move(bytes))); }
+DecodedBatch decode_batch(std::shared_ptr<const ByteBuffer> bytes) {
+  return decode_batch(SharedBytes(std::move(bytes)));
+}
 
 DecodedBatch decode_batch(const SharedBytes& bytes) {
   DecodedBatch out;
@@ -181,7 +183,8 @@ DecodedResult decode_result(std::span<const uint8_t> bytes) {
   const auto saturated = as_int(field(m, "saturated"));
   if (!saturated) return out.error = "result map: " + missing("saturated", "an integer"), out;
   const msgpack::object* cs = field(m, "centroids");
-  if (!cs || cs->type != msgpack::type::ARRAY) return out.error = "result map: " + missing("centroids", "an array"), out;
+  if (!cs || cs->type != msgpack::type::ARRAY)
+    return out.error = "result map: " + missing("centroids", "an array"), out;
   out.result.print_id = *print;
   out.result.tile_id = *tile;
   out.result.saturated = *saturated;

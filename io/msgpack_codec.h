@@ -19,7 +19,7 @@ std::string encode_result(const TileResult& result);
 
 struct DecodedBatch {
   Batch batch;
-  std::string error;  // empty on success
+  std::string error;      // empty on success
   bool id_known = false;  // batch.batch_id was read (even if a later field failed)
   bool ok() const { return error.empty(); }
 };
@@ -52,7 +52,7 @@ std::string encode_outcome(int64_t batch_id, const TileResult* result, const std
 struct DecodedOutcome {
   int64_t batch_id = -1;
   std::optional<TileResult> result;
-  std::string error;         // the batch's failure, as the worker reported it
+  std::string error;  // the batch's failure, as the worker reported it
   OutcomeOrigin origin;
   std::string decode_error;  // the message itself was unreadable
 };

@@ -71,7 +71,8 @@ std::string open_svg(const Chart& c, const std::string& kind) {
                     std::to_string(c.width) + "\" height=\"" + std::to_string(c.height) + "\" viewBox=\"0 0 " +
                     std::to_string(c.width) + " " + std::to_string(c.height) +
                     "\" font-family=\"sans-serif\" font-size=\"11\">";
-  out += "<text x=\"" + std::to_string(kLeft) + "\" y=\"16\" font-size=\"13\" font-weight=\"bold\">" + html_escape(c.title) + "</text>";
+  out += "<text x=\"" + std::to_string(kLeft) + "\" y=\"16\" font-size=\"13\" font-weight=\"bold\">" +
+         html_escape(c.title) + "</text>";
   return out;
 }
 
@@ -132,7 +133,8 @@ std::string line_chart(const Chart& c, const std::vector<Series>& series) {
   size_t points = 0;
   for (const Series& s : series)
     for (size_t i = 0; i < std::min(s.x.size(), s.y.size()); ++i) {
-      if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i]) || (c.x.log && s.x[i] <= 0) || (c.y.log && s.y[i] <= 0)) continue;
+      if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i]) || (c.x.log && s.x[i] <= 0) || (c.y.log && s.y[i] <= 0))
+        continue;
       xlo = std::min(xlo, s.x[i]), xhi = std::max(xhi, s.x[i]);
       ylo = std::min(ylo, s.y[i]), yhi = std::max(yhi, s.y[i]);
       ++points;
@@ -158,7 +160,8 @@ std::string line_chart(const Chart& c, const std::vector<Series>& series) {
     bool pen_down = false;
     auto flush = [&] {
       if (col.empty()) return;
-      auto [lo, hi] = std::minmax_element(col.begin(), col.end(), [](const Keep& a, const Keep& b) { return a.y < b.y; });
+      auto [lo, hi] =
+          std::minmax_element(col.begin(), col.end(), [](const Keep& a, const Keep& b) { return a.y < b.y; });
       std::vector<Keep> keep{col.front(), *lo, *hi, col.back()};
       if (col.size() < 4) keep = col;
       for (const Keep& k : keep) {
@@ -184,8 +187,8 @@ std::string line_chart(const Chart& c, const std::vector<Series>& series) {
     }
     flush();
     if (drawn == 0) continue;
-    out += "<path class=\"mark\" d=\"" + path + "\" fill=\"none\" stroke=\"" + s.color + "\" stroke-width=\"1.5\"><title>" +
-           html_escape(s.name) + "</title></path>";
+    out += "<path class=\"mark\" d=\"" + path + "\" fill=\"none\" stroke=\"" + s.color +
+           "\" stroke-width=\"1.5\"><title>" + html_escape(s.name) + "</title></path>";
     if (drawn == 1)  // a single point draws no line: a dot
       out += "<circle class=\"mark\" cx=\"" + num(xs(s.x[0])) + "\" cy=\"" + num(ys(s.y[0])) + "\" r=\"3\" fill=\"" +
              s.color + "\"/>";
@@ -205,12 +208,13 @@ std::string bar_chart(const Chart& c, const std::vector<Bar>& bars) {
     const Bar& b = bars[i];
     const double y = kTop + double(i) * row;
     const double w = hi > 0 && std::isfinite(b.value) ? (x1 - x0) * b.value / hi : 0;
-    out += "<text x=\"" + num(x0 - 6) + "\" y=\"" + num(y + row * 0.65) + "\" text-anchor=\"end\">" + html_escape(b.label) + "</text>";
+    out += "<text x=\"" + num(x0 - 6) + "\" y=\"" + num(y + row * 0.65) + "\" text-anchor=\"end\">" +
+           html_escape(b.label) + "</text>";
     out += "<rect class=\"mark\" x=\"" + num(x0) + "\" y=\"" + num(y + 3) + "\" width=\"" + num(std::max(w, 1.0)) +
            "\" height=\"" + num(row - 6) + "\" fill=\"" + (b.color.empty() ? "#2e86c1" : b.color) + "\"><title>" +
            html_escape(b.label + ": " + short_number(b.value) + " " + b.note) + "</title></rect>";
-    out += "<text x=\"" + num(x0 + w + 6) + "\" y=\"" + num(y + row * 0.65) + "\">" + html_escape(short_number(b.value) + " " + b.note) +
-           "</text>";
+    out += "<text x=\"" + num(x0 + w + 6) + "\" y=\"" + num(y + row * 0.65) + "\">" +
+           html_escape(short_number(b.value) + " " + b.note) + "</text>";
   }
   return out + "</svg>";
 }

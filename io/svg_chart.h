@@ -11,9 +11,9 @@ namespace lpbf::svg {
 
 struct Axis {
   std::string label;
-  bool log = false;                          // base 10; values <= 0 are left out
-  double min = 0, max = 0;                   // both 0: from the data
-  std::function<std::string(double)> format; // tick labels; default: short decimal
+  bool log = false;                           // base 10; values <= 0 are left out
+  double min = 0, max = 0;                    // both 0: from the data
+  std::function<std::string(double)> format;  // tick labels; default: short decimal
 };
 
 struct Chart {

@@ -33,7 +33,8 @@ DecodedTiff decode_tiff_with_libtiff(std::span<const uint8_t> bytes) {
   MemoryStream stream;
   stream.data = bytes.data();
   stream.size = bytes.size();
-  if (bytes.size() < 8) return failure("is " + std::to_string(bytes.size()) + " bytes long, too short for a header", stream);
+  if (bytes.size() < 8)
+    return failure("is " + std::to_string(bytes.size()) + " bytes long, too short for a header", stream);
   TiffHandle tif = open_memory_tiff(stream, "r");
   if (!tif) return failure("header is not readable", stream);
   TIFF* t = tif.get();
@@ -47,12 +48,18 @@ DecodedTiff decode_tiff_with_libtiff(std::span<const uint8_t> bytes) {
   if (bits != 16) return failure("has " + std::to_string(bits) + " bits per sample, need 16", stream);
   if (samples != 1) return failure("has " + std::to_string(samples) + " samples per pixel, need 1 (grey)", stream);
   if (format != SAMPLEFORMAT_UINT)
-    return failure(std::string("has ") + (format == SAMPLEFORMAT_IEEEFP ? "floating-point" : format == SAMPLEFORMAT_INT ? "signed" : "unknown-format") +
-                       " samples, need unsigned integers", stream);
-  if (width == 0 || length == 0) return failure("is empty (" + std::to_string(length) + "x" + std::to_string(width) + ")", stream);
+    return failure(std::string("has ") +
+                       (format == SAMPLEFORMAT_IEEEFP ? "floating-point"
+                        : format == SAMPLEFORMAT_INT  ? "signed"
+                                                      : "unknown-format") +
+                       " samples, need unsigned integers",
+                   stream);
+  if (width == 0 || length == 0)
+    return failure("is empty (" + std::to_string(length) + "x" + std::to_string(width) + ")", stream);
   if (uint64_t(width) * length > kMaxTiffPixels)
     return failure("is " + std::to_string(length) + "x" + std::to_string(width) + " pixels, over the limit of " +
-                       std::to_string(kMaxTiffPixels), stream);
+                       std::to_string(kMaxTiffPixels),
+                   stream);
   const uint16_t compression = field_or<uint16_t>(t, TIFFTAG_COMPRESSION, COMPRESSION_NONE);
   if (!TIFFIsCODECConfigured(compression)) return failure("uses a compression this libtiff cannot decode", stream);
 
@@ -67,10 +74,12 @@ DecodedTiff decode_tiff_with_libtiff(std::span<const uint8_t> bytes) {
 
   if (TIFFIsTiled(t)) {
     uint32_t tw = 0, tl = 0;
-    if (TIFFGetField(t, TIFFTAG_TILEWIDTH, &tw) != 1 || TIFFGetField(t, TIFFTAG_TILELENGTH, &tl) != 1 || tw == 0 || tl == 0)
+    if (TIFFGetField(t, TIFFTAG_TILEWIDTH, &tw) != 1 || TIFFGetField(t, TIFFTAG_TILELENGTH, &tl) != 1 || tw == 0 ||
+        tl == 0)
       return failure("is tiled but has no tile size", stream);
     const tmsize_t tile_bytes = TIFFTileSize(t);
-    if (tile_bytes <= 0 || uint64_t(tile_bytes) < uint64_t(tw) * tl * 2) return failure("has an invalid tile size", stream);
+    if (tile_bytes <= 0 || uint64_t(tile_bytes) < uint64_t(tw) * tl * 2)
+      return failure("has an invalid tile size", stream);
     std::vector<uint16_t> tile(size_t(tile_bytes) / 2 + 1);
     for (uint32_t r0 = 0; r0 < length; r0 += tl) {
       for (uint32_t c0 = 0; c0 < width; c0 += tw) {

@@ -52,10 +52,12 @@ std::vector<uint8_t> encode_tiff_samples(const void* data, uint32_t rows, uint32
         for (uint32_t r = 0; r < std::min(side, rows - r0); ++r)
           std::copy_n(bytes + (size_t(r0 + r) * cols + c0) * pixel_bytes, std::min(side, cols - c0) * pixel_bytes,
                       tile.data() + size_t(r) * side * pixel_bytes);
-        if (TIFFWriteTile(t, tile.data(), c0, r0, 0, 0) < 0) throw std::runtime_error("TIFF tile write failed: " + stream.first_error);
+        if (TIFFWriteTile(t, tile.data(), c0, r0, 0, 0) < 0)
+          throw std::runtime_error("TIFF tile write failed: " + stream.first_error);
       }
   } else {
-    const uint32_t rps = layout.block ? layout.block : std::max<uint32_t>(1, uint32_t(8192 / std::max<size_t>(1, cols * pixel_bytes)));
+    const uint32_t rps =
+        layout.block ? layout.block : std::max<uint32_t>(1, uint32_t(8192 / std::max<size_t>(1, cols * pixel_bytes)));
     TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, std::min(rps, rows));
     // libtiff byte-swaps the buffer it is given in place for big-endian files: hand it a copy.
     std::vector<uint8_t> strip(size_t(rps) * cols * pixel_bytes);
@@ -72,8 +74,8 @@ std::vector<uint8_t> encode_tiff_samples(const void* data, uint32_t rows, uint32
 }
 
 std::vector<uint8_t> encode_tiff(const Image16& image, const TiffLayout& layout) {
-  return encode_tiff_samples(image.pixels.data(), uint32_t(image.rows), uint32_t(image.cols), 16, 1,
-                             SAMPLEFORMAT_UINT, layout);
+  return encode_tiff_samples(image.pixels.data(), uint32_t(image.rows), uint32_t(image.cols), 16, 1, SAMPLEFORMAT_UINT,
+                             layout);
 }
 
 }  // namespace lpbf

@@ -10,12 +10,12 @@
 namespace lpbf {
 
 struct TiffLayout {
-  std::string name;              // as in a golden manifest's "encoding"
-  uint16_t compression = 1;      // COMPRESSION_NONE, _LZW, _ADOBE_DEFLATE, _PACKBITS, ...
+  std::string name;          // as in a golden manifest's "encoding"
+  uint16_t compression = 1;  // COMPRESSION_NONE, _LZW, _ADOBE_DEFLATE, _PACKBITS, ...
   bool tiled = false;
   bool big_endian = false;
-  uint32_t block = 0;            // rows per strip, or tile side (a multiple of 16); 0: a default
-  uint16_t predictor = 1;        // PREDICTOR_NONE, or PREDICTOR_HORIZONTAL (LZW and Deflate only)
+  uint32_t block = 0;      // rows per strip, or tile side (a multiple of 16); 0: a default
+  uint16_t predictor = 1;  // PREDICTOR_NONE, or PREDICTOR_HORIZONTAL (LZW and Deflate only)
 };
 
 // The layouts SPEC §3 lists, named after the golden data's encodings.

@@ -14,22 +14,57 @@ namespace {
 
 // TIFF tag numbers and values used here (tiff.h's names, without pulling libtiff in).
 enum : uint16_t {
-  kNewSubfileType = 254, kSubfileType = 255, kImageWidth = 256, kImageLength = 257, kBitsPerSample = 258,
-  kCompression = 259, kPhotometric = 262, kFillOrder = 266, kDocumentName = 269, kImageDescription = 270,
-  kMake = 271, kModel = 272, kStripOffsets = 273, kOrientation = 274, kSamplesPerPixel = 277,
-  kRowsPerStrip = 278, kStripByteCounts = 279, kXResolution = 282, kYResolution = 283, kPlanarConfig = 284,
-  kPageName = 285, kResolutionUnit = 296, kPageNumber = 297, kSoftware = 305, kDateTime = 306, kArtist = 315,
-  kHostComputer = 316, kPredictor = 317, kTileWidth = 322, kTileLength = 323, kTileOffsets = 324,
-  kTileByteCounts = 325, kSampleFormat = 339,
+  kNewSubfileType = 254,
+  kSubfileType = 255,
+  kImageWidth = 256,
+  kImageLength = 257,
+  kBitsPerSample = 258,
+  kCompression = 259,
+  kPhotometric = 262,
+  kFillOrder = 266,
+  kDocumentName = 269,
+  kImageDescription = 270,
+  kMake = 271,
+  kModel = 272,
+  kStripOffsets = 273,
+  kOrientation = 274,
+  kSamplesPerPixel = 277,
+  kRowsPerStrip = 278,
+  kStripByteCounts = 279,
+  kXResolution = 282,
+  kYResolution = 283,
+  kPlanarConfig = 284,
+  kPageName = 285,
+  kResolutionUnit = 296,
+  kPageNumber = 297,
+  kSoftware = 305,
+  kDateTime = 306,
+  kArtist = 315,
+  kHostComputer = 316,
+  kPredictor = 317,
+  kTileWidth = 322,
+  kTileLength = 323,
+  kTileOffsets = 324,
+  kTileByteCounts = 325,
+  kSampleFormat = 339,
 };
 enum : uint32_t { kNone = 1, kAdobeDeflate = 8, kDeflate = 32946, kPackBits = 32773 };
 
 size_t type_size(uint16_t type) {
   switch (type) {
-    case 1: case 2: case 6: case 7: return 1;   // BYTE ASCII SBYTE UNDEFINED
-    case 3: case 8: return 2;                   // SHORT SSHORT
-    case 4: case 9: case 11: case 13: return 4; // LONG SLONG FLOAT IFD
-    case 5: case 10: case 12: return 8;         // RATIONAL SRATIONAL DOUBLE
+    case 1:
+    case 2:
+    case 6:
+    case 7: return 1;  // BYTE ASCII SBYTE UNDEFINED
+    case 3:
+    case 8: return 2;  // SHORT SSHORT
+    case 4:
+    case 9:
+    case 11:
+    case 13: return 4;  // LONG SLONG FLOAT IFD
+    case 5:
+    case 10:
+    case 12: return 8;  // RATIONAL SRATIONAL DOUBLE
     default: return 0;
   }
 }
@@ -59,7 +94,8 @@ struct Entry {
 bool integers(const Reader& r, const Entry& e, std::vector<uint64_t>& out) {
   if (e.type != 3 && e.type != 4) return false;
   out.resize(e.count);
-  for (uint32_t i = 0; i < e.count; ++i) out[i] = e.type == 3 ? r.u16(e.at + 2 * uint64_t(i)) : r.u32(e.at + 4 * uint64_t(i));
+  for (uint32_t i = 0; i < e.count; ++i)
+    out[i] = e.type == 3 ? r.u16(e.at + 2 * uint64_t(i)) : r.u32(e.at + 4 * uint64_t(i));
   return true;
 }
 
@@ -167,18 +203,29 @@ bool decode_tiff_fast(std::span<const uint8_t> bytes, Image16& out) {
       case kTileByteCounts: tile_cnt_e = e; break;
       case kSampleFormat: format_e = e; break;
       // Tags that do not change the pixels, when they have their usual types.
-      case kDocumentName: case kImageDescription: case kMake: case kModel: case kPageName: case kSoftware:
-      case kDateTime: case kArtist: case kHostComputer:
+      case kDocumentName:
+      case kImageDescription:
+      case kMake:
+      case kModel:
+      case kPageName:
+      case kSoftware:
+      case kDateTime:
+      case kArtist:
+      case kHostComputer:
         if (e.type != 2) return false;
         break;
-      case kXResolution: case kYResolution:
+      case kXResolution:
+      case kYResolution:
         if (e.type != 5 || e.count != 1) return false;
         break;
-      case kNewSubfileType: case kSubfileType: case kOrientation: case kResolutionUnit: case kPageNumber:
+      case kNewSubfileType:
+      case kSubfileType:
+      case kOrientation:
+      case kResolutionUnit:
+      case kPageNumber:
         if (e.type != 3 && e.type != 4) return false;
         break;
-      default:
-        return false;
+      default: return false;
     }
   }
 

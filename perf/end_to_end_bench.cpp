@@ -115,8 +115,10 @@ void run_end_to_end_benchmarks(Report& report, int layers) {
       // Where a batch's time goes: each stage's busy time, and its share of all stages' time.
       // The rest of a batch's CPU is outside the stages: the kernel's socket copies, Beast's
       // parsing, and the embedded challenger serving it.
-      const std::pair<const char*, double> stages[] = {
-          {"fetch", best.fetch_us}, {"decode", best.decode_us}, {"analyse", best.analyse_us}, {"submit", best.submit_us}};
+      const std::pair<const char*, double> stages[] = {{"fetch", best.fetch_us},
+                                                       {"decode", best.decode_us},
+                                                       {"analyse", best.analyse_us},
+                                                       {"submit", best.submit_us}};
       double total = 0;
       for (const auto& [stage, us] : stages) total += us;
       for (const auto& [stage, us] : stages)
@@ -161,9 +163,11 @@ void run_end_to_end_benchmarks(Report& report, int layers) {
   report.add("kafka", in_process_label + " CPU a batch", median_of(in_process, &EndToEnd::cpu_us), "us", "all threads");
   for (int workers : worker_counts) {
     const std::vector<EndToEnd>& k = kafka[workers];
-    const std::string label = "uncompressed TIFF, 1600 batches, --kafka mock, " + std::to_string(workers) + " worker(s)";
+    const std::string label =
+        "uncompressed TIFF, 1600 batches, --kafka mock, " + std::to_string(workers) + " worker(s)";
     report.add("kafka", label + " throughput", median_of(k, &EndToEnd::batches_per_s), "batches/s", counts_of(k));
-    report.add("kafka", label + " CPU a batch", median_of(k, &EndToEnd::cpu_us), "us", "all threads, mock brokers included");
+    report.add("kafka", label + " CPU a batch", median_of(k, &EndToEnd::cpu_us), "us",
+               "all threads, mock brokers included");
     std::string each;
     for (double r : ratios[workers]) {
       char one[16];

@@ -69,7 +69,8 @@ int run_gate(const char* baseline_path) {
     const std::vector<uint8_t> bytes = encode_tiff(o, layout);
     volatile size_t pixels = 0;
     const double fast = best_seconds([&] { pixels = pixels + decode_tiff(bytes).image.pixels.size(); }, 15);
-    const double libtiff = best_seconds([&] { pixels = pixels + decode_tiff_with_libtiff(bytes).image.pixels.size(); }, 15);
+    const double libtiff =
+        best_seconds([&] { pixels = pixels + decode_tiff_with_libtiff(bytes).image.pixels.size(); }, 15);
     if (libtiff / fast < tiff_worst) tiff_worst = libtiff / fast, tiff_worst_layout = layout.name;
     if (layout.compression == COMPRESSION_NONE || layout.compression == COMPRESSION_PACKBITS)
       plain_libtiff += libtiff, plain_fast += fast;
@@ -93,8 +94,8 @@ int run_gate(const char* baseline_path) {
   }
   const double socket_s = loopback_seconds_per_batch(batch_bytes, 200);
   std::printf("%-10s %s\n", "gate", "figures of this run (best of each)");
-  std::printf("%-10s Q2 500x500 fast %.3f ms, reference %.2f ms; DBSCAN blob grid %.3f ms, pairwise %.2f ms\n", "", q2_fast * 1e3,
-              q2_ref * 1e3, grid * 1e3, pairwise * 1e3);
+  std::printf("%-10s Q2 500x500 fast %.3f ms, reference %.2f ms; DBSCAN blob grid %.3f ms, pairwise %.2f ms\n", "",
+              q2_fast * 1e3, q2_ref * 1e3, grid * 1e3, pairwise * 1e3);
   std::printf("%-10s end to end %.0f batches/s, transport only %.0f batches/s, plain sockets %.0f batches/s\n", "",
               full.batches_per_s, transport.batches_per_s, 1 / socket_s);
   std::printf("%-10s every TIFF layout end to end %.0f batches/s; TIFF fast path vs libtiff lowest in %s\n", "",
@@ -110,7 +111,8 @@ int run_gate(const char* baseline_path) {
       {"dbscan_grid_vs_pairwise_min", "DBSCAN grid vs pairwise, 1600-point blob", pairwise / grid},
       {"http_vs_sockets_min", "HTTP path vs plain sockets, same bytes", transport.batches_per_s * socket_s},
       {"pipeline_vs_transport_min", "whole pipeline vs HTTP path alone", full.batches_per_s / transport.batches_per_s},
-      {"mixed_vs_raw_stream_min", "every TIFF layout vs uncompressed, end to end", mixed.batches_per_s / full.batches_per_s},
+      {"mixed_vs_raw_stream_min", "every TIFF layout vs uncompressed, end to end",
+       mixed.batches_per_s / full.batches_per_s},
       {"tiff_fast_vs_libtiff_min", "TIFF decode, fast path vs libtiff, worst layout", tiff_worst},
       {"tiff_plain_fast_vs_libtiff_min", "TIFF decode, fast vs libtiff, raw+BE+PackBits", plain_libtiff / plain_fast},
   };

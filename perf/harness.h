@@ -50,7 +50,8 @@ class Report {
   void add(std::string group, std::string name, double value, std::string unit, std::string note = "") {
     rows_.push_back({std::move(group), std::move(name), value, std::move(unit), std::move(note)});
     const Row& r = rows_.back();
-    std::printf("%-10s %-46s %12.4f %-10s %s\n", r.group.c_str(), r.name.c_str(), r.value, r.unit.c_str(), r.note.c_str());
+    std::printf("%-10s %-46s %12.4f %-10s %s\n", r.group.c_str(), r.name.c_str(), r.value, r.unit.c_str(),
+                r.note.c_str());
     std::fflush(stdout);
   }
   const std::vector<Row>& rows() const { return rows_; }

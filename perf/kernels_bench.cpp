@@ -34,19 +34,24 @@ void bench_dbscan(Report& report, const std::string& label, std::vector<PixelPos
 void bench_q2(Report& report, const std::string& label, const Window& w) {
   const double px = double(w.newest.pixels.size());
   volatile size_t sink = 0;
-  const double ref = median_seconds([&] { sink = sink + find_outliers_reference(w.oldest, w.middle, w.newest).size(); }, 3, 1.0);
+  const double ref =
+      median_seconds([&] { sink = sink + find_outliers_reference(w.oldest, w.middle, w.newest).size(); }, 3, 1.0);
   std::vector<PixelPos> outliers;
   const double fast = median_seconds([&] { outliers = find_outliers_fast(w.oldest, w.middle, w.newest); }, 20, 1.0);
   // Memory-bound floor: one pass reading the three layers.
-  const double floor = median_seconds([&] {
-    uint64_t s = 0;
-    for (size_t i = 0; i < w.newest.pixels.size(); ++i) s += w.oldest.pixels[i] + w.middle.pixels[i] + w.newest.pixels[i];
-    sink = sink + s;
-  }, 20, 0.5);
+  const double floor = median_seconds(
+      [&] {
+        uint64_t s = 0;
+        for (size_t i = 0; i < w.newest.pixels.size(); ++i)
+          s += w.oldest.pixels[i] + w.middle.pixels[i] + w.newest.pixels[i];
+        sink = sink + s;
+      },
+      20, 0.5);
   report.add("q2", label + " reference", ref * 1e3, "ms/window", std::to_string(ref * 1e9 / px) + " ns/px");
   report.add("q2", label + " fast", fast * 1e3, "ms/window", std::to_string(fast * 1e9 / px) + " ns/px");
   report.add("q2", label + " 3-layer read (memory floor)", floor * 1e3, "ms/window");
-  report.add("q2", label + " speed-up fast vs reference", ref / fast, "x", std::to_string(outliers.size()) + " outliers");
+  report.add("q2", label + " speed-up fast vs reference", ref / fast, "x",
+             std::to_string(outliers.size()) + " outliers");
   bench_dbscan(report, label + " window's outliers", outliers);  // Q3 on what this tile's Q2 found
 }
 
@@ -58,11 +63,14 @@ void bench_q2_cold(Report& report) {
   for (int i = 0; i < kLayers; ++i) layers.push_back(synthetic_layer(500, i));
   int next = 0;
   volatile size_t sink = 0;
-  const double cold = median_seconds([&] {
-    const int i = next++ % kLayers;
-    sink = sink + find_outliers_fast(layers[size_t(i)], layers[size_t((i + 32) % kLayers)],
-                                     layers[size_t((i + 64) % kLayers)]).size();
-  }, 200, 1.0);
+  const double cold = median_seconds(
+      [&] {
+        const int i = next++ % kLayers;
+        sink = sink + find_outliers_fast(layers[size_t(i)], layers[size_t((i + 32) % kLayers)],
+                                         layers[size_t((i + 64) % kLayers)])
+                          .size();
+      },
+      200, 1.0);
   report.add("q2", "500x500 synthetic fast, images not in cache", cold * 1e3, "ms/window",
              std::to_string(cold * 1e9 / 250000.0) + " ns/px");
 }
@@ -76,7 +84,8 @@ void bench_q2_dense(Report& report) {
   for (Image16* im : {&w.oldest, &w.middle, &w.newest})
     for (auto& v : im->pixels) v = uint16_t(value(rng));
   volatile size_t sink = 0;
-  const double dense = median_seconds([&] { sink = sink + find_outliers_fast(w.oldest, w.middle, w.newest).size(); }, 20, 1.0);
+  const double dense =
+      median_seconds([&] { sink = sink + find_outliers_fast(w.oldest, w.middle, w.newest).size(); }, 20, 1.0);
   report.add("q2", "500x500 all in range, fast (no row skipped)", dense * 1e3, "ms/window",
              std::to_string(dense * 1e9 / 250000.0) + " ns/px");
 }
@@ -101,7 +110,8 @@ void run_kernel_benchmarks(Report& report) {
   bench_q2(report, "500x500 golden", {tile(0), tile(4), tile(8)});
   bench_q2_cold(report);
   bench_q2_dense(report);
-  bench_q2(report, "1000x1000 synthetic", {synthetic_layer(1000, 0), synthetic_layer(1000, 1), synthetic_layer(1000, 2)});
+  bench_q2(report, "1000x1000 synthetic",
+           {synthetic_layer(1000, 0), synthetic_layer(1000, 1), synthetic_layer(1000, 2)});
 
   // DBSCAN: sparse scattered outliers, and a dense blob (every pixel of a 60x60 square).
   std::mt19937 rng(9);
@@ -120,7 +130,8 @@ void run_kernel_benchmarks(Report& report) {
     const std::vector<uint8_t> bytes = encode_tiff(img, layout);
     volatile size_t sink = 0;
     const double t = median_seconds([&] { sink = sink + decode_tiff(bytes).image.pixels.size(); }, 10, 0.3);
-    const double lt = median_seconds([&] { sink = sink + decode_tiff_with_libtiff(bytes).image.pixels.size(); }, 10, 0.3);
+    const double lt =
+        median_seconds([&] { sink = sink + decode_tiff_with_libtiff(bytes).image.pixels.size(); }, 10, 0.3);
     report.add("tiff", "decode 500x500 " + layout.name, double(img.pixels.size() * 2) / t / 1e6, "MB/s",
                std::to_string(t * 1e3) + " ms; libtiff alone " + std::to_string(lt * 1e3) + " ms");
   }

@@ -25,7 +25,8 @@ void add_rows(Report& report, const std::string& label, const EndToEnd& r, const
 // --no-cache: the stream is generated in that process, as on a user's first run; the figure is
 // the bench alone (first fetch to last result), not the preparation.
 EndToEnd fresh_process_run() {
-  const auto report_path = std::filesystem::temp_directory_path() / ("lpbf-perf-one-shot-" + std::to_string(::getpid()) + ".json");
+  const auto report_path =
+      std::filesystem::temp_directory_path() / ("lpbf-perf-one-shot-" + std::to_string(::getpid()) + ".json");
   const std::string cmd = std::string(LPBF_BINARY) + " --layers " + std::to_string(kLayers) +
                           " --layout raw --threads 2 --no-cache --quiet --report " + report_path.string();
   EndToEnd r;
@@ -59,8 +60,8 @@ void run_one_shot_benchmarks(Report& report) {
   std::vector<EndToEnd> warm(runs.begin() + 1, runs.end());
   std::sort(warm.begin(), warm.end(), [](auto& a, auto& b) { return a.batches_per_s < b.batches_per_s; });
   add_rows(report, "same stream in lpbf-perf, benches 2-4 (median)", warm[1], "");
-  report.add("one-shot", "fresh process vs warm", warm[1].batches_per_s > 0 ? fresh.batches_per_s / warm[1].batches_per_s : 0,
-             "x", "bar: >= 0.85");
+  report.add("one-shot", "fresh process vs warm",
+             warm[1].batches_per_s > 0 ? fresh.batches_per_s / warm[1].batches_per_s : 0, "x", "bar: >= 0.85");
 }
 
 }  // namespace lpbf::perf

@@ -16,8 +16,13 @@ namespace lpbf::perf {
 std::string Report::json() const {
   std::vector<std::string> rows;
   for (const Row& r : rows_)
-    rows.push_back(JsonObject().field("group", r.group).field("name", r.name).field("value", r.value)
-                       .field("unit", r.unit).field("note", r.note).str());
+    rows.push_back(JsonObject()
+                       .field("group", r.group)
+                       .field("name", r.name)
+                       .field("value", r.value)
+                       .field("unit", r.unit)
+                       .field("note", r.note)
+                       .str());
   return json_array(rows) + "\n";
 }
 

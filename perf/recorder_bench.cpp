@@ -43,9 +43,11 @@ void run_recorder_benchmarks(Report& report) {
     fs::remove_all(dir);
     StreamRecorder recorder(dir, limits);
     int64_t id = 0;
-    const double kept = median_seconds([&] {
-      for (int i = 0; i < kCalls; ++i) b.batch_id = id++, static_cast<void>(recorder.record_batch(b));
-    }, 200, 0.5);
+    const double kept = median_seconds(
+        [&] {
+          for (int i = 0; i < kCalls; ++i) b.batch_id = id++, static_cast<void>(recorder.record_batch(b));
+        },
+        200, 0.5);
     report.add("record", "record_batch, queue has room (500x500 raw)", kept / kCalls * 1e9, "ns/call");
     // The queue full: the call refuses and counts.
     RecorderLimits full_limits = limits;
@@ -53,9 +55,11 @@ void run_recorder_benchmarks(Report& report) {
     fs::remove_all(dir / "full");
     StreamRecorder full(dir / "full", full_limits);
     static_cast<void>(full.record_batch(b));
-    const double dropped = median_seconds([&] {
-      for (int i = 0; i < kCalls; ++i) b.batch_id = id++, static_cast<void>(full.record_batch(b));
-    }, 200, 0.5);
+    const double dropped = median_seconds(
+        [&] {
+          for (int i = 0; i < kCalls; ++i) b.batch_id = id++, static_cast<void>(full.record_batch(b));
+        },
+        200, 0.5);
     report.add("record", "record_batch, queue full (dropped, counted)", dropped / kCalls * 1e9, "ns/call");
     // Not written: with the directory gone the writers' first write fails and they drop the rest.
     fs::remove_all(dir);
@@ -89,7 +93,8 @@ void run_recorder_benchmarks(Report& report) {
       for (int i = 0; i < kBatches; ++i) b.batch_id = i, static_cast<void>(recorder.record_batch(b));
       const RecorderStatus s = recorder.finish();
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      if (s.batches_recorded == size_t(kBatches)) best = std::min(best, seconds), best_cpu = std::min(best_cpu, cpu_now() - cpu0);
+      if (s.batches_recorded == size_t(kBatches))
+        best = std::min(best, seconds), best_cpu = std::min(best_cpu, cpu_now() - cpu0);
     }
     const std::string where = fs::temp_directory_path().string();
     report.add("record", "writer: one 500x500 raw batch to " + where, best / kBatches * 1e6, "us/batch",

@@ -139,10 +139,10 @@ std::vector<std::pair<std::string, int>> named_paths(const std::string& text) {
   int line = 1;
   for (size_t i = 0; i < text.size();) {
     if (text[i] == '\n') ++line;
-    const bool starts = (i == 0 || !(path_char(text[i - 1]) || text[i - 1] == ':' || text[i - 1] == '>' ||
-                                     text[i - 1] == '}')) &&
-                        std::any_of(kTopLevel.begin(), kTopLevel.end(),
-                                    [&](const std::string& t) { return text.compare(i, t.size(), t) == 0; });
+    const bool starts =
+        (i == 0 || !(path_char(text[i - 1]) || text[i - 1] == ':' || text[i - 1] == '>' || text[i - 1] == '}')) &&
+        std::any_of(kTopLevel.begin(), kTopLevel.end(),
+                    [&](const std::string& t) { return text.compare(i, t.size(), t) == 0; });
     if (!starts) {
       ++i;
       continue;

@@ -18,7 +18,8 @@ class FaultyChallenger {
   using Wrap = std::function<HttpReply(Challenger&, const HttpRequest&)>;
   FaultyChallenger(std::shared_ptr<const ServedDataset> ds, Wrap wrap, EmulationOptions emulation = {})
       : challenger_(std::move(ds), kDefaultApiToken, std::move(emulation)), wrap_(std::move(wrap)) {
-    server_ = std::make_unique<HttpServer>(*io_, "127.0.0.1", 0, [this](const HttpRequest& r) { return wrap_(challenger_, r); });
+    server_ = std::make_unique<HttpServer>(*io_, "127.0.0.1", 0,
+                                           [this](const HttpRequest& r) { return wrap_(challenger_, r); });
     url_ = "http://127.0.0.1:" + std::to_string(server_->port());
     thread_ = std::thread([this] { io_->run(); });
   }

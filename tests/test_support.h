@@ -68,8 +68,10 @@ inline std::filesystem::path golden_small_with_garbage_batch_6(const std::string
   const fs::path dir = fs::temp_directory_path() / ("lpbf-" + name + "-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
-  for (const auto& e : fs::directory_iterator(golden_dir() / "small")) fs::copy_file(e.path(), dir / e.path().filename());
-  for (const auto& e : fs::directory_iterator(dir)) fs::permissions(e.path(), fs::perms::owner_write, fs::perm_options::add);
+  for (const auto& e : fs::directory_iterator(golden_dir() / "small"))
+    fs::copy_file(e.path(), dir / e.path().filename());
+  for (const auto& e : fs::directory_iterator(dir))
+    fs::permissions(e.path(), fs::perms::owner_write, fs::perm_options::add);
   std::ofstream(dir / "b000006.tif", std::ios::trunc | std::ios::binary) << "II*\0garbage";
   return dir;
 }
@@ -79,7 +81,8 @@ inline std::filesystem::path golden_small_with_garbage_batch_6(const std::string
 // the subshell's).
 struct Background {
   explicit Background(const std::string& command) {
-    out = std::filesystem::temp_directory_path() / ("lpbf-bg-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    out = std::filesystem::temp_directory_path() /
+          ("lpbf-bg-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
     const std::filesystem::path pidfile = out.string() + ".pid";
     std::system((command + " > " + out.string() + " 2>&1 & echo $! > " + pidfile.string()).c_str());
     std::ifstream(pidfile) >> pid;

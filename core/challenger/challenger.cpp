@@ -62,10 +62,11 @@ HttpReply Challenger::handle(const HttpRequest& req) {
 
   // Every other call names a bench: /api/<call>/<bench> or /api/result/0/<bench>/<batch_id>.
   const bool is_result = parts.size() == 5 && parts[1] == "result";
-  const bool is_bench_call = parts.size() == 3 && (parts[1] == "start" || parts[1] == "next_batch" ||
-                                                   parts[1] == "end" || parts[1] == "plot");
+  const bool is_bench_call =
+      parts.size() == 3 && (parts[1] == "start" || parts[1] == "next_batch" || parts[1] == "end" || parts[1] == "plot");
   if (!is_result && !is_bench_call) return text(404, "no such API call: " + req.target);
-  if (is_result && parts[2] != "0") return text(404, "only query 0 results are taken: /api/result/0/{bench}/{batch_id}");
+  if (is_result && parts[2] != "0")
+    return text(404, "only query 0 results are taken: /api/result/0/{bench}/{batch_id}");
   const auto it = benches_.find(parts[is_result ? 3 : 2]);
   if (it == benches_.end()) return text(404, "unknown bench '" + parts[is_result ? 3 : 2] + "'");
   Bench& bench = *it->second;
@@ -73,7 +74,8 @@ HttpReply Challenger::handle(const HttpRequest& req) {
     return post ? with_fault(bench, true, [&] { return result(bench, parts[4], req.body); })
                 : text(405, "use POST for results");
   if (parts[1] == "next_batch")
-    return get ? with_fault(bench, false, [&] { return next_batch(bench); }) : text(405, "use GET /api/next_batch/{bench}");
+    return get ? with_fault(bench, false, [&] { return next_batch(bench); })
+               : text(405, "use GET /api/next_batch/{bench}");
   if (parts[1] == "plot") return get ? plot(bench) : text(405, "use GET /api/plot/{bench}");
   if (!post) return text(405, "use POST /api/" + parts[1] + "/{bench}");
   return parts[1] == "start" ? start(bench) : end(bench);
@@ -150,7 +152,8 @@ Challenger::Bench& Challenger::add_bench(std::string id, std::string name, bool 
 
 std::string Challenger::object_id() {
   // As MongoDB makes one: seconds since the epoch, a random value fixed per process, a counter.
-  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+  const auto seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
   char id[32];
   std::snprintf(id, sizeof id, "%08llx%010llx%06llx", (unsigned long long)(seconds.count() & 0xffffffffLL),
                 (unsigned long long)object_id_random_, (unsigned long long)(++created_count_ & 0xffffffULL));
@@ -172,10 +175,11 @@ void Challenger::log_ended(const Bench& b) const {
   if (!emulation_.log) return;
   const LatencySummary lat = summarise_latencies(b.latencies_ms);
   std::fprintf(emulation_.log,
-               "bench %s \"%s\" ended: %zu of %zu batches served, %zu results, %zu wrong, %zu served and missing, %zu duplicates, "
+               "bench %s \"%s\" ended: %zu of %zu batches served, %zu results, %zu wrong, %zu served and missing, %zu "
+               "duplicates, "
                "latency p50 %.2f ms p99 %.2f ms%s\n",
-               b.id.c_str(), b.name.c_str(), b.next, b.limit, b.results, b.wrong, b.next - std::min(b.next, b.results), b.duplicates,
-               lat.p50, lat.p99, dataset_->expected.empty() ? " (not scored)" : "");
+               b.id.c_str(), b.name.c_str(), b.next, b.limit, b.results, b.wrong, b.next - std::min(b.next, b.results),
+               b.duplicates, lat.p50, lat.p99, dataset_->expected.empty() ? " (not scored)" : "");
   std::fflush(emulation_.log);
 }
 
@@ -251,7 +255,8 @@ std::string Challenger::verdict_json(const Bench& b) const {
   for (int64_t id : b.lost) lost.push_back(std::to_string(id));
   JsonObject faults;
   size_t injected = 0;
-  for (int k = 1; k < kFaultKinds; ++k) faults.field(fault_name(Fault(k)), b.faults[size_t(k)]), injected += b.faults[size_t(k)];
+  for (int k = 1; k < kFaultKinds; ++k)
+    faults.field(fault_name(Fault(k)), b.faults[size_t(k)]), injected += b.faults[size_t(k)];
   for (const auto& [id, reason] : b.wrong_examples)
     examples.push_back(JsonObject().field("batch_id", id).field("reason", reason).str());
   return JsonObject()
@@ -309,14 +314,15 @@ HttpReply Challenger::metrics() const {
   t.counter("lpbf_challenger_benches_total", "Benches created.", {{{}, double(created)}});
   t.gauge("lpbf_challenger_benches", "Benches that have served a batch, by state.",
           {{{{"state", "running"}}, double(running)}, {{{"state", "ended"}}, double(ended)}});
-  t.counter("lpbf_challenger_batches_served_total", "Batches served by next_batch, all benches.", {{{}, double(served)}});
+  t.counter("lpbf_challenger_batches_served_total", "Batches served by next_batch, all benches.",
+            {{{}, double(served)}});
   t.counter("lpbf_challenger_results_total", "Results taken, by how they scored (a repeat counts as duplicate).",
             {{{{"verdict", "correct"}}, double(results - std::min(results, wrong))},
              {{{"verdict", "wrong"}}, double(wrong)},
              {{{"verdict", "duplicate"}}, double(duplicates)}});
-  t.gauge("lpbf_challenger_dataset_batches", "Batches in the served dataset.", {{{}, double(dataset_->batches.size())}});
-  t.histogram("lpbf_challenger_latency_seconds", "From serving a batch to taking its result.",
-              latency_seconds_);
+  t.gauge("lpbf_challenger_dataset_batches", "Batches in the served dataset.",
+          {{{}, double(dataset_->batches.size())}});
+  t.histogram("lpbf_challenger_latency_seconds", "From serving a batch to taking its result.", latency_seconds_);
   return HttpReply{200, kPrometheusContentType, t.str(), nullptr};
 }
 
@@ -351,14 +357,14 @@ HttpReply Challenger::plot(const Bench& b) const {
 HttpReply Challenger::status_page() const {
   bool running = false;  // the page refreshes itself while a bench runs
   for (const auto& [id, b] : benches_) running |= !b->ended && b->next > 0;
-  std::string h =
-      "<!doctype html><html><head><meta charset=\"utf-8\">" + std::string(running ? "<meta http-equiv=\"refresh\" content=\"2\">" : "") +
-      "<title>lpbf-bench challenger</title><style>body{font-family:sans-serif;margin:2em}"
-      "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}"
-      "progress{width:12em}</style></head><body><h1>lpbf-bench challenger</h1><p>Serving " +
-      html_escape(dataset_->description) +
-      ".</p><table><tr><th>bench</th><th>name</th><th>state</th><th>progress</th><th>served</th>"
-      "<th>results</th><th>wrong</th><th>p99 ms</th></tr>";
+  std::string h = "<!doctype html><html><head><meta charset=\"utf-8\">" +
+                  std::string(running ? "<meta http-equiv=\"refresh\" content=\"2\">" : "") +
+                  "<title>lpbf-bench challenger</title><style>body{font-family:sans-serif;margin:2em}"
+                  "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}"
+                  "progress{width:12em}</style></head><body><h1>lpbf-bench challenger</h1><p>Serving " +
+                  html_escape(dataset_->description) +
+                  ".</p><table><tr><th>bench</th><th>name</th><th>state</th><th>progress</th><th>served</th>"
+                  "<th>results</th><th>wrong</th><th>p99 ms</th></tr>";
   for (auto it = order_.rbegin(); it != order_.rend(); ++it) {
     const Bench& b = *benches_.at(*it);
     const LatencySummary lat = summarise_latencies(b.latencies_ms);
@@ -374,8 +380,8 @@ HttpReply Challenger::status_page() const {
   // The newest benches' plots (at most 10: the page stays light however many benches ran).
   size_t shown = 0;
   for (auto it = order_.rbegin(); it != order_.rend() && shown < 10; ++it, ++shown)
-    h += "<h3>" + html_escape(*it) + "</h3><img src=\"/api/plot/" + html_escape(*it) + "\" width=\"720\" height=\"520\" alt=\"plot of " +
-         html_escape(*it) + "\">";
+    h += "<h3>" + html_escape(*it) + "</h3><img src=\"/api/plot/" + html_escape(*it) +
+         "\" width=\"720\" height=\"520\" alt=\"plot of " + html_escape(*it) + "\">";
   h += "<p>API: POST /api/create, POST /api/start/{bench}, GET /api/next_batch/{bench}, "
        "POST /api/result/0/{bench}/{batch_id}, POST /api/end/{bench}, GET /api/plot/{bench}, GET /api/history, "
        "GET /metrics</p></body></html>";

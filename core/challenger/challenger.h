@@ -47,17 +47,17 @@ class Challenger {
   struct Bench {
     std::string id, name;
     bool test = false;
-    bool started = false;        // emulations: start was called
-    size_t limit = 0;            // batches this bench serves
-    size_t next = 0;             // next serving position
+    bool started = false;  // emulations: start was called
+    size_t limit = 0;      // batches this bench serves
+    size_t next = 0;       // next serving position
     bool ended = false;
     std::vector<Clock::time_point> served_at;
     std::vector<uint8_t> answered;
     size_t results = 0, wrong = 0, duplicates = 0;
     std::vector<std::pair<int64_t, std::string>> wrong_examples;
-    std::vector<int64_t> wrong_batches;  // every wrong result's batch id
+    std::vector<int64_t> wrong_batches;        // every wrong result's batch id
     std::array<size_t, kFaultKinds> faults{};  // injected, by kind
-    std::vector<int64_t> lost;          // batches served with a body cut mid-way
+    std::vector<int64_t> lost;                 // batches served with a body cut mid-way
     std::vector<double> latencies_ms;
     std::vector<double> result_at_s;  // when each result came, seconds since the first batch was served
     Clock::time_point created, first_served, last_result;
@@ -107,7 +107,7 @@ class Challenger {
   HistogramData latency_seconds_ = empty_histogram(kLatencyBucketsSeconds);
   FaultPlan faults_;
   EmulationOptions emulation_;
-  std::set<std::string> active_;  // evaluation: started, not ended (at most one unless a restart left one)
+  std::set<std::string> active_;   // evaluation: started, not ended (at most one unless a restart left one)
   uint64_t object_id_random_ = 0;  // the middle of object_id(): random, fixed per Challenger
 };
 

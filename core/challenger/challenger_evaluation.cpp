@@ -116,10 +116,8 @@ HttpReply Challenger::evaluation_create(const std::string& body) {
         token = std::string(sv), has_token = true;
       else if (field.key == "name" && !has_name && field.value.get(sv) == simdjson::SUCCESS)
         name = std::string(sv), has_name = true;
-      else if (field.key == "test" && !has_test && field.value.get(test) == simdjson::SUCCESS)
-        has_test = true;
-      else
-        return plain(400, kBadCreate);
+      else if (field.key == "test" && !has_test && field.value.get(test) == simdjson::SUCCESS) has_test = true;
+      else return plain(400, kBadCreate);
     }
     if (!has_token || !has_name || !has_test) return plain(400, kBadCreate);
   }
@@ -141,7 +139,8 @@ void Challenger::save_active() const {
     if (!out.flush()) ec = std::make_error_code(std::errc::io_error);
   }
   if (ec && emulation_.log)
-    std::fprintf(emulation_.log, "cannot update the state file %s: %s\n", emulation_.state_file.c_str(), ec.message().c_str());
+    std::fprintf(emulation_.log, "cannot update the state file %s: %s\n", emulation_.state_file.c_str(),
+                 ec.message().c_str());
 }
 
 }  // namespace lpbf

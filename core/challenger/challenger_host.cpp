@@ -3,10 +3,11 @@
 namespace lpbf {
 
 ChallengerHost::ChallengerHost(std::shared_ptr<const ServedDataset> dataset, const std::string& bind,
-                               unsigned short port, int threads, const std::string& apitoken,
-                               HttpServerLimits limits, EmulationOptions emulation)
+                               unsigned short port, int threads, const std::string& apitoken, HttpServerLimits limits,
+                               EmulationOptions emulation)
     : challenger_(std::move(dataset), apitoken, std::move(emulation)) {
-  server_ = std::make_unique<HttpServer>(io_, bind, port, [this](const HttpRequest& r) { return challenger_.handle(r); }, limits);
+  server_ = std::make_unique<HttpServer>(
+      io_, bind, port, [this](const HttpRequest& r) { return challenger_.handle(r); }, limits);
   port_ = server_->port();
   url_ = "http://" + (bind.find(':') != std::string::npos ? "[" + bind + "]" : bind) + ":" + std::to_string(port_);
   for (int i = 0; i < std::max(1, threads); ++i) threads_.emplace_back([this] { io_.run(); });

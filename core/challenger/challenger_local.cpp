@@ -81,7 +81,9 @@ HttpReply Challenger::handle_local(const HttpRequest& req, const std::vector<std
                          .field("bench_id", b.id)
                          .field("name", b.name)
                          .field("test", b.test)
-                         .field("state", b.ended ? "ended" : b.started || b.next > 0 ? "running" : "created")
+                         .field("state", b.ended                   ? "ended"
+                                         : b.started || b.next > 0 ? "running"
+                                                                   : "created")
                          .raw("result", local_result_json(b))
                          .str());
     }
@@ -123,7 +125,8 @@ HttpReply Challenger::handle_local(const HttpRequest& req, const std::vector<std
     if (b.ended || b.next >= b.limit) return plain(404, "");
     return with_fault(b, false, [&] { return next_batch(b); });
   }
-  if (call == "get_result") return get ? json(200, local_result_json(b)) : plain(405, "use GET /api/get_result/{bench}");
+  if (call == "get_result")
+    return get ? json(200, local_result_json(b)) : plain(405, "use GET /api/get_result/{bench}");
   if (call == "plot") return get ? plot(b) : plain(405, "use GET /api/plot/{bench}");
   if (!post) return plain(405, "use POST /api/" + call + "/{bench}");
   if (call == "start") {

@@ -80,8 +80,7 @@ DatasetCache DatasetCache::from_environment() {
 fs::path DatasetCache::entry(const SyntheticSpec& s, const std::string& layout) const {
   return dir / ("synthetic-v" + std::to_string(kSyntheticStreamVersion) + "-layers" + std::to_string(s.layers) +
                 "-grid" + std::to_string(s.grid) + "-tile" + std::to_string(s.tile) + "-prints" +
-                std::to_string(s.prints) + "-seed" + std::to_string(s.seed) + "-" +
-                (layout.empty() ? "all" : layout));
+                std::to_string(s.prints) + "-seed" + std::to_string(s.seed) + "-" + (layout.empty() ? "all" : layout));
 }
 
 ServedDataset DatasetCache::synthetic(const SyntheticSpec& spec, const std::string& layout, std::string& note) const {

@@ -17,7 +17,7 @@
 namespace lpbf {
 
 struct DatasetCache {
-  std::filesystem::path dir;            // empty: no cache
+  std::filesystem::path dir;  // empty: no cache
   uint64_t budget_bytes = uint64_t(8) << 30;
 
   // $LPBF_CACHE_DIR, else $XDG_CACHE_HOME/lpbf-bench, else $HOME/.cache/lpbf-bench.

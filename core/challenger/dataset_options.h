@@ -18,7 +18,7 @@ namespace lpbf {
 struct DatasetOptions {
   std::optional<std::filesystem::path> dir;  // --dataset; else the synthetic stream
   SyntheticSpec spec;
-  std::string layout;                        // "" rotates through every layout
+  std::string layout;  // "" rotates through every layout
   bool cache = true;
 };
 

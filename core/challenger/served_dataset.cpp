@@ -151,7 +151,8 @@ std::shared_ptr<const ServedDataset> with_first_batch_id(std::shared_ptr<const S
   std::string error;
 #pragma omp parallel for schedule(dynamic, 16)
   for (size_t i = 0; i < n; ++i) {
-    DecodedBatch d = decode_batch(std::span(reinterpret_cast<const uint8_t*>(ds->batches[i]->data()), ds->batches[i]->size()));
+    DecodedBatch d =
+        decode_batch(std::span(reinterpret_cast<const uint8_t*>(ds->batches[i]->data()), ds->batches[i]->size()));
     if (!d.ok()) {
 #pragma omp critical
       if (error.empty()) error = "batch at position " + std::to_string(i) + ": " + d.error;

@@ -22,7 +22,7 @@ struct ServedDataset {
   std::vector<uint8_t> unscored;
   std::string expected_file;  // what `expected` was read from ("expected.json", "results.json"), if a file
   bool scores(size_t pos) const { return !expected.empty() && (unscored.empty() || !unscored[pos]); }
-  std::vector<std::string> encodings;                       // TIFF layout of each batch (SPEC §3 names)
+  std::vector<std::string> encodings;  // TIFF layout of each batch (SPEC §3 names)
   uint64_t tiff_bytes = 0;
 };
 

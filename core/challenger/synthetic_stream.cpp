@@ -71,8 +71,8 @@ PrintPlan plan_print(const SyntheticSpec& spec, int print) {
 
 std::string SyntheticSpec::describe() const {
   return "synthetic stream: " + std::to_string(prints) + " print(s) x " + std::to_string(layers) + " layers x " +
-         std::to_string(grid * grid) + " tiles of " + std::to_string(tile) + "x" + std::to_string(tile) +
-         " px, seed " + std::to_string(seed);
+         std::to_string(grid * grid) + " tiles of " + std::to_string(tile) + "x" + std::to_string(tile) + " px, seed " +
+         std::to_string(seed);
 }
 
 Image16 synthetic_tile(const SyntheticSpec& spec, int print, int layer, int tile_id) {
@@ -91,7 +91,8 @@ Image16 synthetic_tile(const SyntheticSpec& spec, int print, int layer, int tile
 
   const double angle = double(layer) * 67.0 * M_PI / 180.0;  // the hatch turns 67 degrees a layer
   const double hx = std::cos(angle), hy = std::sin(angle);
-  const uint64_t layer_key = splitmix64(spec.seed ^ (uint64_t(print) << 40) ^ (uint64_t(layer) << 20) ^ uint64_t(tile_id));
+  const uint64_t layer_key =
+      splitmix64(spec.seed ^ (uint64_t(print) << 40) ^ (uint64_t(layer) << 20) ^ uint64_t(tile_id));
   Image16 img(spec.tile, spec.tile);
   for (int x = 0; x < spec.tile; ++x) {
     for (int y = 0; y < spec.tile; ++y) {
@@ -102,15 +103,15 @@ Image16 synthetic_tile(const SyntheticSpec& spec, int print, int layer, int tile
       for (const Part* p : parts) depth = std::max(depth, p->depth(gx, gy));
       double v;
       if (depth < 0) {
-        v = 2600 + 2400 * noise;                                    // powder: never above 5000
+        v = 2600 + 2400 * noise;  // powder: never above 5000
       } else if (depth < 2.5) {
-        v = 43000 + 6000 * noise;                                   // contour scan
+        v = 43000 + 6000 * noise;  // contour scan
       } else {
         v = 19000 + 2500 * std::sin((gx * hx + gy * hy) * 0.9) + 3000 * noise;  // hatch
         for (const Defect* d : defects)
           if (std::hypot(gx - d->cx, gy - d->cy) <= d->radius) v = d->value + 800 * noise;
       }
-      if (((h >> 16) & 0xffff) < 3) v = 65535;                     // spatter: about 1 px in 20000
+      if (((h >> 16) & 0xffff) < 3) v = 65535;  // spatter: about 1 px in 20000
       img.at(x, y) = uint16_t(std::clamp(v, 0.0, 65535.0));
     }
   }

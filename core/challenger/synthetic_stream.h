@@ -17,8 +17,8 @@ inline constexpr int kSyntheticStreamVersion = 2;
 
 struct SyntheticSpec {
   int layers = 12;
-  int grid = 4;      // tiles per side: grid * grid tiles per layer
-  int tile = 500;    // tile side in pixels
+  int grid = 4;    // tiles per side: grid * grid tiles per layer
+  int tile = 500;  // tile side in pixels
   int prints = 1;
   uint64_t seed = 1;
   std::string describe() const;

@@ -98,9 +98,9 @@ class BenchmarkRun {
     if (const Status topics = prepare_kafka_topics(*options_.kafka); !topics) throw SetupError(topics.error());
     for (int i = 0; i < options_.kafka_workers; ++i)
       kafka_workers_.threads.emplace_back([this] { run_kafka_worker(*options_.kafka, kafka_workers_.stop); });
-    const Result<WorkersReady> ready = wait_for_workers(
-        *options_.kafka, size_t(options_.kafka_workers),
-        std::chrono::duration_cast<std::chrono::milliseconds>(options_.kafka->ready_timeout));
+    const Result<WorkersReady> ready =
+        wait_for_workers(*options_.kafka, size_t(options_.kafka_workers),
+                         std::chrono::duration_cast<std::chrono::milliseconds>(options_.kafka->ready_timeout));
     if (!ready) throw SetupError(ready.error());
     result_.kafka_ready_seconds = ready->seconds;
   }
@@ -109,7 +109,8 @@ class BenchmarkRun {
     try {
       // The handler runs on the io thread, which owns the ledger.
       metrics_server_ = std::make_unique<HttpServer>(
-          io_, options_.metrics_bind, static_cast<unsigned short>(options_.metrics_port), [this](const HttpRequest& req) {
+          io_, options_.metrics_bind, static_cast<unsigned short>(options_.metrics_port),
+          [this](const HttpRequest& req) {
             if (req.target != "/metrics") return HttpReply{404, "text/plain", "only /metrics here\n", nullptr};
             const RunLedger& l = result_.ledger;
             return HttpReply{200, kPrometheusContentType,
@@ -120,8 +121,8 @@ class BenchmarkRun {
           },
           HttpServerLimits{}, kRunnerServerName);
     } catch (const std::exception& e) {
-      throw SetupError("cannot serve metrics on " + options_.metrics_bind + ":" + std::to_string(options_.metrics_port) +
-                       ": " + e.what());
+      throw SetupError("cannot serve metrics on " + options_.metrics_bind + ":" +
+                       std::to_string(options_.metrics_port) + ": " + e.what());
     }
     if (options_.on_metrics_listening) options_.on_metrics_listening(metrics_server_->port());
   }
@@ -129,9 +130,11 @@ class BenchmarkRun {
   // --metrics-linger S: the endpoint stays up S seconds after the run (its handler still reads the
   // final ledger on this thread), so that a scraper sees the last increments; SIGINT ends it sooner.
   void linger_for_scrapes() {
-    const int seconds = options_.metrics_linger_seconds < 0 ? kDefaultMetricsLingerSeconds : options_.metrics_linger_seconds;
+    const int seconds =
+        options_.metrics_linger_seconds < 0 ? kDefaultMetricsLingerSeconds : options_.metrics_linger_seconds;
     if (seconds <= 0) return;
-    std::fprintf(stderr, "lpbf-bench: metrics at http://%s:%u/metrics stay up %d s for a last scrape (Ctrl-C ends it)\n",
+    std::fprintf(stderr,
+                 "lpbf-bench: metrics at http://%s:%u/metrics stay up %d s for a last scrape (Ctrl-C ends it)\n",
                  options_.metrics_bind.c_str(), unsigned(metrics_server_->port()), seconds);
     net::steady_timer timer(io_);
     net::signal_set interrupt(io_, SIGINT);
@@ -154,7 +157,8 @@ class BenchmarkRun {
       finish_when_done();
     };
     std::function<void(const TileResult&)> on_accepted;
-    if (recorder_) on_accepted = [this](const TileResult& answer) { static_cast<void>(recorder_->record_result(answer)); };
+    if (recorder_)
+      on_accepted = [this](const TileResult& answer) { static_cast<void>(recorder_->record_result(answer)); };
     submit_ = std::make_unique<SubmitStage>(io_, target, options_.connections, to_submit_, result_.ledger, metrics_,
                                             on_change, std::move(on_accepted));
     Sender<FetchedBatch>* to_analysis = &to_analyse_;
@@ -228,11 +232,11 @@ class BenchmarkRun {
     result_.challenger = ended->stats;
     if (ended->bench_forgotten && !result_.bench_forgotten) {
       result_.bench_forgotten = true;
-      ledger.errors.push_back("the challenger no longer knows bench " + result_.bench_id + " (HTTP 404 on /api/end: " +
-                              ended->body + "): it was probably restarted, so the 404 on next_batch after " +
-                              std::to_string(ledger.released) +
-                              " batch(es) was not the end of the stream; batches it served were lost with it, and "
-                              "every fetched batch not answered is listed as failed");
+      ledger.errors.push_back(
+          "the challenger no longer knows bench " + result_.bench_id + " (HTTP 404 on /api/end: " + ended->body +
+          "): it was probably restarted, so the 404 on next_batch after " + std::to_string(ledger.released) +
+          " batch(es) was not the end of the stream; batches it served were lost with it, and "
+          "every fetched batch not answered is listed as failed");
     }
   }
 

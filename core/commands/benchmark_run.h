@@ -28,10 +28,10 @@ struct RunOptions {
   bool test = true;
   int64_t max_batches = -1;  // -1: all; else the client stops fetching after this many (never sent to the challenger)
   int connections = 4;
-  int threads = 0;           // 0: all cores
-  int max_in_flight = 0;     // batches fetched and not yet answered; 0: threads + connections + 1
+  int threads = 0;        // 0: all cores
+  int max_in_flight = 0;  // batches fetched and not yet answered; 0: threads + connections + 1
   std::chrono::milliseconds timeout{10000};
-  bool progress = false;     // the live line on stderr
+  bool progress = false;  // the live line on stderr
   // With Kafka, fetched batches go through its topics and `kafka_workers` in-process workers
   // (0: only other processes, `lpbf-bench worker`) analyse them.
   std::optional<KafkaTopology> kafka;
@@ -39,7 +39,7 @@ struct RunOptions {
   // perf only, never a command-line option: answer each batch at once with an empty result (the
   // HTTP path alone; see AnalysisStage).
   bool transport_only = false;
-  std::string command_line;  // as the user typed it, for the report
+  std::string command_line;   // as the user typed it, for the report
   std::string configuration;  // the effective options, as `name=value` lines (a --config file), for the report
   // Prometheus metrics at http://metrics_bind:metrics_port/metrics while the run lasts; -1: none
   // (0: a free port). `on_metrics_listening` is told the port once it listens.
@@ -63,15 +63,15 @@ inline constexpr int kDefaultMetricsLingerSeconds = 30;
 struct RunResult {
   std::string bench_id;
   RunLedger ledger;
-  double seconds = 0;        // first fetch to last result acknowledged
-  double cpu_seconds = 0;    // this process's CPU time (all threads, user + system) in those seconds
-  Clock::time_point started; // the first fetch: the trace's time zero
+  double seconds = 0;         // first fetch to last result acknowledged
+  double cpu_seconds = 0;     // this process's CPU time (all threads, user + system) in those seconds
+  Clock::time_point started;  // the first fetch: the trace's time zero
   int64_t fetch_ns = 0, decode_ns = 0, analyse_ns = 0, submit_ns = 0;
-  size_t max_queue_depth = 0;  // analyse -> submit and fetch -> analyse, the larger
-  std::string end_reply;       // the challenger's /api/end answer, as it came
-  ChallengerStats challenger;  // its figures, read from that answer (none from the evaluation server)
-  bool bench_forgotten = false;  // the challenger lost the bench mid-run (404 naming it, on next_batch or end)
-  std::string recording;         // with --record: what was kept and lost (StreamRecorder's summary)
+  size_t max_queue_depth = 0;       // analyse -> submit and fetch -> analyse, the larger
+  std::string end_reply;            // the challenger's /api/end answer, as it came
+  ChallengerStats challenger;       // its figures, read from that answer (none from the evaluation server)
+  bool bench_forgotten = false;     // the challenger lost the bench mid-run (404 naming it, on next_batch or end)
+  std::string recording;            // with --record: what was kept and lost (StreamRecorder's summary)
   double kafka_ready_seconds = -1;  // with Kafka: the wait for workers to hold every raw partition
 };
 

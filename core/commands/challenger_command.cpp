@@ -18,8 +18,8 @@ int challenger_command(const ChallengerArgs& args) {
                  std::chrono::duration<double>(std::chrono::steady_clock::now() - renumbering).count());
 
   const EmulationOptions emulation{args.emulate, stderr, args.state_file};
-  ChallengerHost host(dataset, args.bind, static_cast<unsigned short>(args.port), args.threads, args.apitoken, args.limits,
-                      emulation);
+  ChallengerHost host(dataset, args.bind, static_cast<unsigned short>(args.port), args.threads, args.apitoken,
+                      args.limits, emulation);
   if (args.emulate != Emulation::none)
     std::fprintf(stderr, "behaving on the wire like the organisers' %s server\n",
                  args.emulate == Emulation::evaluation ? "evaluation (Challenger 2.0)" : "local (Micro Challenger)");

@@ -14,8 +14,8 @@
 namespace lpbf {
 namespace {
 
-constexpr size_t kHelpWidth = 100;   // the help's lines, at most
-constexpr size_t kNameColumn = 29;   // where an option's description starts
+constexpr size_t kHelpWidth = 100;  // the help's lines, at most
+constexpr size_t kNameColumn = 29;  // where an option's description starts
 
 // Breaks `text` into lines of at most `width` characters at spaces; keeps its own line breaks.
 std::string wrap(const std::string& text, size_t width) {
@@ -80,7 +80,8 @@ class HelpFormatter : public CLI::Formatter {
     std::string help = make_usage(app, name) + "\n" + make_description(app) + make_positionals(app) +
                        (app->get_parent() ? "" : make_subcommands(app, mode)) + make_groups(app, mode) + "\n" +
                        make_footer(app);
-    for (size_t at; (at = help.find("\n\n\n")) != std::string::npos;) help.erase(at, 1);  // one blank line between groups
+    for (size_t at; (at = help.find("\n\n\n")) != std::string::npos;)
+      help.erase(at, 1);  // one blank line between groups
     return help;
   }
 };
@@ -148,7 +149,8 @@ std::vector<CLI::Option*> add_dataset_options(CLI::App& app, DatasetOptions& o, 
       "serve a synthetic stream (the default), shaped by --layers, --grid, --tile, --prints, --seed and --layout";
   add(app.add_flag("--synthetic", synthetic)->excludes(dir));
   add(whole_number(app, "--layers", o.spec.layers, 1, 100000, "N", "layers per print (default 12)"));
-  add(whole_number(app, "--grid", o.spec.grid, 1, 64, "G", "G x G tiles per layer (default 4: 16 tiles, as the real stream)"));
+  add(whole_number(app, "--grid", o.spec.grid, 1, 64, "G",
+                   "G x G tiles per layer (default 4: 16 tiles, as the real stream)"));
   add(whole_number(app, "--tile", o.spec.tile, 1, 8192, "T", "tile side in pixels (default 500, as the real stream)"));
   add(whole_number(app, "--prints", o.spec.prints, 1, 1000, "P", "prints, interleaved (default 1)"));
   add(whole_number(app, "--seed", o.spec.seed, 0, INT64_MAX, "S", "any number; same seed, same bytes (default 1)"));
@@ -157,10 +159,11 @@ std::vector<CLI::Option*> add_dataset_options(CLI::App& app, DatasetOptions& o, 
   add(text(app, "--layout", o.layout, "NAME",
            "one TIFF layout for all batches: " + CLI::detail::join(layouts, ", ") + " (default: rotate through all)")
           ->check(CLI::IsMember(layouts)));
-  add(app.add_flag_callback("--no-cache", [&o] { o.cache = false; },
-                            "prepare the synthetic stream anew; by default a prepared stream is kept in $LPBF_CACHE_DIR "
-                            "(else $XDG_CACHE_HOME/lpbf-bench, else ~/.cache/lpbf-bench; 8 GiB at most, oldest "
-                            "removed first) and the next run loads it at once"));
+  add(app.add_flag_callback(
+      "--no-cache", [&o] { o.cache = false; },
+      "prepare the synthetic stream anew; by default a prepared stream is kept in $LPBF_CACHE_DIR "
+      "(else $XDG_CACHE_HOME/lpbf-bench, else ~/.cache/lpbf-bench; 8 GiB at most, oldest "
+      "removed first) and the next run loads it at once"));
   return added;
 }
 
@@ -187,7 +190,8 @@ CLI::Option* add_kafka_options(CLI::App& app, KafkaSetup& s, const std::string& 
                const auto [at, ec] = std::from_chars(brokers.data() + 5, end, n);
                if (brokers[4] != ':' || ec != std::errc{} || at != end)
                  throw CLI::ValidationError("--kafka", "takes brokers or mock[:N], not '" + brokers + "'");
-               if (n < 1 || n > 16) throw CLI::ValidationError("--kafka", "mock:N takes 1 to 16 brokers, not " + brokers.substr(5));
+               if (n < 1 || n > 16)
+                 throw CLI::ValidationError("--kafka", "mock:N takes 1 to 16 brokers, not " + brokers.substr(5));
                s.mock_brokers = n;
              },
              "Kafka bootstrap servers (host:port,...), or `mock` / `mock:N` for librdkafka's built-in mock cluster "
@@ -197,25 +201,29 @@ CLI::Option* add_kafka_options(CLI::App& app, KafkaSetup& s, const std::string& 
   text(app, "--group", t.group, "G", "the analysis workers' consumer group (default lpbf-workers)")->group(group);
   text(app, "--raw-topic", t.raw_topic, "T", "topic of fetched batches (default raw-batch)")->group(group);
   text(app, "--results-topic", t.results_topic, "T", "topic of outcomes (default results)")->group(group);
-  whole_number(app, "--partitions", t.partitions, 1, 10000, "N", "partitions of topics created here (default 8)")->group(group);
-  whole_number(app, "--kafka-timeout", [&t](const int64_t& v) { t.outcome_timeout = std::chrono::seconds(v); },
-               t.outcome_timeout.count(), 1, 86400, "S", "a batch with no outcome after S seconds fails (default 30)")
+  whole_number(app, "--partitions", t.partitions, 1, 10000, "N", "partitions of topics created here (default 8)")
       ->group(group);
-  whole_number(app, "--kafka-ready-timeout", [&t](const int64_t& v) { t.ready_timeout = std::chrono::seconds(v); },
-               t.ready_timeout.count(), 1, 86400, "S",
-               "the runner waits at most S seconds for workers to hold every raw-topic partition before it creates "
-               "the bench (default 30)")
+  whole_number(
+      app, "--kafka-timeout", [&t](const int64_t& v) { t.outcome_timeout = std::chrono::seconds(v); },
+      t.outcome_timeout.count(), 1, 86400, "S", "a batch with no outcome after S seconds fails (default 30)")
       ->group(group);
-  whole_number(app, "--kafka-partition-bytes", [&t](const int64_t& v) { t.partition_window_bytes = size_t(v); },
-               int64_t(t.partition_window_bytes), 1, INT64_MAX, "B",
-               "unanswered batch bytes in one raw partition, at most (default 4194304: librdkafka's mock cluster "
-               "keeps only 5 MB a partition; raise it on a real cluster)")
+  whole_number(
+      app, "--kafka-ready-timeout", [&t](const int64_t& v) { t.ready_timeout = std::chrono::seconds(v); },
+      t.ready_timeout.count(), 1, 86400, "S",
+      "the runner waits at most S seconds for workers to hold every raw-topic partition before it creates "
+      "the bench (default 30)")
       ->group(group);
-  whole_number(app, "--session-timeout-ms",
-               [&t](const int64_t& v) { t.kafka.session_timeout = std::chrono::milliseconds(v); },
-               t.kafka.session_timeout.count(), 1000, 3600000, "MS",
-               "consumer-group session timeout: a worker silent this long loses its partitions to the others "
-               "(default 6000)")
+  whole_number(
+      app, "--kafka-partition-bytes", [&t](const int64_t& v) { t.partition_window_bytes = size_t(v); },
+      int64_t(t.partition_window_bytes), 1, INT64_MAX, "B",
+      "unanswered batch bytes in one raw partition, at most (default 4194304: librdkafka's mock cluster "
+      "keeps only 5 MB a partition; raise it on a real cluster)")
+      ->group(group);
+  whole_number(
+      app, "--session-timeout-ms", [&t](const int64_t& v) { t.kafka.session_timeout = std::chrono::milliseconds(v); },
+      t.kafka.session_timeout.count(), 1000, 3600000, "MS",
+      "consumer-group session timeout: a worker silent this long loses its partitions to the others "
+      "(default 6000)")
       ->group(group);
   return kafka;
 }
@@ -237,7 +245,8 @@ void add_run_options(CLI::App& app, RunArgs& a) {
                "fetch at most N batches, then end the bench (default: all); the client stops, the challenger is not "
                "told (the evaluation server refuses a max_batches key)")
       ->default_str("");
-  app.add_flag_callback("--no-test", [&o] { o.test = false; }, "create the bench with \"test\": false (default: test mode)");
+  app.add_flag_callback(
+      "--no-test", [&o] { o.test = false; }, "create the bench with \"test\": false (default: test mode)");
   whole_number(app, "--connections", o.connections, 1, 256, "N",
                "connections for fetching, and as many for submitting (default 4)");
   whole_number(app, "--threads", o.threads, 1, 1024, "N", "analysis threads (default: all cores)")->default_str("");
@@ -271,7 +280,8 @@ void add_run_options(CLI::App& app, RunArgs& a) {
                "analysis workers in this process with --kafka (default 1; 0: only `lpbf-bench worker` processes)")
       ->group(kKafkaGroup);
 
-  for (CLI::Option* opt : add_dataset_options(app, a.dataset, "Embedded challenger only (no --url)")) opt->excludes(url);
+  for (CLI::Option* opt : add_dataset_options(app, a.dataset, "Embedded challenger only (no --url)"))
+    opt->excludes(url);
 }
 
 void add_replay(CLI::App& app, ReplayArgs& a) {
@@ -314,19 +324,21 @@ SIGINT or SIGTERM.
 
   const std::string limits = "Limits (a client cannot hold the server hostage)";
   HttpServerLimits& l = a.limits;
-  whole_number(*sub, "--header-timeout-ms", [&l](const int64_t& v) { l.header_timeout = std::chrono::milliseconds(v); },
-               l.header_timeout.count(), 1, 3600000, "MS",
-               "a request's header must arrive within MS of the connection opening or of its first byte "
-               "(default 10000)")
+  whole_number(
+      *sub, "--header-timeout-ms", [&l](const int64_t& v) { l.header_timeout = std::chrono::milliseconds(v); },
+      l.header_timeout.count(), 1, 3600000, "MS",
+      "a request's header must arrive within MS of the connection opening or of its first byte "
+      "(default 10000)")
       ->group(limits);
-  whole_number(*sub, "--idle-timeout-ms", [&l](const int64_t& v) { l.idle_timeout = std::chrono::milliseconds(v); },
-               l.idle_timeout.count(), 1, 86400000, "MS",
-               "a kept-alive connection with no request is closed after MS; also bounds reading a body and writing "
-               "a reply (default 30000)")
+  whole_number(
+      *sub, "--idle-timeout-ms", [&l](const int64_t& v) { l.idle_timeout = std::chrono::milliseconds(v); },
+      l.idle_timeout.count(), 1, 86400000, "MS",
+      "a kept-alive connection with no request is closed after MS; also bounds reading a body and writing "
+      "a reply (default 30000)")
       ->group(limits);
-  whole_number(*sub, "--max-connections", [&l](const int64_t& v) { l.max_connections = size_t(v); },
-               int64_t(l.max_connections), 1, 1000000, "N",
-               "open connections at most; more are answered 503 and closed (default 1024)")
+  whole_number(
+      *sub, "--max-connections", [&l](const int64_t& v) { l.max_connections = size_t(v); }, int64_t(l.max_connections),
+      1, 1000000, "N", "open connections at most; more are answered 503 and closed (default 1024)")
       ->group(limits);
 
   const std::string faults = "Fault injection (test a client against a misbehaving challenger)";
@@ -339,12 +351,15 @@ SIGINT or SIGTERM.
       ->transform(kFiniteNumber)
       ->check(CLI::Range(0.0, 1.0))
       ->group(faults);
-  whole_number(*sub, "--fault-seed", a.fault_seed, 0, INT64_MAX, "S", "the faults' random seed (default 1)")->group(faults);
+  whole_number(*sub, "--fault-seed", a.fault_seed, 0, INT64_MAX, "S", "the faults' random seed (default 1)")
+      ->group(faults);
 
   const std::string emulation = "Emulation (rehearse against the DEBS organisers' servers offline)";
   sub->add_option_function<std::string>(
          "--emulate",
-         [&a](const std::string& server) { a.emulate = server == "evaluation" ? Emulation::evaluation : Emulation::local; },
+         [&a](const std::string& server) {
+           a.emulate = server == "evaluation" ? Emulation::evaluation : Emulation::local;
+         },
          "behave on the wire like `evaluation` (Challenger 2.0, the evaluation server: create takes exactly "
          "apitoken, name and test; one started bench per token until it ends; 412 before start; an empty 404 "
          "at the stream's end; end answers empty and forgets the bench; no verdict, history or plot) or "
@@ -408,8 +423,9 @@ another until it is ended; the create error names the bench.)");
   text(*sub, "--url", a.url, "URL", "challenger base URL; or $LPBF_URL (default http://127.0.0.1:8866)")
       ->envname("LPBF_URL");
   whole_number(*sub, "--timeout-ms", a.timeout_ms, 1, 3600000, "MS", "per HTTP request (default 10000)");
-  sub->footer("Exit status: 0 ended; 1 the challenger does not know the bench (ended already, or never created); 2 "
-              "usage error or the challenger cannot be reached.");
+  sub->footer(
+      "Exit status: 0 ended; 1 the challenger does not know the bench (ended already, or never created); 2 "
+      "usage error or the challenger cannot be reached.");
 }
 
 void add_report(CLI::App& app, ReportArgs& a) {
@@ -453,12 +469,15 @@ std::string effective_configuration(const CLI::App& app) {
 
 }  // namespace
 
-CommandLine::CommandLine() : app_(std::make_unique<CLI::App>(R"(lpbf-bench: the DEBS 2025 Grand Challenge (L-PBF defect monitoring) solution and benchmark runner.
+CommandLine::CommandLine()
+    : app_(std::make_unique<CLI::App>(
+          R"(lpbf-bench: the DEBS 2025 Grand Challenge (L-PBF defect monitoring) solution and benchmark runner.
 
 Without a subcommand, or with `run`: runs the benchmark against a challenger. Fetches every batch,
 computes Q1-Q3, posts the results, and prints a summary and the challenger's verdict. Without
 --url it starts the embedded challenger in-process (a synthetic stream of 500x500 tiles, or
---dataset).)", "lpbf-bench")) {
+--dataset).)",
+          "lpbf-bench")) {
   CLI::App& app = *app_;
   // Set before the subcommands are added: they copy these.
   app.formatter(std::make_shared<HelpFormatter>());
@@ -527,7 +546,8 @@ std::string CommandLine::usage_hint() const {
 }
 
 std::string CommandLine::help(const std::string& subcommand) const {
-  if (subcommand.empty() || subcommand == "run") return app_->get_formatter()->make_help(app_.get(), app_->get_name(), CLI::AppFormatMode::Normal);
+  if (subcommand.empty() || subcommand == "run")
+    return app_->get_formatter()->make_help(app_.get(), app_->get_name(), CLI::AppFormatMode::Normal);
   const CLI::App* sub = app_->get_subcommand(subcommand);
   return sub->get_formatter()->make_help(sub, app_->get_name() + " " + subcommand, CLI::AppFormatMode::Normal);
 }

@@ -27,13 +27,13 @@ struct UsageError : std::runtime_error {
 
 // `lpbf-bench [run] [--url URL] ...`: the benchmark run.
 struct RunArgs {
-  RunOptions run;           // url, bench name, token, connections, threads, ...; the command line
-                            // and the effective configuration, for the report
+  RunOptions run;  // url, bench name, token, connections, threads, ...; the command line
+                   // and the effective configuration, for the report
   int64_t timeout_ms = 10000;
   std::string report_path;  // empty: no report
   bool quiet = false;
-  KafkaSetup kafka;         // not enabled: the in-process arrow
-  DatasetOptions dataset;   // the embedded challenger's, without --url
+  KafkaSetup kafka;        // not enabled: the in-process arrow
+  DatasetOptions dataset;  // the embedded challenger's, without --url
 };
 
 // `lpbf-bench replay DIR`

@@ -17,7 +17,8 @@ int end_command(const EndArgs& args) {
     return kExitSetupError;
   }
   if (ended->bench_forgotten) {
-    std::fprintf(stderr, "lpbf-bench: %s does not know bench %s (HTTP 404: %s): it has ended already, or never existed\n",
+    std::fprintf(stderr,
+                 "lpbf-bench: %s does not know bench %s (HTTP 404: %s): it has ended already, or never existed\n",
                  args.url.c_str(), args.bench_id.c_str(), ended->body.c_str());
     return kExitBatchesFailed;
   }

@@ -40,14 +40,15 @@ int worker_command(const WorkerArgs& args) {
   std::unique_ptr<HttpServer> metrics_server;
   std::thread metrics_thread;
   if (args.metrics_port >= 0) {
-    metrics_server = std::make_unique<HttpServer>(metrics_io, args.metrics_bind, static_cast<unsigned short>(args.metrics_port),
-                                                  [&gauges](const HttpRequest& req) {
-                                                    if (req.target != "/metrics")
-                                                      return HttpReply{404, "text/plain", "only /metrics here\n", nullptr};
-                                                    return HttpReply{200, kPrometheusContentType, worker_metrics_text(gauges), nullptr};
-                                                  },
-                                                  HttpServerLimits{}, kWorkerServerName);
-    std::printf("worker: metrics at http://%s:%u/metrics\n", args.metrics_bind.c_str(), unsigned(metrics_server->port()));
+    metrics_server = std::make_unique<HttpServer>(
+        metrics_io, args.metrics_bind, static_cast<unsigned short>(args.metrics_port),
+        [&gauges](const HttpRequest& req) {
+          if (req.target != "/metrics") return HttpReply{404, "text/plain", "only /metrics here\n", nullptr};
+          return HttpReply{200, kPrometheusContentType, worker_metrics_text(gauges), nullptr};
+        },
+        HttpServerLimits{}, kWorkerServerName);
+    std::printf("worker: metrics at http://%s:%u/metrics\n", args.metrics_bind.c_str(),
+                unsigned(metrics_server->port()));
     std::fflush(stdout);
     metrics_thread = std::thread([&] { metrics_io.run(); });
   }

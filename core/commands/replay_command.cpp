@@ -19,7 +19,8 @@ int replay_command(const ReplayArgs& args) {
     throw UsageError("--check needs " + (dataset.dir / "expected.json").string() + " (or, in a recording, " +
                      std::string(kRecordedResultsFile) + "), which is missing or empty");
   if (check && dataset.expected_from_recording())
-    std::fprintf(stderr, "replay %s: no expected.json; checking against %s, the recorded run's answers (%zu of %zu batches)\n",
+    std::fprintf(stderr,
+                 "replay %s: no expected.json; checking against %s, the recorded run's answers (%zu of %zu batches)\n",
                  dataset.dir.c_str(), std::string(kRecordedResultsFile).c_str(), dataset.expected.size(),
                  dataset.manifest.size());
 

@@ -34,7 +34,8 @@ int finish_run(const RunArgs& args, const RunResult& r) {
   const int64_t wrong = std::max<int64_t>(0, r.challenger.wrong);  // scored by this project's challenger only
   if (!quiet) std::fputs(summary.c_str(), stdout);
   else if (failed || wrong > 0) std::fputs(summary.c_str(), stderr);
-  if (!quiet && report_written) std::printf("report: %s\n", args.report_path.c_str());  // after the summary: the line to open
+  if (!quiet && report_written)
+    std::printf("report: %s\n", args.report_path.c_str());  // after the summary: the line to open
   if (!r.ledger.incomplete_windows.empty())
     std::fprintf(stderr, "lpbf-bench: %zu answer(s) computed on incomplete windows (see \"incomplete\")\n",
                  r.ledger.incomplete_windows.size());
@@ -66,7 +67,8 @@ int run_command(RunArgs args) {
     const auto dataset = prepare_dataset(args.dataset, quiet ? nullptr : stderr);
     embedded = std::make_unique<ChallengerHost>(dataset, "127.0.0.1", 0, 1, o.apitoken);
     o.url = embedded->url();
-    if (!quiet) std::fprintf(stderr, "embedded challenger at %s, serving %s\n", o.url.c_str(), dataset->description.c_str());
+    if (!quiet)
+      std::fprintf(stderr, "embedded challenger at %s, serving %s\n", o.url.c_str(), dataset->description.c_str());
   }
 
   // The summary, the report and the exit status, told as soon as the run ends: before the metrics

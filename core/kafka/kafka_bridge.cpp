@@ -11,7 +11,8 @@ KafkaBridge::KafkaBridge(const KafkaTopology& t, const std::string& bench_id, Se
     : topology_(t), bench_(bench_id), to_submit_(to_submit) {
   producer_ = std::make_unique<KafkaProducer>(t.kafka, [this](void* opaque, const Status& delivered) {
     const auto id = int64_t(reinterpret_cast<intptr_t>(opaque));
-    if (!delivered) deliver(id, std::nullopt, "could not be sent to Kafka topic " + topology_.raw_topic + ": " + delivered.error());
+    if (!delivered)
+      deliver(id, std::nullopt, "could not be sent to Kafka topic " + topology_.raw_topic + ": " + delivered.error());
   });
   // Outcomes of this bench can only follow its raw batches, which are all produced from now on:
   // reading each results partition from its present end misses none of them.
@@ -21,7 +22,8 @@ KafkaBridge::KafkaBridge(const KafkaTopology& t, const std::string& bench_id, Se
       kafka_end_offsets(t.kafka, t.results_topic, partitions.value(), std::chrono::seconds(5));
   if (!ends) throw std::runtime_error(ends.error());
   // The count sizes per-partition state here: partition_count refuses an absurd one.
-  const Result<int> raw_partitions = producer_->partition_count(t.raw_topic, std::chrono::seconds(5));  // and its metadata warm
+  const Result<int> raw_partitions =
+      producer_->partition_count(t.raw_topic, std::chrono::seconds(5));  // and its metadata warm
   if (!raw_partitions) throw std::runtime_error(raw_partitions.error() + " (brokers at " + t.kafka.brokers + ")");
   raw_partitions_ = raw_partitions.value();
   held_.resize(size_t(raw_partitions_));
@@ -72,7 +74,10 @@ void KafkaBridge::send(FetchedBatch fb) {
   const std::string key = bench_ + "|" + fb.batch.print_id + "/" + std::to_string(fb.batch.tile_id);
   // The bytes the challenger sent are already this batch in msgpack: forwarded as they are.
   SharedBytes value = fb.wire.empty() ? SharedBytes(encode_batch(fb.batch)) : std::move(fb.wire);
-  RawMessage m{id, raw_partition_of(bench_, fb.batch, raw_partitions_), key, std::move(value),
+  RawMessage m{id,
+               raw_partition_of(bench_, fb.batch, raw_partitions_),
+               key,
+               std::move(value),
                {{"batch_id", std::to_string(id)}, {"tile_seq", std::to_string(layers_of_tile_[key]++)}}};
   {
     std::lock_guard lock(mutex_);
@@ -130,7 +135,8 @@ void KafkaBridge::deliver(int64_t batch_id, std::optional<TileResult> result, st
     }
     waiting_.erase(it);
   }
-  BatchOutcome out{batch_id, std::move(result), std::move(error), fetched_at, std::move(origin.missing_layers), origin.layer};
+  BatchOutcome out{batch_id,    std::move(result), std::move(error), fetched_at, std::move(origin.missing_layers),
+                   origin.layer};
   out.worker = std::move(origin.worker);
   to_submit_.send(std::move(out));
   if (room) release_held();

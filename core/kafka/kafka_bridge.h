@@ -4,8 +4,8 @@
 // partition; headers batch_id and tile_seq, the batch's place among its tile's layers); outcomes
 // come back from `results` (keyed bench|batch_id, every partition read directly from where it
 // ended when the bridge started: no consumer group, no join), are taken once each for this
-// bench, and go to the submit stage's in-process channel. Each raw partition carries at most `partition_window_bytes` of
-// unanswered batches; later ones wait here (the fetch stage's in-flight bound still counts them).
+// bench, and go to the submit stage's in-process channel. Each raw partition carries at most `partition_window_bytes`
+// of unanswered batches; later ones wait here (the fetch stage's in-flight bound still counts them).
 #include <atomic>
 #include <deque>
 #include <map>
@@ -74,7 +74,7 @@ class KafkaBridge final : public Sender<FetchedBatch> {
   std::atomic<size_t> duplicates_{0};
   std::atomic<int64_t> consumer_lag_{-1};
   std::string last_kafka_error_;  // under mutex_
-  std::string stalled_;  // set once, under mutex_: why the Kafka path is considered dead
+  std::string stalled_;           // set once, under mutex_: why the Kafka path is considered dead
   bool stalled() {
     std::lock_guard lock(mutex_);
     return !stalled_.empty();

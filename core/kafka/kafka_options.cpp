@@ -7,8 +7,9 @@ namespace lpbf {
 
 std::unique_ptr<MockKafkaCluster> start_mock_kafka(KafkaTopology& t, int brokers) {
   auto mock = std::make_unique<MockKafkaCluster>(brokers);
-  for (const auto& [topic, partitions] : {std::pair{t.raw_topic, t.partitions}, std::pair{t.results_topic, t.partitions},
-                                          std::pair{t.dead_letter_topic(), t.partitions}, std::pair{t.roster_topic(), 1}})
+  for (const auto& [topic, partitions] :
+       {std::pair{t.raw_topic, t.partitions}, std::pair{t.results_topic, t.partitions},
+        std::pair{t.dead_letter_topic(), t.partitions}, std::pair{t.roster_topic(), 1}})
     if (const Status made = mock->create_topic(topic, partitions); !made) throw std::runtime_error(made.error());
   t.kafka.brokers = mock->bootstraps();
   return mock;

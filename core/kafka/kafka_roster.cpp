@@ -43,7 +43,8 @@ Result<WorkersReady> wait_for_workers(const KafkaTopology& t, size_t min_workers
   if (!counted) return Error{counted.error()};
   const int partitions = counted.value();
   // Only announcements made from now on: older ones may come from workers long gone.
-  const Result<std::map<int32_t, int64_t>> from = kafka_end_offsets(t.kafka, t.roster_topic(), 1, std::chrono::seconds(5));
+  const Result<std::map<int32_t, int64_t>> from =
+      kafka_end_offsets(t.kafka, t.roster_topic(), 1, std::chrono::seconds(5));
   if (!from) return Error{from.error()};
   KafkaConsumer roster(t.kafka, KafkaConsumer::AssignAll{}, t.roster_topic(), from.value(), std::chrono::seconds(5));
   struct Heard {
@@ -71,19 +72,20 @@ Result<WorkersReady> wait_for_workers(const KafkaTopology& t, size_t min_workers
           if (!missing.empty()) missing += ',';
           missing += std::to_string(p);
         }
-      return Error{"no worker of consumer group " + t.group + " took " +
-                    (held.empty() ? std::string("any partition") : "partition(s) " + missing + (listed > 16 ? ",..." : "")) +
-                    " of Kafka topic " + t.raw_topic + " at " + t.kafka.brokers + " within " +
-                    std::to_string(timeout.count() / 1000) + " s (" + std::to_string(holders) +
-                    " worker(s) heard from; start `lpbf-bench worker --kafka " + t.kafka.brokers + " --group " + t.group +
-                    "`)"};
+      return Error{
+          "no worker of consumer group " + t.group + " took " +
+          (held.empty() ? std::string("any partition") : "partition(s) " + missing + (listed > 16 ? ",..." : "")) +
+          " of Kafka topic " + t.raw_topic + " at " + t.kafka.brokers + " within " +
+          std::to_string(timeout.count() / 1000) + " s (" + std::to_string(holders) +
+          " worker(s) heard from; start `lpbf-bench worker --kafka " + t.kafka.brokers + " --group " + t.group + "`)"};
     }
     // A failed poll is waited out like silence: librdkafka keeps trying, and the timeout above
     // reports a lasting failure as the partitions nobody was heard to take.
     const Result<std::optional<KafkaMessage>> polled = roster.poll(std::chrono::milliseconds(50));
     if (!polled || !polled.value()) continue;
     const SharedBytes& text = polled.value()->value;
-    const auto a = parse_announcement(std::string_view(reinterpret_cast<const char*>(text.data()), text.size()), partitions);
+    const auto a =
+        parse_announcement(std::string_view(reinterpret_cast<const char*>(text.data()), text.size()), partitions);
     if (!a || a->group != t.group) continue;
     if (workers.size() >= 4096 && !workers.count(a->worker)) continue;  // names come from the topic: bounded
     workers[a->worker] = Heard{a->partitions, std::chrono::steady_clock::now()};

@@ -33,6 +33,7 @@ struct WorkersReady {
 // least `min_workers` workers hold some (the runner's own workers, which it knows are coming).
 // An error when that does not happen within `timeout`, naming the group and the partitions
 // nobody took, or when the raw topic's partitions or the roster cannot be read.
-Result<WorkersReady> wait_for_workers(const KafkaTopology& topology, size_t min_workers, std::chrono::milliseconds timeout);
+Result<WorkersReady> wait_for_workers(const KafkaTopology& topology, size_t min_workers,
+                                      std::chrono::milliseconds timeout);
 
 }  // namespace lpbf

@@ -45,13 +45,13 @@ struct TileState {
 
 // One assigned partition.
 struct PartitionState {
-  uint64_t epoch = 0;           // which assignment: outcomes of an older one do not commit here
-  int64_t resume_at = 0;        // offsets below were answered before: folded only
-  int64_t consumed_end = -1;    // one past the last offset read
-  int64_t committed = -1;       // the last commit made (the next offset to answer)
+  uint64_t epoch = 0;         // which assignment: outcomes of an older one do not commit here
+  int64_t resume_at = 0;      // offsets below were answered before: folded only
+  int64_t consumed_end = -1;  // one past the last offset read
+  int64_t committed = -1;     // the last commit made (the next offset to answer)
   bool commit_due = false;
   std::optional<SteadyClock::time_point> rebuilding_since;  // assigned, resume point not reached yet
-  std::set<int64_t> outstanding;  // answered, outcome not acknowledged yet
+  std::set<int64_t> outstanding;                            // answered, outcome not acknowledged yet
   PartitionLookback lookback;
   std::map<std::string, TileState> tiles;  // key: bench|print_id/tile_id
 
@@ -70,9 +70,11 @@ struct Pending {
 class Worker {
  public:
   Worker(const KafkaTopology& t, KafkaWorkerGauges* gauges)
-      : t_(t), name_(worker_name()),
+      : t_(t),
+        name_(worker_name()),
         producer_(
-            t.kafka, [this](void* opaque, const Status& delivered) { on_delivery(opaque, delivered); }, KafkaBatching::linger),
+            t.kafka, [this](void* opaque, const Status& delivered) { on_delivery(opaque, delivered); },
+            KafkaBatching::linger),
         results_partition_(results_partition(t.results_topic)) {
     gauges_ = gauges;
     KafkaConsumer::Rebalance rebalance;
@@ -83,7 +85,8 @@ class Worker {
     // The first outcome would wait for the producer's id and the results topic's metadata (a
     // second or so): pay that now, with a message no runner takes (its key names no bench).
     // Only a warm-up: when it fails, the first outcome pays the wait instead and reports its own failure.
-    if (producer_.produce(t.results_topic, "", "", nullptr, {}, 0)) static_cast<void>(producer_.flush(std::chrono::seconds(5)));
+    if (producer_.produce(t.results_topic, "", "", nullptr, {}, 0))
+      static_cast<void>(producer_.flush(std::chrono::seconds(5)));
   }
 
   KafkaWorkerStats run(const std::atomic<bool>& stop) {
@@ -140,7 +143,9 @@ class Worker {
       const auto s = parse_lookback_metadata(c.metadata);
       if (s && *s <= c.offset) start[p] = *s;
     }
-    if (!committed) note("committed offsets of group " + t_.group + " unknown (" + committed.error() + "): reading from the beginning");
+    if (!committed)
+      note("committed offsets of group " + t_.group + " unknown (" + committed.error() +
+           "): reading from the beginning");
     announce_now_ = true;
     return start;
   }
@@ -160,8 +165,8 @@ class Worker {
     st.lookback.record(m.key, m.offset);
     const bool answering = m.offset >= st.resume_at;
     if (answering && st.rebuilding_since) {
-      stats_.rebuild_seconds = std::max(stats_.rebuild_seconds,
-                                        std::chrono::duration<double>(SteadyClock::now() - *st.rebuilding_since).count());
+      stats_.rebuild_seconds = std::max(
+          stats_.rebuild_seconds, std::chrono::duration<double>(SteadyClock::now() - *st.rebuilding_since).count());
       st.rebuilding_since.reset();
     }
 
@@ -203,8 +208,9 @@ class Worker {
     if (!failure.empty()) dead_letter(m, batch_id, failure);
     if (batch_id < 0) return;  // nobody can be told: the dead letter is all there is
     const std::string bench = m.key.substr(0, m.key.find('|'));
-    auto pending = std::make_unique<Pending>(Pending{m.partition, st.epoch, m.offset, bench + "|" + std::to_string(batch_id),
-                                                     encode_outcome(batch_id, result ? &*result : nullptr, failure, origin), 0});
+    auto pending =
+        std::make_unique<Pending>(Pending{m.partition, st.epoch, m.offset, bench + "|" + std::to_string(batch_id),
+                                          encode_outcome(batch_id, result ? &*result : nullptr, failure, origin), 0});
     st.outstanding.insert(m.offset);
     send(std::move(pending));
     ++stats_.answered;
@@ -250,7 +256,8 @@ class Worker {
       st.commit_due = false;
       const int64_t next = st.commit_point();
       if (next <= st.committed) continue;
-      if (const Status c = consumer_->commit(t_.raw_topic, p, next, lookback_metadata(st.lookback.rebuild_start(next))); !c) {
+      if (const Status c = consumer_->commit(t_.raw_topic, p, next, lookback_metadata(st.lookback.rebuild_start(next)));
+          !c) {
         note(c.error());
         st.commit_due = true;  // tried again on the next round
         continue;
@@ -270,8 +277,8 @@ class Worker {
         {"batch_id", batch_id >= 0 ? std::to_string(batch_id) : std::string()},
         {"source", m.topic + "/" + std::to_string(m.partition) + "/" + std::to_string(m.offset)}};
     // Copied: the producer may hold it past the consumer whose message it is.
-    const Status kept = producer_.produce(t_.dead_letter_topic(), m.key, std::string(m.value.begin(), m.value.end()),
-                                          nullptr, headers);
+    const Status kept =
+        producer_.produce(t_.dead_letter_topic(), m.key, std::string(m.value.begin(), m.value.end()), nullptr, headers);
     if (!kept) note("dead letter: " + kept.error());
   }
 
@@ -317,8 +324,9 @@ std::string worker_metrics_text(const KafkaWorkerGauges& g) {
   int64_t lag = 0;
   for (size_t i = 0; i < std::min(g.consumers.load(), KafkaWorkerGauges::kMaxConsumers); ++i) lag += g.lag[i].load();
   PrometheusText t;
-  t.counter("lpbf_worker_batches_total", "Outcomes this worker process produced, by outcome.",
-            {{{{"outcome", "answered"}}, double(g.answered.load())}, {{{"outcome", "failed"}}, double(g.failed.load())}});
+  t.counter(
+      "lpbf_worker_batches_total", "Outcomes this worker process produced, by outcome.",
+      {{{{"outcome", "answered"}}, double(g.answered.load())}, {{{"outcome", "failed"}}, double(g.failed.load())}});
   t.counter("lpbf_worker_batches_folded_total", "Batches read back only to rebuild windows after an assignment.",
             {{{}, double(g.folded.load())}});
   // Not the runner's lpbf_kafka_group_lag (the whole group's uncommitted messages): summed over the

@@ -10,7 +10,8 @@ BatchAnswer answer_decoded(TileWindow& window, const Batch& b, DecodedTiff&& dec
   LayerAnalysis a = analyse_layer(window, std::move(decoded.image), b.layer);
   if (!a.error.empty()) return {std::nullopt, std::move(a.error), {}};
   const int64_t since = first_layer != TileWindow::kUnknownLayer ? first_layer : window.first_layer();
-  return {TileResult{b.batch_id, b.print_id, b.tile_id, a.saturated, std::move(a.centroids)}, {},
+  return {TileResult{b.batch_id, b.print_id, b.tile_id, a.saturated, std::move(a.centroids)},
+          {},
           window.missing_layers(since)};
 }
 

@@ -25,7 +25,8 @@ bool names_bench_unknown(const HttpResponse& response) {
   const std::string text = response.text();
   // The evaluation server: "Invalid benchmark_id" (next_batch, end) and "Invalid bench_id"
   // (result); this project's challenger: "unknown bench '...'".
-  return contains(text, "Invalid benchmark_id") || contains(text, "Invalid bench_id") || contains(text, "unknown bench");
+  return contains(text, "Invalid benchmark_id") || contains(text, "Invalid bench_id") ||
+         contains(text, "unknown bench");
 }
 
 NextBatchOutcome classify_next_batch(const HttpError& error, const HttpResponse& response) {
@@ -116,8 +117,7 @@ ChallengerClient::Reply ChallengerClient::call(http::verb verb, const std::strin
       done = true;
     });
     io_.restart();
-    while (!done && io_.run_one() > 0) {
-    }
+    while (!done && io_.run_one() > 0) {}
     if (!reply.error && reply.response.status < 500) break;
     if (attempt < kMaxAttempts) std::this_thread::sleep_for(retry_delay(attempt));
   }
@@ -134,8 +134,10 @@ Result<std::string> ChallengerClient::create(const std::string& apitoken, const 
     if (!r.error && r.response.status == 412 && contains(text, "is active"))
       return Error{where + text +
                    " (the evaluation server allows one active bench per API token; a run that crashed leaves one: "
-                   "end it with `lpbf-bench end BENCH_ID --url " + url_ + "`, BENCH_ID being the id named here)"};
-    if (!r.error && r.response.status == 403) return Error{where + "the API token was refused (HTTP 403: " + text + ")"};
+                   "end it with `lpbf-bench end BENCH_ID --url " +
+                   url_ + "`, BENCH_ID being the id named here)"};
+    if (!r.error && r.response.status == 403)
+      return Error{where + "the API token was refused (HTTP 403: " + text + ")"};
     return Error{where + describe_failure(r.error, r.response)};
   }
   // The reply is a JSON string; a bare id is taken too.
@@ -176,10 +178,9 @@ void request_next_batch(HttpConnection& connection, const ChallengerTarget& targ
 
 void post_result(HttpConnection& connection, const ChallengerTarget& target, int64_t batch_id, std::string body,
                  std::function<void(ResultOutcome, const HttpError&, HttpResponse&&)> done) {
-  connection.request(http::verb::post, challenger_path::result(target.bench_id, batch_id), std::move(body),
-                     "application/msgpack", [done = std::move(done)](const HttpError& e, HttpResponse&& r) {
-                       done(classify_result(e, r), e, std::move(r));
-                     });
+  connection.request(
+      http::verb::post, challenger_path::result(target.bench_id, batch_id), std::move(body), "application/msgpack",
+      [done = std::move(done)](const HttpError& e, HttpResponse&& r) { done(classify_result(e, r), e, std::move(r)); });
 }
 
 }  // namespace lpbf

@@ -76,12 +76,12 @@ bool names_bench_unknown(const HttpResponse& response);
 
 // The challenger's figures for a bench, as its /api/end reply gives them (-1: not given).
 struct ChallengerStats {
-  std::string source;     // "lpbf-bench" (this project's verdict), "micro" (Micro Challenger), or "" (none)
-  int64_t served = -1;    // batches served (the Micro Challenger's "count")
-  int64_t results = -1;   // results taken
-  int64_t missing = -1;   // served and never answered
+  std::string source;    // "lpbf-bench" (this project's verdict), "micro" (Micro Challenger), or "" (none)
+  int64_t served = -1;   // batches served (the Micro Challenger's "count")
+  int64_t results = -1;  // results taken
+  int64_t missing = -1;  // served and never answered
   int64_t wrong = -1, duplicates = -1;  // scored by this project's challenger only
-  double throughput = -1;  // results per second, as the challenger measured it
+  double throughput = -1;               // results per second, as the challenger measured it
   double latency_mean_ms = -1, latency_min_ms = -1, latency_p50_ms = -1, latency_p99_ms = -1, latency_max_ms = -1;
   bool any() const { return !source.empty(); }
 };

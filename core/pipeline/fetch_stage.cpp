@@ -28,9 +28,7 @@ FetchStage::FetchStage(boost::asio::io_context& io, const ChallengerTarget& targ
             ledger_.trace.add(std::move(t));
             out_.send(std::move(*fb));
           },
-          [this](int64_t id) {
-            ledger_.fail(id, "never received: its next_batch request failed", false);
-          }) {
+          [this](int64_t id) { ledger_.fail(id, "never received: its next_batch request failed", false); }) {
   for (int i = 0; i < std::max(1, connections); ++i)
     sessions_.push_back({std::make_shared<HttpConnection>(io, target.host, target.port, target.timeout),
                          std::make_unique<boost::asio::steady_timer>(io), false, 0});
@@ -86,10 +84,11 @@ void FetchStage::on_reply(size_t i, uint64_t ticket, NextBatchOutcome outcome, c
       case NextBatchOutcome::bench_forgotten:
         reorderer_.request_failed(ticket, false);
         if (!bench_forgotten_)
-          stop_fetching("the challenger no longer knows bench " + target_.bench_id + " (next_batch answered " +
-                        describe_failure(error, response) + ") after " + std::to_string(received_) +
-                        " batch(es) of this run: it was restarted, or the bench was ended elsewhere, so this 404 was not the end "
-                        "of the stream; every batch fetched and not answered is listed as failed");
+          stop_fetching(
+              "the challenger no longer knows bench " + target_.bench_id + " (next_batch answered " +
+              describe_failure(error, response) + ") after " + std::to_string(received_) +
+              " batch(es) of this run: it was restarted, or the bench was ended elsewhere, so this 404 was not the end "
+              "of the stream; every batch fetched and not answered is listed as failed");
         bench_forgotten_ = true;
         break;
       case NextBatchOutcome::not_started:
@@ -132,7 +131,8 @@ void FetchStage::take_batch(uint64_t ticket, Clock::time_point fetched_at, HttpR
 void FetchStage::retry_later(size_t i, std::string why) {
   Session& s = sessions_[i];
   if (++s.failures >= kMaxAttempts) {
-    stop_fetching("next_batch failed " + std::to_string(s.failures) + " times in a row (" + why + "); stopped fetching");
+    stop_fetching("next_batch failed " + std::to_string(s.failures) + " times in a row (" + why +
+                  "); stopped fetching");
     return;
   }
   s.busy = true;  // waiting counts as busy: no other request from this session meanwhile
@@ -158,9 +158,9 @@ void FetchStage::check_finished() {
   reorderer_.finish();
   finished_ = true;
   if (const size_t n = reorderer_.failed_before_first())
-    ledger_.errors.push_back(std::to_string(n) + " next_batch request(s) failed before the first batch arrived (batch " +
-                             std::to_string(reorderer_.first_id()) +
-                             "): the challenger may have served earlier batches that never arrived");
+    ledger_.errors.push_back(
+        std::to_string(n) + " next_batch request(s) failed before the first batch arrived (batch " +
+        std::to_string(reorderer_.first_id()) + "): the challenger may have served earlier batches that never arrived");
   if (const size_t n = reorderer_.failed_after_highest())
     ledger_.errors.push_back(std::to_string(n) + " next_batch request(s) failed after batch " +
                              std::to_string(reorderer_.highest_id()) +

@@ -62,9 +62,9 @@ class FetchStage {
   std::function<void()> on_change_;
   std::vector<Session> sessions_;
   BatchReorderer<std::optional<FetchedBatch>> reorderer_;
-  size_t in_flight_ = 0;     // next_batch requests under way
-  int64_t received_ = 0;     // replies that brought a batch (readable or not)
-  bool exhausted_ = false;   // end of stream, max_batches fetched, or fetching given up
+  size_t in_flight_ = 0;    // next_batch requests under way
+  int64_t received_ = 0;    // replies that brought a batch (readable or not)
+  bool exhausted_ = false;  // end of stream, max_batches fetched, or fetching given up
   bool bench_forgotten_ = false;
   bool finished_ = false;
 };

@@ -33,8 +33,13 @@ inline LatencySummary summarise_latencies(std::vector<double> ms) {
 }
 
 inline std::string latency_json(const LatencySummary& s) {
-  return JsonObject().field("p50", s.p50).field("p90", s.p90).field("p99", s.p99).field("max", s.max)
-      .field("mean", s.mean).str();
+  return JsonObject()
+      .field("p50", s.p50)
+      .field("p90", s.p90)
+      .field("p99", s.p99)
+      .field("max", s.max)
+      .field("mean", s.mean)
+      .str();
 }
 
 }  // namespace lpbf

@@ -15,10 +15,10 @@ using Clock = std::chrono::steady_clock;
 
 struct FetchedBatch {
   Batch batch;
-  uint64_t tile_seq = 0;        // its place in its tile's sequence (batch_id order)
+  uint64_t tile_seq = 0;                  // its place in its tile's sequence (batch_id order)
   int64_t print_first_layer = INT64_MIN;  // the smallest layer of its print seen before it (or its own)
-  Clock::time_point fetched_at; // when its next_batch reply arrived: latency starts here
-  SharedBytes wire{};           // the msgpack map it was decoded from (the Kafka bridge forwards it)
+  Clock::time_point fetched_at;           // when its next_batch reply arrived: latency starts here
+  SharedBytes wire{};                     // the msgpack map it was decoded from (the Kafka bridge forwards it)
 };
 
 struct BatchOutcome {
@@ -26,8 +26,8 @@ struct BatchOutcome {
   std::optional<TileResult> result;  // empty: the batch failed, see error
   std::string error;
   Clock::time_point fetched_at;
-  std::vector<int64_t> missing_layers{};  // answered, but its window lacked these layers
-  int64_t layer = 0;                      // for the flag's message
+  std::vector<int64_t> missing_layers{};          // answered, but its window lacked these layers
+  int64_t layer = 0;                              // for the flag's message
   Clock::time_point decoded_at{}, analysed_at{};  // unknown (default) when analysed elsewhere
   std::string worker{};                           // the Kafka worker that analysed it, if any
 };

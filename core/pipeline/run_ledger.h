@@ -20,17 +20,17 @@ struct IncompleteWindow : BatchKey {
 };
 
 struct RunLedger {
-  size_t released = 0;                // batches fetched and handed to analysis
-  size_t answered = 0;                // results the challenger acknowledged
-  size_t failed_released = 0;         // released batches that failed
-  std::vector<FailedBatch> failures;  // every failure, with its reason
-  std::vector<std::string> errors;    // run-level problems (challenger down, refused calls)
+  size_t released = 0;                               // batches fetched and handed to analysis
+  size_t answered = 0;                               // results the challenger acknowledged
+  size_t failed_released = 0;                        // released batches that failed
+  std::vector<FailedBatch> failures;                 // every failure, with its reason
+  std::vector<std::string> errors;                   // run-level problems (challenger down, refused calls)
   std::vector<IncompleteWindow> incomplete_windows;  // answered, flagged
-  std::vector<double> latencies_ms;   // next_batch reply -> result acknowledged
+  std::vector<double> latencies_ms;                  // next_batch reply -> result acknowledged
   // Results posted again after a connection died with the first post's fate unknown: the
   // challenger may count each twice (the evaluation server does), so they are reported.
   size_t uncertain_reposts = 0;
-  RunTrace trace;                     // every released batch, for the report
+  RunTrace trace;  // every released batch, for the report
 
   size_t outstanding() const { return released - answered - failed_released; }
   void fail(int64_t batch_id, std::string reason, bool released_batch) {

@@ -13,11 +13,11 @@ std::string RunMetrics::text(const RunLedger& l, const StageMetrics& s, const Qu
   for (; seen_ < l.latencies_ms.size(); ++seen_) latency_.observe(l.latencies_ms[seen_] / 1e3);
   auto busy = [](const std::atomic<int64_t>& ns) { return double(ns.load(std::memory_order_relaxed)) / 1e9; };
   PrometheusText t;
-  t.counter("lpbf_batches_total", "Batches that left the pipeline, by outcome (answered: the challenger took the result).",
+  t.counter("lpbf_batches_total",
+            "Batches that left the pipeline, by outcome (answered: the challenger took the result).",
             {{{{"outcome", "answered"}}, double(l.answered)}, {{{"outcome", "failed"}}, double(l.failures.size())}});
   t.counter("lpbf_batches_fetched_total", "Batches fetched and handed to analysis.", {{{}, double(l.released)}});
-  t.histogram("lpbf_latency_seconds", "From a batch's next_batch reply to its result acknowledged.",
-              latency_);
+  t.histogram("lpbf_latency_seconds", "From a batch's next_batch reply to its result acknowledged.", latency_);
   t.gauge("lpbf_in_flight", "Batches fetched and not yet answered or failed.", {{{}, double(l.outstanding())}});
   t.gauge("lpbf_queue_depth", "Batches waiting on an arrow of the pipeline.",
           {{{{"queue", "analyse"}}, double(q.to_analyse)}, {{{"queue", "submit"}}, double(q.to_submit)}});

@@ -17,8 +17,9 @@ struct StageMetrics {
    public:
     explicit Timer(std::atomic<int64_t>& into) : into_(into), start_(std::chrono::steady_clock::now()) {}
     ~Timer() {
-      into_.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start_).count(),
-                      std::memory_order_relaxed);
+      into_.fetch_add(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start_).count(),
+          std::memory_order_relaxed);
     }
 
    private:

@@ -142,9 +142,8 @@ void StreamRecorder::run_writer() {
   for (bool closing = false; !closing;) {
     {
       std::unique_lock lock(mu_);
-      wake_.wait_for(lock, limits_.poll_every, [&] {
-        return closing_ || pending_batches_ >= wake_batches_ || pending_bytes_ >= wake_bytes_;
-      });
+      wake_.wait_for(lock, limits_.poll_every,
+                     [&] { return closing_ || pending_batches_ >= wake_batches_ || pending_bytes_ >= wake_bytes_; });
       batches.swap(inbox_);
       results.swap(result_inbox_);
       closing = closing_;  // nothing is handed over after this: this round drains the queue
@@ -178,7 +177,8 @@ void StreamRecorder::run_writer() {
     results.clear();
     const auto now = std::chrono::steady_clock::now();
     if (!closing && !stopped_ && changed_ && !recorded_.empty() &&
-        now - last_checkpoint_ >= std::max<std::chrono::steady_clock::duration>(limits_.checkpoint_every, 20 * checkpoint_cost_))
+        now - last_checkpoint_ >=
+            std::max<std::chrono::steady_clock::duration>(limits_.checkpoint_every, 20 * checkpoint_cost_))
       checkpoint();
   }
 }
@@ -187,7 +187,8 @@ void StreamRecorder::rest_if_over_share(bool closing) {
   if (closing || limits_.writer_share <= 0 || limits_.writer_share >= 1) return;
   constexpr double kBurst = 0.05;  // seconds of writing saved up while idle, at most
   const auto now = std::chrono::steady_clock::now();
-  write_budget_s_ = std::min(kBurst, write_budget_s_ + limits_.writer_share * std::chrono::duration<double>(now - budget_at_).count());
+  write_budget_s_ = std::min(
+      kBurst, write_budget_s_ + limits_.writer_share * std::chrono::duration<double>(now - budget_at_).count());
   budget_at_ = now;
   if (write_budget_s_ >= 0) return;
   // Rest until the account is even; finish() ends a rest early.
@@ -239,7 +240,8 @@ void StreamRecorder::fail(const std::string& why) noexcept {
     stopped_ = true;
     try {
       message = "recording to " + dir_.string() + " stopped: " + why + "; the " +
-                std::to_string(status_.batches_recorded) + " batches recorded before it are kept; the run goes on unrecorded";
+                std::to_string(status_.batches_recorded) +
+                " batches recorded before it are kept; the run goes on unrecorded";
       status_.error = message;
     } catch (...) {  // out of memory: stopped all the same
       return;
@@ -292,7 +294,8 @@ std::vector<TileResult> StreamRecorder::reproducible_results(size_t& left_out) c
     }
     kept.push_back(r);
   }
-  std::stable_sort(kept.begin(), kept.end(), [](const TileResult& a, const TileResult& b) { return a.batch_id < b.batch_id; });
+  std::stable_sort(kept.begin(), kept.end(),
+                   [](const TileResult& a, const TileResult& b) { return a.batch_id < b.batch_id; });
   return kept;
 }
 

@@ -63,14 +63,14 @@ struct RecorderLimits {
 
 struct RecorderStatus {
   std::filesystem::path dir;
-  size_t batches_recorded = 0;   // in DIR and, after finish(), in manifest.json
-  uint64_t bytes_recorded = 0;   // their TIFF bytes
-  size_t batches_dropped = 0;    // the queue was full: not kept
+  size_t batches_recorded = 0;      // in DIR and, after finish(), in manifest.json
+  uint64_t bytes_recorded = 0;      // their TIFF bytes
+  size_t batches_dropped = 0;       // the queue was full: not kept
   size_t batches_not_recorded = 0;  // handed over after the recording stopped
-  size_t results_recorded = 0;   // in results.json (after finish())
-  size_t results_dropped = 0;    // the queue was full
-  size_t results_left_out = 0;   // not reproducible from the recording (see the header comment)
-  std::string error;             // the first error; empty: none
+  size_t results_recorded = 0;      // in results.json (after finish())
+  size_t results_dropped = 0;       // the queue was full
+  size_t results_left_out = 0;      // not reproducible from the recording (see the header comment)
+  std::string error;                // the first error; empty: none
   bool finished = false;
   // One line: what is in DIR, what was lost, and the error if any.
   std::string summary() const;
@@ -101,7 +101,7 @@ class StreamRecorder {
   void write_batch(Batch& batch);
   void rest_if_over_share(bool closing);
   void fail(const std::string& why) noexcept;  // writer thread: stops the recording, once
-  void checkpoint();               // writer thread, or finish() after it
+  void checkpoint();                           // writer thread, or finish() after it
   std::vector<TileResult> reproducible_results(size_t& left_out) const;
 
   const std::filesystem::path dir_;
@@ -112,9 +112,9 @@ class StreamRecorder {
   std::condition_variable wake_;
   std::vector<Batch> inbox_;
   std::vector<TileResult> result_inbox_;
-  std::vector<BatchKey> dropped_;  // batches the queue had no room for (their id, for results.json)
+  std::vector<BatchKey> dropped_;                   // batches the queue had no room for (their id, for results.json)
   size_t pending_batches_ = 0, pending_bytes_ = 0;  // handed over, not yet written
-  size_t wake_batches_ = 1, wake_bytes_ = 1;         // the writer is woken at a quarter of the limits
+  size_t wake_batches_ = 1, wake_bytes_ = 1;        // the writer is woken at a quarter of the limits
   int64_t max_recorded_id_ = INT64_MIN;
   bool closing_ = false;  // finish() called: refuse, drain, stop
   bool stopped_ = false;  // an error: refuse
@@ -122,9 +122,9 @@ class StreamRecorder {
 
   // The writer's own.
   std::vector<ManifestEntry> recorded_;  // arrival order
-  std::vector<TileResult> results_;    // arrival order
-  size_t files_ = 0;                   // bNNNNNN.tif files made (the next one's number)
-  bool changed_ = false;               // since the last checkpoint
+  std::vector<TileResult> results_;      // arrival order
+  size_t files_ = 0;                     // bNNNNNN.tif files made (the next one's number)
+  bool changed_ = false;                 // since the last checkpoint
   std::chrono::steady_clock::time_point last_checkpoint_;
   std::chrono::steady_clock::duration checkpoint_cost_{};
   double write_budget_s_ = 0;  // writer_share's account: CPU seconds the writer may still spend

@@ -17,7 +17,12 @@ SubmitStage::SubmitStage(boost::asio::io_context& io, const ChallengerTarget& ta
       on_accepted_(std::move(on_accepted)) {
   for (int i = 0; i < std::max(1, connections); ++i)
     sessions_.push_back({std::make_shared<HttpConnection>(io, target.host, target.port, target.timeout),
-                         std::make_unique<boost::asio::steady_timer>(io), false, 0, false, {}, {}});
+                         std::make_unique<boost::asio::steady_timer>(io),
+                         false,
+                         0,
+                         false,
+                         {},
+                         {}});
 }
 
 void SubmitStage::wake() {
@@ -58,7 +63,9 @@ void SubmitStage::post(size_t i) {
   Session& s = sessions_[i];
   ++s.attempts;
   post_result(*s.connection, target_, s.outcome.batch_id, s.body,
-              [this, i](ResultOutcome outcome, const HttpError& e, HttpResponse&& r) { on_reply(i, outcome, e, std::move(r)); });
+              [this, i](ResultOutcome outcome, const HttpError& e, HttpResponse&& r) {
+                on_reply(i, outcome, e, std::move(r));
+              });
 }
 
 void SubmitStage::on_reply(size_t i, ResultOutcome outcome, const HttpError& error, HttpResponse&& response) {

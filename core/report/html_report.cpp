@@ -49,7 +49,8 @@ OverTime over_time(const RunReport& r) {
   const double bin = end / bins;
   std::vector<std::vector<double>> lat(static_cast<size_t>(bins));
   for (const TracedBatch& b : r.trace)
-    if (b.outcome == "answered" && b.acked >= 0) lat[size_t(std::min(bins - 1, int(b.acked / bin)))].push_back(b.latency());
+    if (b.outcome == "answered" && b.acked >= 0)
+      lat[size_t(std::min(bins - 1, int(b.acked / bin)))].push_back(b.latency());
   for (int i = 0; i < bins; ++i) {
     o.t_s.push_back((i + 0.5) * bin / 1e3);
     o.rate.push_back(double(lat[size_t(i)].size()) / (bin / 1e3));
@@ -109,7 +110,11 @@ std::string verdict_row(const std::string& what, double a, const RunReport* base
     if (a >= 0 && b > 0) {
       const double d = (a - b) / b * 100;
       const bool good = higher_is_better ? d >= 0 : d <= 0;
-      row += "<td class=\"" + std::string(std::fabs(d) < 0.5 ? "" : good ? "better" : "worse") + "\">" + fmt("%+.1f%%", d) + "</td>";
+      row += "<td class=\"" +
+             std::string(std::fabs(d) < 0.5 ? ""
+                         : good             ? "better"
+                                            : "worse") +
+             "\">" + fmt("%+.1f%%", d) + "</td>";
     } else {
       row += "<td></td>";
     }
@@ -125,8 +130,10 @@ std::string verdict_panel(const RunReport& r, const RunReport* base) {
   h += verdict_row("failed", double(failed), base, double(bfailed), "%.0f", false);
   h += verdict_row("wrong (challenger)", double(r.wrong), base, base ? double(base->wrong) : -1, "%.0f", false);
   h += verdict_row("missing (challenger)", double(r.missing), base, base ? double(base->missing) : -1, "%.0f", false);
-  h += verdict_row("duplicates (challenger)", double(r.duplicates), base, base ? double(base->duplicates) : -1, "%.0f", false);
-  h += verdict_row("incomplete windows", double(r.incomplete.size()), base, base ? double(base->incomplete.size()) : -1, "%.0f", false);
+  h += verdict_row("duplicates (challenger)", double(r.duplicates), base, base ? double(base->duplicates) : -1, "%.0f",
+                   false);
+  h += verdict_row("incomplete windows", double(r.incomplete.size()), base, base ? double(base->incomplete.size()) : -1,
+                   "%.0f", false);
   h += verdict_row("throughput, batches/s", r.throughput, base, base ? base->throughput : -1, "%.1f", true);
   h += verdict_row("latency p50, ms", r.p50, base, base ? base->p50 : -1, "%.2f", false);
   h += verdict_row("latency p90, ms", r.p90, base, base ? base->p90 : -1, "%.2f", false);
@@ -324,7 +331,8 @@ std::string failures_section(const RunReport& r) {
     h += "</table>";
   }
   if (!r.incomplete.empty()) {
-    h += "<h3>Incomplete windows (answered without every layer)</h3><table class=\"list\"><tr><th>batch</th><th>print</th>"
+    h += "<h3>Incomplete windows (answered without every layer)</h3><table "
+         "class=\"list\"><tr><th>batch</th><th>print</th>"
          "<th>tile</th><th>layer</th><th>missing layers</th></tr>";
     for (const IncompleteWindow& w : r.incomplete) {
       std::string missing;
@@ -376,14 +384,16 @@ std::string render_html_report(const RunReport& r, const RunReport* base) {
                   "table.list td,table.list th{border-bottom:1px solid #eee}"
                   ".ok{color:#1e8449;font-weight:bold}.bad{color:#b03a2e;font-weight:bold}"
                   ".better{color:#1e8449}.worse{color:#b03a2e}code{font-size:12px}"
-                  "</style></head><body><h1>" + html_escape(title) + "</h1>";
+                  "</style></head><body><h1>" +
+                  html_escape(title) + "</h1>";
   if (base) h += "<p>Compared with <b>" + html_escape(base->origin) + "</b> (orange).</p>";
   h += verdict_panel(r, base) + over_time_charts(r, base) + pipeline_charts(r, base) + print_charts(r) +
        workers_section(r) + failures_section(r);
   // The one script: after layout, each chart records how many of its marks the browser drew with
   // a size (the browser test reads data-drawn; a viewer never needs it).
   h += "<script>addEventListener('load',function(){var n=0;document.querySelectorAll('svg.chart').forEach("
-       "function(s){var d=0;s.querySelectorAll('.mark').forEach(function(m){var b=m.getBBox();if(b.width+b.height>0)d++;});"
+       "function(s){var d=0;s.querySelectorAll('.mark').forEach(function(m){var "
+       "b=m.getBBox();if(b.width+b.height>0)d++;});"
        "s.setAttribute('data-drawn',d);if(d>0)n++;});document.body.setAttribute('data-charts-drawn',n);});</script>";
   return h + "<p><small>Made by lpbf-bench " + html_escape(r.version) + ".</small></p></body></html>\n";
 }

@@ -159,11 +159,14 @@ RunReport parse_run_report(std::string_view json, const std::string& origin) {
 
   object table;
   if (o["trace"].get(table) == simdjson::SUCCESS && table["rows"].get(list) == simdjson::SUCCESS) {
-    const auto at = column_indices(table, {"batch_id", "print_id", "tile_id", "layer", "fetched_ms", "decoded_ms", "analysed_ms",
-                                           "submitted_ms", "acked_ms", "outcome", "saturated", "clusters", "worker"});
+    const auto at =
+        column_indices(table, {"batch_id", "print_id", "tile_id", "layer", "fetched_ms", "decoded_ms", "analysed_ms",
+                               "submitted_ms", "acked_ms", "outcome", "saturated", "clusters", "worker"});
     for (element row : list) {
       const auto cells = row_cells(row);
-      auto cell = [&](int k) -> const element* { return at[size_t(k)] >= 0 && size_t(at[size_t(k)]) < cells.size() ? &cells[size_t(at[size_t(k)])] : nullptr; };
+      auto cell = [&](int k) -> const element* {
+        return at[size_t(k)] >= 0 && size_t(at[size_t(k)]) < cells.size() ? &cells[size_t(at[size_t(k)])] : nullptr;
+      };
       auto num = [&](int k) { return cell(k) ? number(*cell(k)) : -1.0; };
       auto text = [&](int k) {
         std::string_view s;
@@ -186,7 +189,8 @@ RunReport parse_run_report(std::string_view json, const std::string& origin) {
     for (element row : list) {
       const auto cells = row_cells(row);
       auto num = [&](int k, double missing = 0.0) {
-        return at[size_t(k)] >= 0 && size_t(at[size_t(k)]) < cells.size() ? number(cells[size_t(at[size_t(k)])]) : missing;
+        return at[size_t(k)] >= 0 && size_t(at[size_t(k)]) < cells.size() ? number(cells[size_t(at[size_t(k)])])
+                                                                          : missing;
       };
       r.samples.push_back({num(0), int64_t(num(1)), int64_t(num(2)), int64_t(num(3)), int64_t(num(4)), int64_t(num(5)),
                            int64_t(num(6, -1))});

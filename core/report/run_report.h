@@ -43,10 +43,10 @@ struct RunReport {
   std::string config;  // the run's effective configuration, as --config reads it back ("" in older reports)
   int64_t connections = 0, threads = 0, batches = 0, results = 0;
   double wall_seconds = 0, throughput = 0;
-  double cpu_seconds = -1;  // -1: not recorded (older reports)
+  double cpu_seconds = -1;                              // -1: not recorded (older reports)
   double p50 = 0, p90 = 0, p99 = 0, max = 0, mean = 0;  // latency, ms (next_batch reply to result acknowledged)
   double fetch_s = 0, decode_s = 0, analyse_s = 0, submit_s = 0;  // busy seconds per stage
-  int64_t max_queue_depth = 0;      // analyse -> submit and fetch -> analyse, the larger
+  int64_t max_queue_depth = 0;                                    // analyse -> submit and fetch -> analyse, the larger
   double kafka_ready_seconds = -1;  // with Kafka: the wait for workers to hold every raw partition; -1 (null): no Kafka
   int64_t uncertain_reposts = 0;    // results posted again with the first post's fate unknown
   int64_t max_batches = -1;         // --max-batches; -1: all

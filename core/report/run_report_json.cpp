@@ -27,7 +27,8 @@ std::string challenger_stats_json(const ChallengerStats& c) {
 
 std::string run_report_json(const RunReport& r) {
   std::vector<std::string> failed, errors;
-  for (const FailedBatch& f : r.failed) failed.push_back(JsonObject().field("batch_id", f.batch_id).field("reason", f.reason).str());
+  for (const FailedBatch& f : r.failed)
+    failed.push_back(JsonObject().field("batch_id", f.batch_id).field("reason", f.reason).str());
   for (const std::string& e : r.errors) errors.push_back(JsonObject().field("message", e).str());
   std::vector<std::string> incomplete;
   for (const IncompleteWindow& w : r.incomplete) {

@@ -18,7 +18,8 @@ std::string challenger_stats_text(const ChallengerStats& c, size_t answered, dou
   std::snprintf(buf, sizeof buf,
                 "  challenger %s served, %s answered, %s missing, %.1f batches/s, p99 %s, mean %s (ours: %zu answered, "
                 "%.1f batches/s)\n",
-                c.served >= 0 ? std::to_string(c.served).c_str() : "-", c.results >= 0 ? std::to_string(c.results).c_str() : "-",
+                c.served >= 0 ? std::to_string(c.served).c_str() : "-",
+                c.results >= 0 ? std::to_string(c.results).c_str() : "-",
                 c.missing >= 0 ? std::to_string(c.missing).c_str() : "-", c.throughput, ms(c.latency_p99_ms).c_str(),
                 ms(c.latency_mean_ms).c_str(), answered, seconds > 0 ? double(answered) / seconds : 0.0);
   return buf;
@@ -37,10 +38,13 @@ std::string summary_text(const RunReport& r) {
   s += buf;
   std::snprintf(buf, sizeof buf, "  time       %.3f s, %.1f batches/s\n", r.wall_seconds, r.throughput);
   s += buf;
-  std::snprintf(buf, sizeof buf, "  latency    p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms (next_batch reply to result acknowledged)\n",
-                r.p50, r.p90, r.p99, r.max);
+  std::snprintf(
+      buf, sizeof buf,
+      "  latency    p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms (next_batch reply to result acknowledged)\n",
+      r.p50, r.p90, r.p99, r.max);
   s += buf;
-  std::snprintf(buf, sizeof buf, "  busy       fetch %.3f s, decode %.3f s, analyse %.3f s, submit %.3f s; max queue depth %zu\n",
+  std::snprintf(buf, sizeof buf,
+                "  busy       fetch %.3f s, decode %.3f s, analyse %.3f s, submit %.3f s; max queue depth %zu\n",
                 r.fetch_s, r.decode_s, r.analyse_s, r.submit_s, size_t(r.max_queue_depth));
   s += buf;
   // Whether the run was CPU-bound: everything this process ran in the clock (the embedded
@@ -63,7 +67,8 @@ std::string summary_text(const RunReport& r) {
     }
   }
   if (r.kafka_ready_seconds >= 0) {
-    std::snprintf(buf, sizeof buf, "  kafka      workers held every partition of %s after %.2f s (before the bench was created)\n",
+    std::snprintf(buf, sizeof buf,
+                  "  kafka      workers held every partition of %s after %.2f s (before the bench was created)\n",
                   r.kafka_raw_topic.c_str(), r.kafka_ready_seconds);
     s += buf;
   }
@@ -81,7 +86,11 @@ std::string summary_text(const RunReport& r) {
     s += "  failed     " + (f.batch_id >= 0 ? "batch " + std::to_string(f.batch_id) : std::string("a batch")) + ": " +
          f.reason + "\n";
   // The evaluation server answers /api/end with nothing: its results appear on the organisers' site.
-  s += "challenger: " + (r.end_reply.empty() ? std::string("(ended; an empty reply: the evaluation server publishes results on its web site)") : r.end_reply) + "\n";
+  s += "challenger: " +
+       (r.end_reply.empty()
+            ? std::string("(ended; an empty reply: the evaluation server publishes results on its web site)")
+            : r.end_reply) +
+       "\n";
   return s;
 }
 

@@ -99,7 +99,8 @@ std::string samples_json(const std::vector<DepthSample>& samples) {
     out += first ? "\n[" : ",\n[";
     first = false;
     append_json_number(out, s.t_ms);
-    for (int64_t v : {s.in_flight, s.to_analyse, s.to_submit, s.answered, s.failed, s.kafka_lag}) append_int(out, v, ',');
+    for (int64_t v : {s.in_flight, s.to_analyse, s.to_submit, s.answered, s.failed, s.kafka_lag})
+      append_int(out, v, ',');
     out += "]";
   }
   return out + "]}";

@@ -99,7 +99,8 @@ TEST_CASE("window: the streaming kernel equals the reference over a long sequenc
     layers.push_back(test::random_image(41, 23, rng));
     std::vector<PixelPos> outliers;
     w.push(layers.back(), outliers);
-    if (i >= 2) CHECK(outliers == find_outliers_reference(layers[size_t(i) - 2], layers[size_t(i) - 1], layers[size_t(i)]));
+    if (i >= 2)
+      CHECK(outliers == find_outliers_reference(layers[size_t(i) - 2], layers[size_t(i) - 1], layers[size_t(i)]));
   }
 }
 

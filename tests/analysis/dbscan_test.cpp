@@ -38,9 +38,9 @@ TEST_CASE("Q3: a border point next to two clusters joins the one numbered first 
   // Cores of A on column y = 0, cores of B on y = 40; (0, 20) is exactly 20 from (0, 0) and from
   // (0, 40) and has only 3 neighbours itself: a border point of both.
   std::vector<PixelPos> pts;
-  for (int i = 0; i < 5; ++i) pts.push_back({i, 0});    // A: cores, first in scan order (y = 0)
-  for (int i = 0; i < 5; ++i) pts.push_back({i, 40});   // B: cores
-  pts.push_back({0, 20});                                // 20 from (0,0) and (0,40): border of both
+  for (int i = 0; i < 5; ++i) pts.push_back({i, 0});   // A: cores, first in scan order (y = 0)
+  for (int i = 0; i < 5; ++i) pts.push_back({i, 40});  // B: cores
+  pts.push_back({0, 20});                              // 20 from (0,0) and (0,40): border of both
   const Clustering c = dbscan(pts);
   REQUIRE(c.clusters.size() == 2);
   CHECK(c.labels[10] == c.labels[0]);  // joins A, whose first core comes first in (y, x) order

@@ -149,8 +149,8 @@ TEST_CASE("Q2: ties at the tile's sides and across layers: the fast kernel's own
 
 TEST_CASE("Q2: fast kernel equals the reference on degenerate shapes and uniform images") {
   std::mt19937 rng(7);
-  const int shapes[][2] = {{1, 1}, {1, 2}, {2, 1}, {1, 9}, {9, 1}, {1, 37}, {37, 1}, {2, 3}, {3, 2},
-                           {4, 4}, {5, 9}, {8, 8}, {9, 9}, {10, 3}, {16, 17}};
+  const int shapes[][2] = {{1, 1}, {1, 2}, {2, 1}, {1, 9}, {9, 1}, {1, 37}, {37, 1}, {2, 3},
+                           {3, 2}, {4, 4}, {5, 9}, {8, 8}, {9, 9}, {10, 3}, {16, 17}};
   for (auto [r, c] : shapes) {
     check_fast_equals_reference(random_image(r, c, rng), random_image(r, c, rng), random_image(r, c, rng));
   }
@@ -183,7 +183,8 @@ TEST_CASE("Q2: fast kernel equals the reference across its column strips (128 wi
   size_t outliers_seen = 0;
   for (int cols : {126, 127, 128, 129, 130, 131, 132, 255, 256, 257, 258, 385}) {
     for (int rows : {1, 5, 13}) {
-      const Image16 o = random_image(rows, cols, rng), m = random_image(rows, cols, rng), n = random_image(rows, cols, rng);
+      const Image16 o = random_image(rows, cols, rng), m = random_image(rows, cols, rng),
+                    n = random_image(rows, cols, rng);
       const auto ref = find_outliers_reference(o, m, n);
       outliers_seen += ref.size();
       INFO("shape " << rows << "x" << cols);

@@ -24,14 +24,16 @@ std::shared_ptr<const ServedDataset> golden_small() { return test::served_golden
 // An evaluation server on an ephemeral loopback port, and a client of it.
 struct Evaluation {
   explicit Evaluation(std::shared_ptr<const ServedDataset> ds = golden_small(), std::filesystem::path state_file = {})
-      : host(std::move(ds), "127.0.0.1", 0, 1, kDefaultApiToken, {}, {Emulation::evaluation, nullptr, std::move(state_file)}),
+      : host(std::move(ds), "127.0.0.1", 0, 1, kDefaultApiToken, {},
+             {Emulation::evaluation, nullptr, std::move(state_file)}),
         client(host.url()) {}
   HttpResponse post(const std::string& target, std::string body = "") {
     return client.call(http::verb::post, target, std::move(body), "application/json");
   }
   HttpResponse get(const std::string& target) { return client.call(http::verb::get, target); }
   std::string create(const std::string& name = "t") {
-    const HttpResponse r = post("/api/create", R"({"apitoken": "polimi-deib", "name": ")" + name + R"(", "test": true})");
+    const HttpResponse r =
+        post("/api/create", R"({"apitoken": "polimi-deib", "name": ")" + name + R"(", "test": true})");
     REQUIRE(r.status == 200);
     simdjson::dom::parser p;
     return std::string(std::string_view(p.parse(r.text()).get_string()));
@@ -51,7 +53,8 @@ TEST_CASE("evaluation: create takes exactly apitoken, name and test; a wrong tok
   Evaluation e;
   for (const std::string extra : {R"(, "max_batches": 3)", R"(, "queries": [0])", R"(, "max_batches": null)"}) {
     CAPTURE(extra);
-    const HttpResponse r = e.post("/api/create", R"({"apitoken": "polimi-deib", "name": "x", "test": true)" + extra + "}");
+    const HttpResponse r =
+        e.post("/api/create", R"({"apitoken": "polimi-deib", "name": "x", "test": true)" + extra + "}");
     CHECK(r.status == 400);
     CHECK(body(r) == kBadCreate);
   }
@@ -83,7 +86,8 @@ TEST_CASE("evaluation: one started bench per token; another create is 412 naming
 TEST_CASE("evaluation: next_batch, result and end before start are 412 Benchmark is deactivated") {
   Evaluation e;
   const std::string id = e.create();
-  for (const HttpResponse& r : {e.get("/api/next_batch/" + id), e.post("/api/result/0/" + id + "/0"), e.post("/api/end/" + id)}) {
+  for (const HttpResponse& r :
+       {e.get("/api/next_batch/" + id), e.post("/api/result/0/" + id + "/0"), e.post("/api/end/" + id)}) {
     CHECK(r.status == 412);
     CHECK(body(r) == "Benchmark is deactivated");
   }
@@ -112,7 +116,8 @@ TEST_CASE("evaluation: a complete stream, each result answered, ends in an empty
     const DecodedBatch d = decode_batch(bytes(r));
     REQUIRE(d.ok());
     CHECK(d.batch.batch_id == ds.batch_ids[i]);
-    const HttpResponse posted = e.post("/api/result/0/" + id + "/" + std::to_string(d.batch.batch_id), encode_result(ds.expected[i]));
+    const HttpResponse posted =
+        e.post("/api/result/0/" + id + "/" + std::to_string(d.batch.batch_id), encode_result(ds.expected[i]));
     REQUIRE(posted.status == 200);
     const auto o = p.parse(posted.text());
     CHECK(std::string_view(o["bench_id"]) == id);
@@ -180,7 +185,8 @@ TEST_CASE("evaluation: the body of a result is not looked at on the wire; a dupl
 TEST_CASE("evaluation: no history, plot, metrics or status page on the wire") {
   Evaluation e;
   const std::string id = e.create();
-  for (const std::string& target : std::vector<std::string>{"/api/history", "/api/plot/" + id, "/metrics", "/", "/dash"}) {
+  for (const std::string& target :
+       std::vector<std::string>{"/api/history", "/api/plot/" + id, "/metrics", "/", "/dash"}) {
     CAPTURE(target);
     CHECK(e.get(target).status == 404);
   }

@@ -28,7 +28,8 @@ struct Local {
   }
   HttpResponse get(const std::string& target) { return client.call(http::verb::get, target); }
   std::string create(const std::string& extra = "") {
-    const HttpResponse r = post("/api/create", R"({"apitoken": "polimi-deib", "name": "t", "test": true)" + extra + "}");
+    const HttpResponse r =
+        post("/api/create", R"({"apitoken": "polimi-deib", "name": "t", "test": true)" + extra + "}");
     REQUIRE(r.status == 200);
     simdjson::dom::parser p;
     return std::string(std::string_view(p.parse(r.text()).get_string()));
@@ -63,7 +64,7 @@ TEST_CASE("local: lenient where the evaluation server is strict; the stream ends
   Local l;
   const std::string a = l.create(R"(, "max_batches": 2)");
   REQUIRE(l.post("/api/start/" + a).status == 200);
-  const std::string b = l.create();  // another bench while one runs
+  const std::string b = l.create();                    // another bench while one runs
   CHECK(l.get("/api/next_batch/" + b).status == 200);  // before its start
   for (int i = 0; i < 2; ++i) REQUIRE(l.get("/api/next_batch/" + a).status == 200);
   for (int again = 0; again < 2; ++again) {
@@ -88,7 +89,9 @@ TEST_CASE("local: end answers {\"0\": {count, missing, throughput, latency_*}} w
     const DecodedBatch d = decode_batch(bytes(r));
     REQUIRE(d.ok());
     if (i == 5) continue;  // one batch never answered
-    CHECK(l.post("/api/result/0/" + id + "/" + std::to_string(d.batch.batch_id), encode_result(ds.expected[i])).status == 200);
+    CHECK(
+        l.post("/api/result/0/" + id + "/" + std::to_string(d.batch.batch_id), encode_result(ds.expected[i])).status ==
+        200);
   }
   CHECK(l.post("/api/result/0/" + id + "/0", encode_result(ds.expected[0])).status == 200);  // a repeat is taken too
   CHECK(l.get("/api/next_batch/" + id).status == 404);
@@ -153,8 +156,8 @@ TEST_CASE("batch ids from any start: --first-batch-id renumbers the served maps 
       const DecodedBatch d = decode_batch(bytes(r));
       REQUIRE(d.ok());
       CHECK(d.batch.batch_id == int64_t(i) + 1);
-      const DecodedBatch was = decode_batch(std::span(reinterpret_cast<const uint8_t*>(original.batches[i]->data()),
-                                                      original.batches[i]->size()));
+      const DecodedBatch was = decode_batch(
+          std::span(reinterpret_cast<const uint8_t*>(original.batches[i]->data()), original.batches[i]->size()));
       CHECK(d.batch.tile_id == was.batch.tile_id);
       CHECK(d.batch.layer == was.batch.layer);
       CHECK(d.batch.print_id == was.batch.print_id);
@@ -162,7 +165,8 @@ TEST_CASE("batch ids from any start: --first-batch-id renumbers the served maps 
                        was.batch.tif.data() + was.batch.tif.size()));
       TileResult result = original.expected[i];
       result.batch_id = d.batch.batch_id;
-      REQUIRE(l.post("/api/result/0/" + id + "/" + std::to_string(result.batch_id), encode_result(result)).status == 200);
+      REQUIRE(l.post("/api/result/0/" + id + "/" + std::to_string(result.batch_id), encode_result(result)).status ==
+              200);
     }
     const std::string verdict = l.host.challenger().verdict(id).value();
     CHECK(verdict.find("\"wrong\": 0") != std::string::npos);

@@ -17,7 +17,8 @@ TEST_CASE("GET /api/plot/{bench}: an SVG of the bench's latency and throughput; 
   Challenger& c = host.challenger();
 
   // Before any result: a plot that says it has no data yet, and a page that does not refresh.
-  const HttpReply created = c.handle({"POST", "/api/create", R"({"apitoken": "polimi-deib", "name": "idle", "test": true})"});
+  const HttpReply created =
+      c.handle({"POST", "/api/create", R"({"apitoken": "polimi-deib", "name": "idle", "test": true})"});
   REQUIRE(created.status == 200);
   simdjson::dom::parser p;
   const std::string idle = std::string(std::string_view(p.parse(created.body).get_string()));

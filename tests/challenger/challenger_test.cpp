@@ -25,7 +25,8 @@ HttpReply call(Challenger& c, const std::string& method, const std::string& targ
 }
 
 std::string create_bench(Challenger& c, const std::string& extra = "") {
-  const HttpReply r = call(c, "POST", "/api/create", R"({"apitoken": "polimi-deib", "name": "t", "test": true)" + extra + "}");
+  const HttpReply r =
+      call(c, "POST", "/api/create", R"({"apitoken": "polimi-deib", "name": "t", "test": true)" + extra + "}");
   REQUIRE(r.status == 200);
   simdjson::dom::parser p;
   return std::string(std::string_view(p.parse(r.body).get_string()));
@@ -65,10 +66,10 @@ TEST_CASE("challenger: correct results score 0 wrong, 0 missing; wrong ones are 
   for (size_t i = 0; i < 20; ++i) REQUIRE(call(c, "GET", "/api/next_batch/" + bench).status == 200);
   for (size_t i = 0; i < 16; ++i) {
     TileResult r = expected[i];
-    if (i == 1) r.saturated += 1;                                   // wrong saturated count
-    if (i == 8) r.centroids.pop_back();                             // a centroid missing
-    if (i == 9) r.centroids[0].x += 0.0011;                          // off by more than 1e-3
-    if (i == 12) r.centroids[0].y += 0.0009;                         // within tolerance: right
+    if (i == 1) r.saturated += 1;             // wrong saturated count
+    if (i == 8) r.centroids.pop_back();       // a centroid missing
+    if (i == 9) r.centroids[0].x += 0.0011;   // off by more than 1e-3
+    if (i == 12) r.centroids[0].y += 0.0009;  // within tolerance: right
     const HttpReply reply = call(c, "POST", "/api/result/0/" + bench + "/" + std::to_string(i), encode_result(r));
     CHECK(reply.status == 200);
   }
@@ -102,14 +103,18 @@ TEST_CASE("challenger: bad requests get 4xx with a reason, never a crash") {
   const std::string bench = create_bench(c);
   CHECK(call(c, "POST", "/api/result/0/" + bench + "/0", "garbage").status == 400);  // nothing served yet
   call(c, "GET", "/api/next_batch/" + bench);
-  const HttpReply truncated = call(c, "POST", "/api/result/0/" + bench + "/0", encode_result(golden_small()->expected[0]).substr(0, 10));
+  const HttpReply truncated =
+      call(c, "POST", "/api/result/0/" + bench + "/0", encode_result(golden_small()->expected[0]).substr(0, 10));
   CHECK(truncated.status == 400);
   CHECK(truncated.body.find("truncated") != std::string::npos);
-  CHECK(call(c, "POST", "/api/result/0/" + bench + "/5", encode_result(golden_small()->expected[5])).status == 400);  // never served
-  CHECK(call(c, "POST", "/api/result/0/" + bench + "/1", encode_result(golden_small()->expected[0])).status == 400);  // id mismatch
+  CHECK(call(c, "POST", "/api/result/0/" + bench + "/5", encode_result(golden_small()->expected[5])).status ==
+        400);  // never served
+  CHECK(call(c, "POST", "/api/result/0/" + bench + "/1", encode_result(golden_small()->expected[0])).status ==
+        400);  // id mismatch
   CHECK(call(c, "POST", "/api/result/0/" + bench + "/x", "").status == 400);
   CHECK(call(c, "POST", "/api/result/0/" + bench + "/0", encode_result(golden_small()->expected[0])).status == 200);
-  CHECK(call(c, "POST", "/api/result/0/" + bench + "/0", encode_result(golden_small()->expected[0])).body.find("duplicate") != std::string::npos);
+  CHECK(call(c, "POST", "/api/result/0/" + bench + "/0", encode_result(golden_small()->expected[0]))
+            .body.find("duplicate") != std::string::npos);
 }
 
 TEST_CASE("challenger: max_batches limits a bench; benches are independent; history lists verdicts") {
@@ -136,7 +141,8 @@ TEST_CASE("challenger over HTTP: 16 concurrent connections on one bench get ever
   ChallengerHost host(ds, "127.0.0.1", 0, 2);
   test::HttpTestClient control(host.url());
   simdjson::dom::parser p;
-  const std::string created = control.call(http::verb::post, "/api/create", R"({"apitoken": "polimi-deib", "name": "c16"})").text();
+  const std::string created =
+      control.call(http::verb::post, "/api/create", R"({"apitoken": "polimi-deib", "name": "c16"})").text();
   const std::string bench = std::string(std::string_view(p.parse(created).get_string()));
 
   boost::asio::io_context io;
@@ -145,17 +151,18 @@ TEST_CASE("challenger over HTTP: 16 concurrent connections on one bench get ever
   std::vector<int64_t> served;
   size_t posted = 0;
   std::function<void(size_t)> next = [&](size_t i) {
-    conns[i]->request(http::verb::get, "/api/next_batch/" + bench, "", "", [&, i](const HttpError& e, HttpResponse&& r) {
-      if (e || r.status != 200) return;
-      const DecodedBatch d = decode_batch(std::make_shared<const ByteBuffer>(std::move(r.body)));
-      served.push_back(d.batch.batch_id);
-      conns[i]->request(http::verb::post, "/api/result/0/" + bench + "/" + std::to_string(d.batch.batch_id),
-                        encode_result(ds->expected[size_t(d.batch.batch_id)]), "application/msgpack",
-                        [&, i](const HttpError& e2, HttpResponse&& r2) {
-                          if (!e2 && r2.status == 200) ++posted;
-                          next(i);
-                        });
-    });
+    conns[i]->request(
+        http::verb::get, "/api/next_batch/" + bench, "", "", [&, i](const HttpError& e, HttpResponse&& r) {
+          if (e || r.status != 200) return;
+          const DecodedBatch d = decode_batch(std::make_shared<const ByteBuffer>(std::move(r.body)));
+          served.push_back(d.batch.batch_id);
+          conns[i]->request(http::verb::post, "/api/result/0/" + bench + "/" + std::to_string(d.batch.batch_id),
+                            encode_result(ds->expected[size_t(d.batch.batch_id)]), "application/msgpack",
+                            [&, i](const HttpError& e2, HttpResponse&& r2) {
+                              if (!e2 && r2.status == 200) ++posted;
+                              next(i);
+                            });
+        });
   };
   for (size_t i = 0; i < 16; ++i) {
     conns.push_back(std::make_shared<HttpConnection>(io, u.host, u.port, std::chrono::milliseconds(5000)));

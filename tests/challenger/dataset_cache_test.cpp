@@ -130,8 +130,8 @@ TEST_CASE("an unwritable cache directory still serves the stream") {
 
 TEST_CASE("lpbf-bench loads a stream it prepared before from the cache, and scores it the same") {
   const fs::path dir = fresh_dir("e2e");
-  const std::string cmd = "LPBF_CACHE_DIR=" + dir.string() + " " + test::binary() +
-                          " --layers 4 --grid 2 --tile 100 --threads 2";
+  const std::string cmd =
+      "LPBF_CACHE_DIR=" + dir.string() + " " + test::binary() + " --layers 4 --grid 2 --tile 100 --threads 2";
   const auto first = test::run_command(cmd);
   INFO(first.output);
   CHECK(first.exit_code == 0);

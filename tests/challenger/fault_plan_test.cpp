@@ -34,7 +34,8 @@ void run_against_faults(double rate, uint64_t seed, const std::string& runner_fl
   ChallengerHost host(std::make_shared<const ServedDataset>(make_synthetic_dataset(spec, "")), "127.0.0.1", 0, 2);
   host.challenger().inject_faults(FaultPlan(rate, seed));
   const fs::path report = fs::temp_directory_path() / ("lpbf-faults-" + std::to_string(::getpid()) + ".json");
-  const auto r = test::run_command(test::binary() + " --url " + host.url() + " --quiet --threads 2 --report " + report.string() + runner_flags);
+  const auto r = test::run_command(test::binary() + " --url " + host.url() + " --quiet --threads 2 --report " +
+                                   report.string() + runner_flags);
   INFO("rate " << rate << " seed " << seed << "\n" << r.output);
   CHECK(r.exit_code == 1);
 

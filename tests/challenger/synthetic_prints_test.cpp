@@ -62,7 +62,8 @@ TEST_CASE("synthetic prints: --prints 3 interleaves the prints within each layer
   // The prints' images differ: their windows are not interchangeable.
   size_t different = 0;
   for (size_t i = 0; i + 4 < batches.size(); ++i)
-    if (batches[i].batch.print_id != batches[i + 4].batch.print_id && batches[i].batch.tile_id == batches[i + 4].batch.tile_id)
+    if (batches[i].batch.print_id != batches[i + 4].batch.print_id &&
+        batches[i].batch.tile_id == batches[i + 4].batch.tile_id)
       different += batches[i].image.pixels != batches[i + 4].image.pixels;
   CHECK(different > 0);
 }
@@ -81,12 +82,14 @@ TEST_CASE("synthetic prints: windows keyed by (print_id, tile_id) are exact; key
     LayerAnalysis keyed_wrong = analyse_layer(by_tile_only[b.tile_id], batches[i].image);
     REQUIRE(right.error.empty());
     REQUIRE(keyed_wrong.error.empty());
-    const std::string why = compare_results(expected, {b.batch_id, b.print_id, b.tile_id, right.saturated, right.centroids});
+    const std::string why =
+        compare_results(expected, {b.batch_id, b.print_id, b.tile_id, right.saturated, right.centroids});
     INFO("batch " << b.batch_id << ": " << why);
     CHECK(why.empty());
     wrong_by_print_and_tile += !why.empty();
     wrong_by_tile_only +=
-        !compare_results(expected, {b.batch_id, b.print_id, b.tile_id, keyed_wrong.saturated, keyed_wrong.centroids}).empty();
+        !compare_results(expected, {b.batch_id, b.print_id, b.tile_id, keyed_wrong.saturated, keyed_wrong.centroids})
+             .empty();
   }
   CHECK(with_clusters > 0);
   CHECK(wrong_by_print_and_tile == 0);

@@ -99,14 +99,16 @@ TEST_CASE("command line: `run` is the default subcommand, and the defaults are t
   }
   {
     CommandLine cl;
-    CHECK(!parse(cl, {"--url", "http://h:1", "--threads", "3", "--no-test", "--kafka", "mock:5", "--kafka-timeout", "7"}));
+    CHECK(!parse(cl,
+                 {"--url", "http://h:1", "--threads", "3", "--no-test", "--kafka", "mock:5", "--kafka-timeout", "7"}));
     CHECK(cl.command() == Command::run);
     CHECK(cl.run().run.url == "http://h:1");
     CHECK(cl.run().run.threads == 3);
     CHECK(!cl.run().run.test);
     CHECK(cl.run().kafka.mock_brokers == 5);
     CHECK(cl.run().kafka.topology.outcome_timeout == std::chrono::seconds(7));
-    CHECK(cl.run().run.command_line == "lpbf-bench --url http://h:1 --threads 3 --no-test --kafka mock:5 --kafka-timeout 7");
+    CHECK(cl.run().run.command_line ==
+          "lpbf-bench --url http://h:1 --threads 3 --no-test --kafka mock:5 --kafka-timeout 7");
   }
   {
     CommandLine cl;
@@ -160,20 +162,20 @@ TEST_CASE("command line: `run` is the default subcommand, and the defaults are t
 TEST_CASE("command line: a usage error exits 2 within milliseconds, before any dataset, socket or mock cluster") {
   const fs::path cache = fresh_dir("cache");
   const std::vector<std::string> mistakes{
-      "--bogus --layers 100",         // an unknown option; the dataset it names is never prepared
-      "--layers 0",                   // out of range
+      "--bogus --layers 100",  // an unknown option; the dataset it names is never prepared
+      "--layers 0",            // out of range
       "--tile 99999",
-      "--threads zero",               // not a number
+      "--threads zero",  // not a number
       "--threads 1.5",
-      "--connections",                // no value
-      "--layout nope",                // not one of the layouts
-      "--layers 100000 --grid 64",    // a stream too large to hold
+      "--connections",                        // no value
+      "--layout nope",                        // not one of the layouts
+      "--layers 100000 --grid 64",            // a stream too large to hold
       "--url http://127.0.0.1:1 --layers 3",  // dataset options without the embedded challenger
-      "--kafka mock --bogus",         // the mock cluster is not started
+      "--kafka mock --bogus",                 // the mock cluster is not started
       "--kafka mock:17",
-      "--threads 2 replay /nonexistent",      // the run's option before another subcommand
+      "--threads 2 replay /nonexistent",  // the run's option before another subcommand
       "run run",
-      "replay",                       // a missing positional
+      "replay",  // a missing positional
       "replay --threads 0 /nonexistent",
       "challenger --bogus",
       "challenger --faults 2",
@@ -182,9 +184,9 @@ TEST_CASE("command line: a usage error exits 2 within milliseconds, before any d
       "challenger --dataset /nonexistent --synthetic",
       "challenger --emulate bogus",
       "challenger --first-batch-id -1",
-      "challenger --state-file /tmp/x",       // only with --emulate evaluation
+      "challenger --state-file /tmp/x",  // only with --emulate evaluation
       "challenger --emulate local --state-file /tmp/x",
-      "worker",                       // --kafka is required
+      "worker",  // --kafka is required
       "worker --kafka mock --threads 0",
       "kafka-mock --brokers 0",
       "report",
@@ -275,15 +277,16 @@ TEST_CASE("command line: --config sets the run's options, the command line overr
   const std::string json = read_file_bytes(report);
   simdjson::dom::element doc = parser.parse(json);
   CHECK(std::string_view(doc["bench_name"]) == "from-config");  // from the file
-  CHECK(int64_t(doc["connections"]) == 3);                       // the command line wins
+  CHECK(int64_t(doc["connections"]) == 3);                      // the command line wins
   CHECK(int64_t(doc["threads"]) == 1);
   CHECK(std::string_view(doc["url"]) == host.url());
   CHECK(std::string_view(doc["command"]).find("--config " + config.string()) != std::string_view::npos);
   const std::string recorded{std::string_view(doc["config"])};
   INFO(recorded);
-  for (const std::string& line : {"url=\"" + host.url() + "\"", std::string("bench-name=\"from-config\""),
-                                 std::string("connections=3"), std::string("threads=1"), std::string("kafka-timeout=12"),
-                                 std::string("timeout-ms=10000"), std::string("apitoken=\"polimi-deib\"")})
+  for (const std::string& line :
+       {"url=\"" + host.url() + "\"", std::string("bench-name=\"from-config\""), std::string("connections=3"),
+        std::string("threads=1"), std::string("kafka-timeout=12"), std::string("timeout-ms=10000"),
+        std::string("apitoken=\"polimi-deib\"")})
     CHECK(recorded.find(line + "\n") != std::string::npos);
   CHECK(recorded.find("replay.") == std::string::npos);  // the run's options only
 

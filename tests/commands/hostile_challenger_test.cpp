@@ -55,23 +55,41 @@ std::vector<HttpReply> hostile_replies() {
   std::mt19937 rng(5);
   std::string random(1000, '\0');
   for (char& c : random) c = char(rng());
-  h.push_back(msgpack_reply(random));                                            // random bytes
-  h.push_back(msgpack_reply(""));                                                // empty body
-  h.push_back(msgpack_reply(packed(std::vector<int>{1, 2, 3})));                 // an array, not a map
-  h.push_back(msgpack_reply(batch_with_id(packed(std::string("7")))));           // batch_id a string
-  h.push_back(msgpack_reply(batch_with_id(packed(3.5))));                        // batch_id not an integer
-  h.push_back(msgpack_reply(batch_with_id(packed(int64_t(1) << 62))));           // far out of sequence
-  h.push_back(msgpack_reply(batch_with_id(packed(int64_t(10001)), false)));      // out of sequence, no tif
-  h.push_back(msgpack_reply(batch_with_id(packed(int64_t(-5)))));                // negative
-  h.push_back(msgpack_reply(batch_with_id(packed(uint64_t(UINT64_MAX)))));       // beyond int64
+  h.push_back(msgpack_reply(random));                                        // random bytes
+  h.push_back(msgpack_reply(""));                                            // empty body
+  h.push_back(msgpack_reply(packed(std::vector<int>{1, 2, 3})));             // an array, not a map
+  h.push_back(msgpack_reply(batch_with_id(packed(std::string("7")))));       // batch_id a string
+  h.push_back(msgpack_reply(batch_with_id(packed(3.5))));                    // batch_id not an integer
+  h.push_back(msgpack_reply(batch_with_id(packed(int64_t(1) << 62))));       // far out of sequence
+  h.push_back(msgpack_reply(batch_with_id(packed(int64_t(10001)), false)));  // out of sequence, no tif
+  h.push_back(msgpack_reply(batch_with_id(packed(int64_t(-5)))));            // negative
+  h.push_back(msgpack_reply(batch_with_id(packed(uint64_t(UINT64_MAX)))));   // beyond int64
   // A string that says it is 4 GB long, followed by 3 bytes.
-  h.push_back(msgpack_reply(std::string("\x81\xa8" "print_id" "\xdb\xff\xff\xff\xff" "abc", 15)));
+  h.push_back(
+      msgpack_reply(std::string("\x81\xa8"
+                                "print_id"
+                                "\xdb\xff\xff\xff\xff"
+                                "abc",
+                                15)));
   // A binary and an array that say they hold 2^32 - 1 bytes / elements.
-  h.push_back(msgpack_reply(std::string("\x81\xa3" "tif" "\xc6\xff\xff\xff\xff" "xy", 11)));
-  h.push_back(msgpack_reply(std::string("\x81\xa1" "a" "\xdd\xff\xff\xff\xff" "\x01", 9)));
+  h.push_back(
+      msgpack_reply(std::string("\x81\xa3"
+                                "tif"
+                                "\xc6\xff\xff\xff\xff"
+                                "xy",
+                                11)));
+  h.push_back(
+      msgpack_reply(std::string("\x81\xa1"
+                                "a"
+                                "\xdd\xff\xff\xff\xff"
+                                "\x01",
+                                9)));
   // 200 000 nested arrays, at the top and inside a field.
   h.push_back(msgpack_reply(std::string(200000, '\x91') + "\xc0"));
-  h.push_back(msgpack_reply(std::string("\x81\xa8" "batch_id", 10) + std::string(200000, '\x91') + "\xc0"));
+  h.push_back(msgpack_reply(std::string("\x81\xa8"
+                                        "batch_id",
+                                        10) +
+                            std::string(200000, '\x91') + "\xc0"));
   // HTTP that promises 10^10 bytes and sends one. (It fails as a request, like a dead connection,
   // and is retried; it carried no batch.)
   h.push_back({200, "", "HTTP/1.1 200 OK\r\nContent-Type: application/msgpack\r\nContent-Length: 10000000000\r\n\r\nx",
@@ -125,10 +143,10 @@ TEST_CASE("hostile challenger: crafted replies fail alone and fast; the real str
   CHECK(simdjson::dom::array(rep["incomplete_windows"]).size() == 0);
   CHECK(report_text.find("result not accepted") == std::string::npos);  // no hostile batch was posted
   // Each hostile reply is named for what it is.
-  for (const char* why : {"batch_id 4611686018427387904 is out of sequence: expected about",
-                          "batch_id 10001 is out of sequence", "batch_id -5 is negative",
-                          "field 'batch_id' is missing or not an integer", "msgpack is not a map",
-                          "msgpack is truncated (0 bytes)", "larger than its", "nested deeper than 8 levels"}) {
+  for (const char* why :
+       {"batch_id 4611686018427387904 is out of sequence: expected about", "batch_id 10001 is out of sequence",
+        "batch_id -5 is negative", "field 'batch_id' is missing or not an integer", "msgpack is not a map",
+        "msgpack is truncated (0 bytes)", "larger than its", "nested deeper than 8 levels"}) {
     INFO(why);
     CHECK(r.output.find(why) != std::string::npos);
   }

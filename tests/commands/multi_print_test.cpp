@@ -25,8 +25,8 @@ SyntheticSpec three_prints() {
 }  // namespace
 
 TEST_CASE("prints interleave: three prints through the pipeline, every answer exact") {
-  ChallengerHost host(std::make_shared<const ServedDataset>(make_synthetic_dataset(three_prints(), "")), "127.0.0.1",
-                      0, 1);
+  ChallengerHost host(std::make_shared<const ServedDataset>(make_synthetic_dataset(three_prints(), "")), "127.0.0.1", 0,
+                      1);
   RunOptions o;
   o.url = host.url();
   o.threads = 2;

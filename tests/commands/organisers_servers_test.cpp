@@ -114,17 +114,16 @@ TEST_CASE("organisers' servers: a bench left active blocks the next run, which n
 
 TEST_CASE("organisers' servers: a bench forgotten mid-stream fails the run, never passes for the end of the stream") {
   std::atomic<int> served{0};
-  test::FaultyChallenger c(
-      golden_small(),
-      [&](Challenger& ch, const HttpRequest& r) -> HttpReply {
-        // After 8 batches the bench is ended behind the run's back: from then on the evaluation
-        // server answers 404 `Invalid benchmark_id`.
-        const std::string prefix = "/api/next_batch/";
-        if (r.target.rfind(prefix, 0) == 0 && ++served == 9)
-          static_cast<void>(ch.handle({"POST", "/api/end/" + r.target.substr(prefix.size()), ""}));
-        return ch.handle(r);
-      },
-      {Emulation::evaluation, nullptr, {}});
+  test::FaultyChallenger c(golden_small(),
+                           [&](Challenger& ch, const HttpRequest& r) -> HttpReply {
+                             // After 8 batches the bench is ended behind the run's back: from then on the evaluation
+                             // server answers 404 `Invalid benchmark_id`.
+                             const std::string prefix = "/api/next_batch/";
+                             if (r.target.rfind(prefix, 0) == 0 && ++served == 9)
+                               static_cast<void>(ch.handle({"POST", "/api/end/" + r.target.substr(prefix.size()), ""}));
+                             return ch.handle(r);
+                           },
+                           {Emulation::evaluation, nullptr, {}});
   RunOptions o;
   o.url = c.url();
   o.connections = 1;
@@ -134,7 +133,8 @@ TEST_CASE("organisers' servers: a bench forgotten mid-stream fails the run, neve
   CHECK(r.bench_forgotten);
   CHECK(r.ledger.released == 8);
   bool said = false;
-  for (const std::string& e : r.ledger.errors) said |= e.find("no longer knows bench " + r.bench_id) != std::string::npos;
+  for (const std::string& e : r.ledger.errors)
+    said |= e.find("no longer knows bench " + r.bench_id) != std::string::npos;
   CHECK(said);
   // Every batch fetched is answered or listed.
   CHECK(r.ledger.answered + r.ledger.failures.size() == r.ledger.released);

@@ -35,7 +35,8 @@ TEST_CASE("replay --check passes on golden/small and golden/tile500") {
 TEST_CASE("replay --out writes results equal to expected.json") {
   const fs::path dir = temp_dir("out");
   const fs::path out = dir / "results.json";
-  const auto r = test::run_command(test::binary() + " replay " + (test::golden_dir() / "small").string() + " --out " + out.string());
+  const auto r = test::run_command(test::binary() + " replay " + (test::golden_dir() / "small").string() + " --out " +
+                                   out.string());
   REQUIRE(r.exit_code == 0);
   const auto got = parse_results_json(read_file_bytes(out), out.string());
   const auto expected = load_golden_dataset(test::golden_dir() / "small").expected;
@@ -49,7 +50,8 @@ TEST_CASE("replay --check names a wrong expected result and a corrupt batch, exi
   const fs::path src = test::golden_dir() / "small";
   for (const auto& entry : fs::directory_iterator(src)) fs::copy_file(entry.path(), dir / entry.path().filename());
   fs::permissions(dir, fs::perms::owner_all, fs::perm_options::add);
-  for (const auto& entry : fs::directory_iterator(dir)) fs::permissions(entry.path(), fs::perms::owner_write, fs::perm_options::add);
+  for (const auto& entry : fs::directory_iterator(dir))
+    fs::permissions(entry.path(), fs::perms::owner_write, fs::perm_options::add);
   auto expected = load_golden_dataset(dir).expected;
   expected[9].saturated += 1;
   std::ofstream(dir / "expected.json") << results_to_json(expected);

@@ -43,7 +43,8 @@ int batch_decoder(const uint8_t* data, size_t size) {
   if (d.ok()) {  // the TIFF is a part of the reply, never beyond it
     require(d.id_known);
     require(d.batch.tif.size() <= size);
-    require(d.batch.tif.size() == 0 || (d.batch.tif.data() >= bytes->data() && d.batch.tif.data() + d.batch.tif.size() <= bytes->data() + size));
+    require(d.batch.tif.size() == 0 ||
+            (d.batch.tif.data() >= bytes->data() && d.batch.tif.data() + d.batch.tif.size() <= bytes->data() + size));
     const std::string again = encode_batch(d.batch);
     const DecodedBatch d2 = decode_batch({reinterpret_cast<const uint8_t*>(again.data()), again.size()});
     require(d2.ok() && d2.batch.batch_id == d.batch.batch_id && d2.batch.tif == d.batch.tif);
@@ -58,7 +59,8 @@ int result_decoder(const uint8_t* data, size_t size) {
   if (d.ok()) {  // what was read encodes and reads back the same
     const std::string again = encode_result(d.result);
     const DecodedResult d2 = decode_result({reinterpret_cast<const uint8_t*>(again.data()), again.size()});
-    require(d2.ok() && d2.result.batch_id == d.result.batch_id && d2.result.centroids.size() == d.result.centroids.size());
+    require(d2.ok() && d2.result.batch_id == d.result.batch_id &&
+            d2.result.centroids.size() == d.result.centroids.size());
   }
   (void)decode_outcome({data, size});  // the Kafka outcome wraps the same map
   return 0;

@@ -23,8 +23,8 @@ struct NamedTarget {
   Target run;
 };
 inline constexpr NamedTarget kTargets[] = {
-    {"batch_decoder", batch_decoder}, {"result_decoder", result_decoder},   {"tiff_decoder", tiff_decoder},
-    {"expected_json", expected_json}, {"create_body", create_body},         {"challenger_request", challenger_request},
+    {"batch_decoder", batch_decoder}, {"result_decoder", result_decoder}, {"tiff_decoder", tiff_decoder},
+    {"expected_json", expected_json}, {"create_body", create_body},       {"challenger_request", challenger_request},
     {"go_duration", go_duration},
 };
 

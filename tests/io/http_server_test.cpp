@@ -22,9 +22,12 @@ namespace {
 
 struct TestServer {
   explicit TestServer(HttpServerLimits limits) {
-    server = std::make_unique<HttpServer>(io, "127.0.0.1", 0, [](const HttpRequest& r) {
-      return HttpReply{200, "text/plain", "hello " + r.target + "\n", nullptr};
-    }, limits);
+    server = std::make_unique<HttpServer>(
+        io, "127.0.0.1", 0,
+        [](const HttpRequest& r) {
+          return HttpReply{200, "text/plain", "hello " + r.target + "\n", nullptr};
+        },
+        limits);
     url = "http://127.0.0.1:" + std::to_string(server->port());
     for (int i = 0; i < 2; ++i) threads.emplace_back([this] { io.run(); });
   }
@@ -90,7 +93,8 @@ TEST_CASE("server: 1000 half-open connections are closed within the header timeo
   net::io_context client_io;
   std::vector<std::unique_ptr<tcp::socket>> half_open;
   const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < 1000; ++i) half_open.push_back(open_raw(client_io, srv.server->port(), "GET / HTTP/1.1\r\nHost: x\r\n"));
+  for (int i = 0; i < 1000; ++i)
+    half_open.push_back(open_raw(client_io, srv.server->port(), "GET / HTTP/1.1\r\nHost: x\r\n"));
   CHECK(TestServer::wait_for([&] { return srv.server->open_connections() >= 1000; }, 2000ms));
 
   // Meanwhile a normal client is served at once.
@@ -133,7 +137,9 @@ TEST_CASE("server: beyond --max-connections a connection is answered 503 and clo
 }
 
 TEST_CASE("server: one raw request in, the raw response out, without a socket") {
-  const HttpHandler h = [](const HttpRequest& r) { return HttpReply{201, "text/plain", r.method + " " + r.target + " " + r.body, nullptr}; };
+  const HttpHandler h = [](const HttpRequest& r) {
+    return HttpReply{201, "text/plain", r.method + " " + r.target + " " + r.body, nullptr};
+  };
   const std::string res = answer_raw_request("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc", h);
   CHECK(res.rfind("HTTP/1.1 201", 0) == 0);
   CHECK(res.find("POST /x abc") != std::string::npos);

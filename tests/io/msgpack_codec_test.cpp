@@ -8,7 +8,9 @@
 using namespace lpbf;
 
 namespace {
-std::span<const uint8_t> bytes_of(const std::string& s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
+std::span<const uint8_t> bytes_of(const std::string& s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
 }  // namespace
 
 TEST_CASE("msgpack: a batch map round-trips with its TIFF bytes intact") {
@@ -116,7 +118,8 @@ TEST_CASE("Kafka outcome: result, failure, and which layers its window lacked an
   msgpack::sbuffer bad;
   msgpack::packer<msgpack::sbuffer> pb(bad);
   pb.pack_array(6);
-  pb.pack(15), pb.pack(std::string("")), pb.pack_nil(), pb.pack(2), pb.pack(std::vector<int64_t>{1, 2, 3}), pb.pack(std::string("w"));
+  pb.pack(15), pb.pack(std::string("")), pb.pack_nil(), pb.pack(2), pb.pack(std::vector<int64_t>{1, 2, 3}),
+      pb.pack(std::string("w"));
   CHECK(!decode_outcome({reinterpret_cast<const uint8_t*>(bad.data()), bad.size()}).decode_error.empty());
   msgpack::sbuffer bad2;
   msgpack::packer<msgpack::sbuffer> pb2(bad2);

@@ -71,11 +71,15 @@ std::map<std::string, Family> parse_exposition(const std::string& text) {
       const std::string name = m[1];
       if (current.empty() || families[current].type.empty()) throw std::runtime_error(where + " (sample before TYPE)");
       const Family& f = families[current];
-      const bool ok = name == current ||
-                      (f.type == "histogram" && (name == current + "_bucket" || name == current + "_sum" || name == current + "_count"));
+      const bool ok =
+          name == current || (f.type == "histogram" &&
+                              (name == current + "_bucket" || name == current + "_sum" || name == current + "_count"));
       if (!ok) throw std::runtime_error(where + " (sample outside its family " + current + ")");
       const std::string v = m[7];
-      const double value = v == "NaN" ? NAN : v == "+Inf" || v == "Inf" ? INFINITY : v == "-Inf" ? -INFINITY : std::stod(v);
+      const double value = v == "NaN"                  ? NAN
+                           : v == "+Inf" || v == "Inf" ? INFINITY
+                           : v == "-Inf"               ? -INFINITY
+                                                       : std::stod(v);
       families[current].samples.push_back({name + m[2].str(), value});
     } else {
       throw std::runtime_error(where + " (not HELP, TYPE or a sample)");
@@ -118,7 +122,8 @@ std::string raw_get(unsigned short port, const std::string& target) {
   boost::asio::io_context io;
   boost::asio::ip::tcp::socket socket(io);
   socket.connect({boost::asio::ip::make_address("127.0.0.1"), port});
-  boost::asio::write(socket, boost::asio::buffer("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"));
+  boost::asio::write(
+      socket, boost::asio::buffer("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"));
   std::string out;
   boost::system::error_code ec;
   boost::asio::read(socket, boost::asio::dynamic_buffer(out), ec);
@@ -149,8 +154,9 @@ bool prometheus_installed() {
   static const bool installed = [] {
     const bool found = !on_path("prometheus").empty() && !on_path("promtool").empty();
     if (!found)
-      std::fprintf(stderr, "lpbf-tests: prometheus/promtool not on PATH: the Prometheus tests are SKIPPED "
-                           "(install Debian's prometheus package: make test-deps)\n");
+      std::fprintf(stderr,
+                   "lpbf-tests: prometheus/promtool not on PATH: the Prometheus tests are SKIPPED "
+                   "(install Debian's prometheus package: make test-deps)\n");
     return found;
   }();
   return installed;
@@ -163,7 +169,9 @@ std::string promtool_problems(const std::string& text) {
   std::ofstream(file) << text;
   const test::ProcessResult r = test::run_command("promtool check metrics < " + file.string());
   std::filesystem::remove(file);
-  return r.exit_code == 0 && r.output.find_first_not_of(" \n") == std::string::npos ? "" : r.output + " (exit " + std::to_string(r.exit_code) + ")";
+  return r.exit_code == 0 && r.output.find_first_not_of(" \n") == std::string::npos
+             ? ""
+             : r.output + " (exit " + std::to_string(r.exit_code) + ")";
 }
 
 }  // namespace
@@ -188,7 +196,8 @@ TEST_CASE("the exposition writer's text passes the strict parser: families, esca
   CHECK_THROWS(parse_exposition("# HELP a x\n# TYPE a counter\nb 1\n"));
   CHECK_THROWS(parse_exposition("# HELP a x\n# TYPE a counter\na{k=\"v} 1\n"));
   CHECK_THROWS(parse_exposition("# HELP a x\n# TYPE a counter\na 1"));
-  CHECK_THROWS(parse_exposition("# HELP h x\n# TYPE h histogram\nh_bucket{le=\"1\"} 2\nh_bucket{le=\"+Inf\"} 1\nh_count 1\nh_sum 0\n"));
+  CHECK_THROWS(parse_exposition(
+      "# HELP h x\n# TYPE h histogram\nh_bucket{le=\"1\"} 2\nh_bucket{le=\"+Inf\"} 1\nh_count 1\nh_sum 0\n"));
 }
 
 TEST_CASE("the runner's /metrics during and at the end of a run, and the challenger's after it") {
@@ -273,8 +282,9 @@ TEST_CASE("--metrics-linger: the runner's endpoint serves the final counts after
   const auto ended_at = std::chrono::steady_clock::now();
   CHECK(answered_when_ended == 20);
   std::map<std::string, Family> f;
-  CHECK_NOTHROW(f = parse_exposition(body_of(
-                    test::HttpTestClient("http://127.0.0.1:" + std::to_string(metrics_port.load())).call(http::verb::get, "/metrics"))));
+  CHECK_NOTHROW(
+      f = parse_exposition(body_of(test::HttpTestClient("http://127.0.0.1:" + std::to_string(metrics_port.load()))
+                                       .call(http::verb::get, "/metrics"))));
   CHECK(value_of(f, "lpbf_batches_total", "lpbf_batches_total{outcome=\"answered\"}") == 20);
   CHECK(value_of(f, "lpbf_latency_seconds", "lpbf_latency_seconds_count") == 20);
   CHECK(value_of(f, "lpbf_in_flight", "lpbf_in_flight") == 0);
@@ -291,7 +301,8 @@ TEST_CASE("--metrics-linger: the runner's endpoint serves the final counts after
   CHECK(ec);
 }
 
-TEST_CASE("--metrics-linger on the command line: the summary first, a word on stderr, and Ctrl-C (SIGINT) cuts it short") {
+TEST_CASE(
+    "--metrics-linger on the command line: the summary first, a word on stderr, and Ctrl-C (SIGINT) cuts it short") {
   const unsigned short port = free_port();
   test::Background run(test::binary() + " --layers 4 --tile 64 --threads 1 --metrics-port " + std::to_string(port) +
                        " --metrics-linger 600");
@@ -299,14 +310,16 @@ TEST_CASE("--metrics-linger on the command line: the summary first, a word on st
   const std::string out = run.output();
   CHECK(out.find("64 answered") != std::string::npos);
   CHECK(out.find("challenger: ") < out.find("stay up 600 s"));  // the summary's last line before the linger
-  const auto m = parse_exposition(body_of(test::HttpTestClient("http://127.0.0.1:" + std::to_string(port)).call(http::verb::get, "/metrics")));
+  const auto m = parse_exposition(
+      body_of(test::HttpTestClient("http://127.0.0.1:" + std::to_string(port)).call(http::verb::get, "/metrics")));
   CHECK(value_of(m, "lpbf_batches_total", "lpbf_batches_total{outcome=\"answered\"}") == 64);
   const auto t0 = std::chrono::steady_clock::now();
   ::kill(run.pid, SIGINT);
   bool gone = false;
   while (!gone && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(10)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    gone = ::kill(run.pid, 0) != 0 || test::run_command("ps -o stat= -p " + std::to_string(run.pid)).output.find('Z') != std::string::npos;
+    gone = ::kill(run.pid, 0) != 0 ||
+           test::run_command("ps -o stat= -p " + std::to_string(run.pid)).output.find('Z') != std::string::npos;
   }
   CHECK(gone);
 }
@@ -323,7 +336,8 @@ TEST_CASE("the challenger's /metrics costs the same at 1k and 100k results: kept
   // Results in whole benches; a bench answers every batch it served.
   auto add_results = [&](size_t n) {
     while (n > 0) {
-      const HttpReply created = c.handle({"POST", "/api/create", R"({"apitoken": "polimi-deib", "name": "m", "test": true})"});
+      const HttpReply created =
+          c.handle({"POST", "/api/create", R"({"apitoken": "polimi-deib", "name": "m", "test": true})"});
       REQUIRE(created.status == 200);
       const std::string bench = created.body.substr(1, created.body.size() - 2 - (created.body.back() == '\n'));
       REQUIRE(c.handle({"POST", "/api/start/" + bench, ""}).status == 200);
@@ -331,7 +345,8 @@ TEST_CASE("the challenger's /metrics costs the same at 1k and 100k results: kept
       for (size_t i = 0; i < k; ++i) {
         const HttpReply b = c.handle({"GET", "/api/next_batch/" + bench, ""});
         REQUIRE(b.status == 200);
-        const HttpReply r = c.handle({"POST", "/api/result/0/" + bench + "/" + std::to_string(ds->expected[i].batch_id), bodies[i]});
+        const HttpReply r =
+            c.handle({"POST", "/api/result/0/" + bench + "/" + std::to_string(ds->expected[i].batch_id), bodies[i]});
         REQUIRE(r.status == 200);
       }
       REQUIRE(c.handle({"POST", "/api/end/" + bench, ""}).status == 200);
@@ -345,14 +360,17 @@ TEST_CASE("the challenger's /metrics costs the same at 1k and 100k results: kept
     for (int i = 0; i < 30; ++i) {
       const auto t0 = std::chrono::steady_clock::now();
       const HttpReply m = c.handle({"GET", "/metrics", ""});
-      best_us = std::min(best_us, std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+      best_us =
+          std::min(best_us, std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
       REQUIRE(m.status == 200);
     }
     observations = histogram_observations() - before;
     const auto f = parse_exposition(c.handle({"GET", "/metrics", ""}).body);
     CHECK(value_of(f, "lpbf_challenger_latency_seconds", "lpbf_challenger_latency_seconds_count") == double(results));
-    CHECK(value_of(f, "lpbf_challenger_results_total", "lpbf_challenger_results_total{verdict=\"correct\"}") == double(results));
-    CHECK(value_of(f, "lpbf_challenger_batches_served_total", "lpbf_challenger_batches_served_total") == double(results));
+    CHECK(value_of(f, "lpbf_challenger_results_total", "lpbf_challenger_results_total{verdict=\"correct\"}") ==
+          double(results));
+    CHECK(value_of(f, "lpbf_challenger_batches_served_total", "lpbf_challenger_batches_served_total") ==
+          double(results));
   };
   double small_us = 0, large_us = 0;
   uint64_t small_work = 0, large_work = 0;
@@ -448,10 +466,12 @@ TEST_CASE("a Kafka worker's /metrics: its answers and its consumer lag, read whi
   CHECK(after.at("lpbf_worker_partition_lag").type == "gauge");
 }
 
-TEST_CASE("promtool check metrics finds nothing in the runner's, the challenger's or a worker's text" *
-          doctest::skip(!prometheus_installed()) *
-          doctest::description("skipped when Debian's prometheus package (promtool) is not installed: make test-deps")) {
-  REQUIRE_MESSAGE(prometheus_installed(), "promtool is not on PATH: install Debian's prometheus package (make test-deps)");
+TEST_CASE(
+    "promtool check metrics finds nothing in the runner's, the challenger's or a worker's text" *
+    doctest::skip(!prometheus_installed()) *
+    doctest::description("skipped when Debian's prometheus package (promtool) is not installed: make test-deps")) {
+  REQUIRE_MESSAGE(prometheus_installed(),
+                  "promtool is not on PATH: install Debian's prometheus package (make test-deps)");
   RunLedger ledger;
   ledger.answered = 3;
   ledger.latencies_ms = {0.7, 2.5, 9};
@@ -467,7 +487,8 @@ TEST_CASE("promtool check metrics finds nothing in the runner's, the challenger'
 TEST_CASE("a real Prometheus scraping a run each second holds the run's final answered count (--metrics-linger 3)" *
           doctest::skip(!prometheus_installed()) *
           doctest::description("skipped when Debian's prometheus package is not installed: make test-deps")) {
-  REQUIRE_MESSAGE(prometheus_installed(), "prometheus is not on PATH: install Debian's prometheus package (make test-deps)");
+  REQUIRE_MESSAGE(prometheus_installed(),
+                  "prometheus is not on PATH: install Debian's prometheus package (make test-deps)");
   namespace fs = std::filesystem;
   const fs::path dir = fs::temp_directory_path() / ("lpbf-prometheus-" + std::to_string(::getpid()));
   fs::remove_all(dir);
@@ -475,10 +496,11 @@ TEST_CASE("a real Prometheus scraping a run each second holds the run's final an
   const unsigned short metrics = free_port(), web = free_port();
   std::ofstream(dir / "prometheus.yml") << "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
                                            "scrape_configs:\n  - job_name: lpbf-runner\n    static_configs:\n"
-                                           "      - targets: ['127.0.0.1:" << metrics << "']\n";
+                                           "      - targets: ['127.0.0.1:"
+                                        << metrics << "']\n";
   test::Background prometheus("prometheus --config.file=" + (dir / "prometheus.yml").string() +
-                              " --storage.tsdb.path=" + (dir / "data").string() + " --web.listen-address=127.0.0.1:" +
-                              std::to_string(web));
+                              " --storage.tsdb.path=" + (dir / "data").string() +
+                              " --web.listen-address=127.0.0.1:" + std::to_string(web));
   test::HttpTestClient api("http://127.0.0.1:" + std::to_string(web));
   bool ready = false;
   for (int i = 0; i < 150 && !ready; ++i) {
@@ -498,8 +520,9 @@ TEST_CASE("a real Prometheus scraping a run each second holds the run's final an
   }
   REQUIRE(scraping);
 
-  const test::ProcessResult run = test::run_command(test::binary() + " --layers 40 --tile 64 --threads 1 --metrics-port " +
-                                                    std::to_string(metrics) + " --metrics-linger 3");
+  const test::ProcessResult run =
+      test::run_command(test::binary() + " --layers 40 --tile 64 --threads 1 --metrics-port " +
+                        std::to_string(metrics) + " --metrics-linger 3");
   INFO(run.output);
   REQUIRE(run.exit_code == 0);
   std::smatch m;
@@ -507,8 +530,8 @@ TEST_CASE("a real Prometheus scraping a run each second holds the run's final an
   const double answered = std::stod(m[2]);
   CHECK(answered == 640);
   // The target is gone now (its series marked stale): the last value scraped, over the last minute.
-  const HttpResponse q = api.call(http::verb::get,
-                                  "/api/v1/query?query=last_over_time(lpbf_batches_total%7Boutcome%3D%22answered%22%7D%5B1m%5D)");
+  const HttpResponse q = api.call(
+      http::verb::get, "/api/v1/query?query=last_over_time(lpbf_batches_total%7Boutcome%3D%22answered%22%7D%5B1m%5D)");
   const std::string body = body_of(q);
   INFO(body);
   REQUIRE(q.status == 200);

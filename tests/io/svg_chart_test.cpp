@@ -31,7 +31,6 @@ svg::Grid grid(int rows, int cols, std::vector<double> values) {
   return g;
 }
 
-
 }  // namespace
 
 TEST_CASE("nice ticks are 1, 2 or 5 times a power of ten and cover the range") {

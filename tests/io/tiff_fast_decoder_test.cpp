@@ -148,8 +148,8 @@ TEST_CASE("TIFF fast path: what it does not know goes to libtiff") {
   Image16 fast;
   REQUIRE(decode_tiff_fast(bytes, fast));
   const std::vector<uint8_t> eight(400, 1);
-  CHECK_FALSE(decode_tiff_fast(encode_tiff_samples(eight.data(), 20, 20, 8, 1, SAMPLEFORMAT_UINT,
-                                                   standard_tiff_layouts()[0]), fast));
+  CHECK_FALSE(decode_tiff_fast(
+      encode_tiff_samples(eight.data(), 20, 20, 8, 1, SAMPLEFORMAT_UINT, standard_tiff_layouts()[0]), fast));
   bytes[2] = 43;  // BigTIFF's version number
   CHECK_FALSE(decode_tiff_fast(bytes, fast));
   check_same_as_libtiff(bytes);

@@ -26,7 +26,8 @@ Verdict last_verdict(Challenger& c) {
   simdjson::dom::parser p;
   Verdict v;
   for (simdjson::dom::element e : p.parse(h).get_array())
-    v = {int64_t(e["served"]), int64_t(e["results"]), int64_t(e["wrong"]), int64_t(e["duplicates"]), int64_t(e["missing"])};
+    v = {int64_t(e["served"]), int64_t(e["results"]), int64_t(e["wrong"]), int64_t(e["duplicates"]),
+         int64_t(e["missing"])};
   return v;
 }
 
@@ -104,23 +105,27 @@ void chaos_run(unsigned seed) {
   Chaos chaos{brokers, std::mt19937(seed), {}, {}, {}};
   for (int i = 0; i < 3; ++i) chaos.start_worker();
   const int in_flight = std::uniform_int_distribution<int>(128, 256)(chaos.rng);
-  Background runner("(" + test::binary() + " --url " + host.url() + " --kafka " + brokers + " --workers 0 --partitions 16" +
-                    " --max-in-flight " + std::to_string(in_flight) +
+  Background runner("(" + test::binary() + " --url " + host.url() + " --kafka " + brokers +
+                    " --workers 0 --partitions 16" + " --max-in-flight " + std::to_string(in_flight) +
                     " --kafka-partition-bytes 2000000 --kafka-timeout 90 --quiet; echo exit=$?)");
   // The blows start once the bench does (the runner waits for the workers first), at random moments.
   const auto start = std::chrono::steady_clock::now();
-  while (last_verdict(host.challenger()).served <= 0 && std::chrono::steady_clock::now() - start < std::chrono::seconds(40))
+  while (last_verdict(host.challenger()).served <= 0 &&
+         std::chrono::steady_clock::now() - start < std::chrono::seconds(40))
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   auto next_blow = std::chrono::steady_clock::now();
   int blows = 0;
-  while (runner.output().find("exit=") == std::string::npos && std::chrono::steady_clock::now() - start < std::chrono::seconds(150)) {
+  while (runner.output().find("exit=") == std::string::npos &&
+         std::chrono::steady_clock::now() - start < std::chrono::seconds(150)) {
     chaos.resume_due(false);
     if (blows < 6 && std::chrono::steady_clock::now() >= next_blow) {
       chaos.strike();
       ++blows;
-      next_blow = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::uniform_int_distribution<int>(100, 500)(chaos.rng));
+      next_blow = std::chrono::steady_clock::now() +
+                  std::chrono::milliseconds(std::uniform_int_distribution<int>(100, 500)(chaos.rng));
     }
-    if (blows >= 6) chaos.resume_due(std::chrono::steady_clock::now() > next_blow + std::chrono::seconds(kSessionMs / 1000 + 1));
+    if (blows >= 6)
+      chaos.resume_due(std::chrono::steady_clock::now() > next_blow + std::chrono::seconds(kSessionMs / 1000 + 1));
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   chaos.resume_due(true);
@@ -144,6 +149,12 @@ void chaos_run(unsigned seed) {
 
 }  // namespace
 
-TEST_CASE("kafka chaos: workers stopped, killed and paused at random, seed 1: every batch answered once, right") { chaos_run(1); }
-TEST_CASE("kafka chaos: workers stopped, killed and paused at random, seed 2: every batch answered once, right") { chaos_run(2); }
-TEST_CASE("kafka chaos: workers stopped, killed and paused at random, seed 3: every batch answered once, right") { chaos_run(3); }
+TEST_CASE("kafka chaos: workers stopped, killed and paused at random, seed 1: every batch answered once, right") {
+  chaos_run(1);
+}
+TEST_CASE("kafka chaos: workers stopped, killed and paused at random, seed 2: every batch answered once, right") {
+  chaos_run(2);
+}
+TEST_CASE("kafka chaos: workers stopped, killed and paused at random, seed 3: every batch answered once, right") {
+  chaos_run(3);
+}

@@ -41,7 +41,7 @@ TEST_CASE("kafka lookback: a tile silent for longer than the horizon no longer h
 TEST_CASE("kafka lookback: commit metadata carries the start; anything else reads as unknown") {
   CHECK(parse_lookback_metadata(lookback_metadata(1234)) == 1234);
   CHECK(parse_lookback_metadata(lookback_metadata(0)) == 0);
-  for (const char* bad : {"", "lookback=", "lookback=-1", "lookback=12x", "lookback=99999999999999999999999",
-                          "other=5", "lookback= 5"})
+  for (const char* bad :
+       {"", "lookback=", "lookback=-1", "lookback=12x", "lookback=99999999999999999999999", "other=5", "lookback= 5"})
     CHECK_MESSAGE(!parse_lookback_metadata(bad), bad);
 }

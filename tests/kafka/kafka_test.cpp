@@ -77,7 +77,8 @@ TEST_CASE("kafka lag: what the group has not committed, measured without joining
   const auto cluster = start_mock_kafka(t, 1);
   {
     KafkaProducer producer(t.kafka);
-    for (int i = 0; i < 5; ++i) REQUIRE(producer.produce(t.raw_topic, "k", "junk " + std::to_string(i), nullptr, {}, i % 2).ok());
+    for (int i = 0; i < 5; ++i)
+      REQUIRE(producer.produce(t.raw_topic, "k", "junk " + std::to_string(i), nullptr, {}, i % 2).ok());
     REQUIRE(producer.flush(std::chrono::seconds(5)).ok());
   }
   KafkaGroupLag lag(t.kafka, t.group, t.raw_topic, 2);
@@ -113,7 +114,8 @@ TEST_CASE("kafka: a batch's bytes survive the topic, and each tile's layers stay
     for (size_t i = 0; i < golden.manifest.size(); ++i) {
       const Batch b = golden.load_batch(i);
       sent[b.batch_id] = encode_batch(b);
-      REQUIRE(producer.produce("rt-raw", "bench|" + b.print_id + "/" + std::to_string(b.tile_id), sent[b.batch_id]).ok());
+      REQUIRE(
+          producer.produce("rt-raw", "bench|" + b.print_id + "/" + std::to_string(b.tile_id), sent[b.batch_id]).ok());
     }
     REQUIRE(producer.flush(std::chrono::seconds(10)).ok());
   }
@@ -129,7 +131,7 @@ TEST_CASE("kafka: a batch's bytes survive the topic, and each tile's layers stay
     REQUIRE(d.ok());
     CHECK(std::string(m->value.begin(), m->value.end()) == sent[d.batch.batch_id]);  // byte for byte
     auto [it, fresh] = partition_of_tile.emplace(m->key, m->partition);
-    CHECK(it->second == m->partition);          // one tile, one partition
+    CHECK(it->second == m->partition);                                               // one tile, one partition
     if (last_of_tile.count(m->key)) CHECK(d.batch.batch_id > last_of_tile[m->key]);  // in order
     last_of_tile[m->key] = d.batch.batch_id;
     ++received;
@@ -231,9 +233,9 @@ TEST_CASE("kafka: a broker lost mid-run: the run ends with every batch answered 
     CHECK(cluster.set_broker_down(2, true).ok());
   });
   const auto t0 = std::chrono::steady_clock::now();
-  const auto r = test::run_command(test::binary() + " --url " + host.url() + " --kafka " + cluster.bootstraps() +
-                                   " --workers 2 --max-in-flight 2 --kafka-timeout 5 --quiet --report " +
-                                   report.string());
+  const auto r =
+      test::run_command(test::binary() + " --url " + host.url() + " --kafka " + cluster.bootstraps() +
+                        " --workers 2 --max-in-flight 2 --kafka-timeout 5 --quiet --report " + report.string());
   breaker.join();
   MESSAGE("run took " << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() << " s");
   MESSAGE(r.output.substr(0, 3000));
@@ -258,12 +260,14 @@ std::vector<int64_t> publish_stream(const KafkaTopology& t, const ServedDataset&
   KafkaProducer producer(t.kafka);
   std::map<std::string, int64_t> layers;
   for (const auto& bytes : ds.batches) {
-    const DecodedBatch d = decode_batch(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size()));
+    const DecodedBatch d =
+        decode_batch(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size()));
     REQUIRE(d.ok());
     const std::string key = "bench|" + d.batch.print_id + "/" + std::to_string(d.batch.tile_id);
-    REQUIRE(producer.produce(t.raw_topic, key, *bytes, nullptr,
-                             {{"batch_id", std::to_string(d.batch.batch_id)}, {"tile_seq", std::to_string(layers[key]++)}},
-                             0)
+    REQUIRE(producer
+                .produce(t.raw_topic, key, *bytes, nullptr,
+                         {{"batch_id", std::to_string(d.batch.batch_id)}, {"tile_seq", std::to_string(layers[key]++)}},
+                         0)
                 .ok());
   }
   REQUIRE(producer.flush(std::chrono::seconds(10)).ok());
@@ -276,7 +280,8 @@ std::vector<int64_t> publish_stream(const KafkaTopology& t, const ServedDataset&
 void commit_as_group(const KafkaTopology& t, const std::string& group, int64_t next, const std::string& metadata) {
   char err[512];
   KafkaConfPtr conf(rd_kafka_conf_new());
-  REQUIRE(rd_kafka_conf_set(conf.get(), "bootstrap.servers", t.kafka.brokers.c_str(), err, sizeof err) == RD_KAFKA_CONF_OK);
+  REQUIRE(rd_kafka_conf_set(conf.get(), "bootstrap.servers", t.kafka.brokers.c_str(), err, sizeof err) ==
+          RD_KAFKA_CONF_OK);
   REQUIRE(rd_kafka_conf_set(conf.get(), "group.id", group.c_str(), err, sizeof err) == RD_KAFKA_CONF_OK);
   const KafkaClientPtr rk(rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), err, sizeof err));
   REQUIRE(rk);
@@ -294,7 +299,8 @@ void commit_as_group(const KafkaTopology& t, const std::string& group, int64_t n
 std::map<int64_t, DecodedOutcome> run_worker_until(KafkaTopology t, const std::string& group, size_t count,
                                                    KafkaWorkerStats& stats) {
   t.group = group;
-  const Result<std::map<int32_t, int64_t>> ends = kafka_end_offsets(t.kafka, t.results_topic, 1, std::chrono::seconds(5));
+  const Result<std::map<int32_t, int64_t>> ends =
+      kafka_end_offsets(t.kafka, t.results_topic, 1, std::chrono::seconds(5));
   REQUIRE_MESSAGE(ends.ok(), ends.error());
   KafkaConsumer results(t.kafka, KafkaConsumer::AssignAll{}, t.results_topic, ends.value(), std::chrono::seconds(5));
   std::atomic<bool> stop{false};
@@ -350,7 +356,8 @@ TEST_CASE("kafka rebuild: a partition assigned with nothing committed is read fr
   CHECK(stats.answered == rebuild_stream().batches.size());
 }
 
-TEST_CASE("kafka rebuild: with a commit behind what was consumed, the new owner reads back two layers a tile, no more") {
+TEST_CASE(
+    "kafka rebuild: with a commit behind what was consumed, the new owner reads back two layers a tile, no more") {
   KafkaTopology t;
   t.partitions = 1;
   const auto cluster = start_mock_kafka(t, 1);
@@ -368,7 +375,7 @@ TEST_CASE("kafka rebuild: with a commit behind what was consumed, the new owner 
   commit_as_group(t, "behind", 20, lookback_metadata(lookback.rebuild_start(20)));
   KafkaWorkerStats stats;
   const auto got = run_worker_until(t, "behind", rebuild_stream().batches.size() - 20, stats);
-  check_answers(got, 20);   // the same answers as a worker that saw the partition from its start
+  check_answers(got, 20);    // the same answers as a worker that saw the partition from its start
   CHECK(stats.folded == 8);  // offsets 12..19: read back, not answered
   CHECK(stats.answered == rebuild_stream().batches.size() - 20);
 }
@@ -390,11 +397,12 @@ TEST_CASE("kafka dead letters: a batch a worker cannot read is failed with its r
   ChallengerHost host(std::make_shared<const ServedDataset>(load_served_dataset(dir)), "127.0.0.1", 0, 1);
   KafkaTopology t;
   const auto cluster = start_mock_kafka(t, 1);
-  const auto r = test::run_command(test::binary() + " --url " + host.url() + " --kafka " + t.kafka.brokers + " --workers 1");
+  const auto r =
+      test::run_command(test::binary() + " --url " + host.url() + " --kafka " + t.kafka.brokers + " --workers 1");
   INFO(r.output);
   CHECK(r.exit_code == 1);
   CHECK(r.output.find("batch 6: TIFF") != std::string::npos);  // the runner's failure list
-  CHECK(verdict(host.challenger(), "results") == 19);          // the run went on (tile 2's window restarts, as in-process)
+  CHECK(verdict(host.challenger(), "results") == 19);  // the run went on (tile 2's window restarts, as in-process)
 
   std::map<int32_t, int64_t> from;
   for (int32_t p = 0; p < t.partitions; ++p) from[p] = 0;

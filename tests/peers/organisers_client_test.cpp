@@ -21,14 +21,15 @@ std::string python_with_requests_and_msgpack() {
 
 TEST_CASE("organisers' client (Python): the evaluation emulation answers every call as Challenger 2.0 does") {
   const std::string python = python_with_requests_and_msgpack();
-  REQUIRE_MESSAGE(!python.empty(), "no python3 with requests and msgpack: `make test-deps` installs python3-requests "
-                                   "and python3-msgpack");
+  REQUIRE_MESSAGE(!python.empty(),
+                  "no python3 with requests and msgpack: `make test-deps` installs python3-requests "
+                  "and python3-msgpack");
   const std::string script = std::string(LPBF_SOURCE_DIR) + "/tests/peers/organisers_client.py";
   for (const int first : {0, 1}) {
     CAPTURE(first);
-    const lpbf::test::ProcessResult r =
-        lpbf::test::run_command(python + " " + script + " --binary " + lpbf::test::binary() + " --dataset " +
-                                (lpbf::test::golden_dir() / "small").string() + " --first-batch-id " + std::to_string(first));
+    const lpbf::test::ProcessResult r = lpbf::test::run_command(
+        python + " " + script + " --binary " + lpbf::test::binary() + " --dataset " +
+        (lpbf::test::golden_dir() / "small").string() + " --first-batch-id " + std::to_string(first));
     INFO(r.output);
     CHECK(r.exit_code == 0);
     CHECK(r.output.find("every reply as expected, 20 batches") != std::string::npos);

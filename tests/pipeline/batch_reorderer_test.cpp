@@ -37,9 +37,9 @@ TEST_CASE("reorderer: an id lost with a failed request is given up once every ea
   auto r = log.make();
   const uint64_t a = r.request_sent(), b = r.request_sent(), c = r.request_sent();
   r.request_done(a, 0, "a");
-  r.request_done(c, 2, "c");   // 1 went to request b
+  r.request_done(c, 2, "c");  // 1 went to request b
   CHECK(log.released == std::vector<int64_t>{0});
-  r.request_failed(b);         // ... which failed: 1 can never come
+  r.request_failed(b);  // ... which failed: 1 can never come
   CHECK(log.lost == std::vector<int64_t>{1});
   CHECK(log.released == std::vector<int64_t>{0, 2});
 }
@@ -102,7 +102,7 @@ TEST_CASE("reorderer: the first wave answered out of order from a large first id
   const int64_t base = 1'000'000'007;
   std::vector<uint64_t> t;
   for (int i = 0; i < 4; ++i) t.push_back(r.request_sent());
-  r.request_done(t[2], base + 2, "c");        // first received, but not the first served
+  r.request_done(t[2], base + 2, "c");                                       // first received, but not the first served
   CHECK(r.check_id(base - 1).find("out of sequence") == std::string::npos);  // 3 requests were out: could be
   CHECK(r.check_id(base - 2).find("out of sequence") != std::string::npos);  // more than the wave allows
   r.request_done(t[0], base, "a");

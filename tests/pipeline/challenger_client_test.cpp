@@ -137,7 +137,8 @@ TEST_CASE("challenger client: the create body is exactly apitoken, name and test
 TEST_CASE("challenger client: a bench still active for the token fails the run with the bench and how to end it") {
   FaultyChallenger c(golden_small(), [&](Challenger& ch, const HttpRequest& r) -> HttpReply {
     if (r.target == "/api/create")
-      return {412, "application/json", "Benchmark 65a1b2c3d4e5f60718293a4b is active. Please end the benchmark.", nullptr};
+      return {412, "application/json", "Benchmark 65a1b2c3d4e5f60718293a4b is active. Please end the benchmark.",
+              nullptr};
     return ch.handle(r);
   });
   RunOptions o;
@@ -153,8 +154,8 @@ TEST_CASE("challenger client: a bench still active for the token fails the run w
 }
 
 TEST_CASE("challenger client: a bench id that is no id is refused before any path is built from it") {
-  for (const std::string reply_body :
-       {std::string(R"("")"), std::string(R"("../../etc")"), std::string(R"("a b")"), "\"" + std::string(300, 'x') + "\""}) {
+  for (const std::string reply_body : {std::string(R"("")"), std::string(R"("../../etc")"), std::string(R"("a b")"),
+                                       "\"" + std::string(300, 'x') + "\""}) {
     FaultyChallenger c(golden_small(), [&](Challenger& ch, const HttpRequest& r) -> HttpReply {
       if (r.target == "/api/create") return {200, "application/json", reply_body, nullptr};
       return ch.handle(r);

@@ -123,7 +123,8 @@ TEST_CASE("record: the golden stream recorded is the golden directory, and repla
     CHECK(read_file_bytes(dir / b.file) == read_file_bytes(golden.dir / a.file));
   }
   REQUIRE(recorded.expected.size() == golden.expected.size());
-  for (size_t i = 0; i < golden.expected.size(); ++i) CHECK(compare_results(golden.expected[i], recorded.expected[i]) == "");
+  for (size_t i = 0; i < golden.expected.size(); ++i)
+    CHECK(compare_results(golden.expected[i], recorded.expected[i]) == "");
   CHECK(!fs::exists(dir / "manifest.json.tmp"));
 
   const auto r = test::run_command(test::binary() + " replay " + dir.string() + " --check");

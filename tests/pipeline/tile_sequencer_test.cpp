@@ -45,13 +45,21 @@ TEST_CASE("sequencer: two threads completing two tiles' layers keep each tile in
   for (int i = 0; i < 200; ++i) seq.assign(a), seq.assign(b);
   std::mutex m;
   std::vector<int> ran_a, ran_b;
-  auto run_a = [&](TileWindow&, int&& v) { std::lock_guard l(m); ran_a.push_back(v); };
-  auto run_b = [&](TileWindow&, int&& v) { std::lock_guard l(m); ran_b.push_back(v); };
+  auto run_a = [&](TileWindow&, int&& v) {
+    std::lock_guard l(m);
+    ran_a.push_back(v);
+  };
+  auto run_b = [&](TileWindow&, int&& v) {
+    std::lock_guard l(m);
+    ran_b.push_back(v);
+  };
   std::thread t1([&] {
-    for (int i = 199; i >= 0; i -= 2) seq.complete(a, uint64_t(i), int(i), run_a), seq.complete(b, uint64_t(i), int(i), run_b);
+    for (int i = 199; i >= 0; i -= 2)
+      seq.complete(a, uint64_t(i), int(i), run_a), seq.complete(b, uint64_t(i), int(i), run_b);
   });
   std::thread t2([&] {
-    for (int i = 198; i >= 0; i -= 2) seq.complete(a, uint64_t(i), int(i), run_a), seq.complete(b, uint64_t(i), int(i), run_b);
+    for (int i = 198; i >= 0; i -= 2)
+      seq.complete(a, uint64_t(i), int(i), run_a), seq.complete(b, uint64_t(i), int(i), run_b);
   });
   t1.join(), t2.join();
   std::vector<int> expected(200);

@@ -1,6 +1,7 @@
 // The HTML report as a person sees it: headless Chromium (Debian's, installed by `make deps`)
 // loads the page from disk with every host unresolvable, and each chart must have drawn marks
-// with a size. The screenshot is kept in the build folder (tests/report/report-screenshot.png, in README.md, comes from here).
+// with a size. The screenshot is kept in the build folder (tests/report/report-screenshot.png, in README.md, comes from
+// here).
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -23,7 +24,8 @@ std::string chromium(const std::string& args, const fs::path& profile) {
   return std::string(kChromium) +
          " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking"
          " --disable-component-update --disable-sync --host-resolver-rules='MAP * ~NOTFOUND'"
-         " --user-data-dir=" + profile.string() + " " + args;
+         " --user-data-dir=" +
+         profile.string() + " " + args;
 }
 
 }  // namespace
@@ -45,20 +47,23 @@ TEST_CASE("the HTML report in headless Chromium: every chart draws, with no netw
   write_report_file(page, run_report_json(make_run_report(o, run_benchmark(o))));
 
   fs::remove_all(profile);
-  const auto dom = test::run_command(chromium("--virtual-time-budget=2000 --dump-dom file://" + page.string(), profile));
+  const auto dom =
+      test::run_command(chromium("--virtual-time-budget=2000 --dump-dom file://" + page.string(), profile));
   INFO(dom.output.substr(0, 2000));
   REQUIRE(dom.exit_code == 0);
   CHECK(dom.output.find("data-charts-drawn=\"9\"") != std::string::npos);
   const std::regex drawn("data-drawn=\"([0-9]+)\"");
   int charts = 0;
-  for (auto it = std::sregex_iterator(dom.output.begin(), dom.output.end(), drawn); it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(dom.output.begin(), dom.output.end(), drawn); it != std::sregex_iterator();
+       ++it) {
     ++charts;
     CHECK(std::stoi((*it)[1]) > 0);
   }
   CHECK(charts == 9);
 
   fs::remove(shot);
-  const auto png = test::run_command(chromium("--window-size=1150,3300 --screenshot=" + shot.string() + " file://" + page.string(), profile));
+  const auto png = test::run_command(
+      chromium("--window-size=1150,3300 --screenshot=" + shot.string() + " file://" + page.string(), profile));
   CHECK(png.exit_code == 0);
   REQUIRE(fs::exists(shot));
   CHECK(fs::file_size(shot) > 50000);

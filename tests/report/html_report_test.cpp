@@ -37,7 +37,6 @@ fs::path temp_file(const std::string& name) {
   return fs::temp_directory_path() / ("lpbf-report-test-" + std::to_string(::getpid()) + "-" + name);
 }
 
-
 }  // namespace
 
 TEST_CASE("a run's report traces every batch through every stage, in order") {
@@ -125,7 +124,8 @@ TEST_CASE("the report shows the run's configuration as a --config file would hol
   RunReport r = parse_run_report(small_run_json(), "small");
   r.config = "threads=2\nbench-name=\"a < b\"\n";
   const std::string page = render_html_report(r);
-  CHECK(page.find("<th>configuration</th><td><pre>threads=2\nbench-name=&quot;a &lt; b&quot;\n</pre>") != std::string::npos);
+  CHECK(page.find("<th>configuration</th><td><pre>threads=2\nbench-name=&quot;a &lt; b&quot;\n</pre>") !=
+        std::string::npos);
 }
 
 TEST_CASE("with Kafka, the report charts the consumer lag; without, it draws no lag chart") {
@@ -158,7 +158,8 @@ TEST_CASE("reading a report that is not one says which file and why") {
   fs::remove(page);
   // Wrong types inside a report are left out, not trusted.
   const RunReport r = parse_run_report(
-      R"({"throughput": "fast", "results": 1, "trace": {"columns": ["batch_id"], "rows": [["x"], 5, [1, 2, 3]]}, "failed": [3]})", "w.json");
+      R"({"throughput": "fast", "results": 1, "trace": {"columns": ["batch_id"], "rows": [["x"], 5, [1, 2, 3]]}, "failed": [3]})",
+      "w.json");
   CHECK(r.throughput == 0);
   CHECK(r.failed.empty());
 }

@@ -37,7 +37,8 @@ RunReport every_field_set() {
   r.end_reply = "{\"count\": 9}";
   TracedBatch a;
   a.batch_id = 0, a.print_id = "P0", a.tile_id = 1, a.layer = 0, a.outcome = "answered", a.worker = "w-1";
-  a.fetched = 0.5, a.decoded = 1.25, a.analysed = 2.001, a.submitted = 2.5, a.acked = 3.75, a.saturated = 12, a.clusters = 2;
+  a.fetched = 0.5, a.decoded = 1.25, a.analysed = 2.001, a.submitted = 2.5, a.acked = 3.75, a.saturated = 12,
+  a.clusters = 2;
   TracedBatch b;
   b.batch_id = 1, b.print_id = "P\"1", b.tile_id = 2, b.layer = 1, b.outcome = "failed";
   b.fetched = 0.75, b.decoded = -1, b.analysed = -1, b.submitted = -1, b.acked = -1, b.saturated = -1, b.clusters = -1;
@@ -120,7 +121,7 @@ TEST_CASE("a run report written and read back is the same report, every field") 
 
 TEST_CASE("a report's absent figures are written as null and read back as absent") {
   RunReport written = every_field_set();
-  written.kafka_ready_seconds = -1;  // not a Kafka run
+  written.kafka_ready_seconds = -1;        // not a Kafka run
   written.challenger = ChallengerStats{};  // the evaluation server gives no figures
   written.end_reply = "";
   written.wrong = written.missing = written.duplicates = -1;
@@ -161,7 +162,8 @@ TEST_CASE("the summary says what the report holds") {
   CHECK(s.find("; max queue depth 6\n") != std::string::npos);
   CHECK(s.find("  cpu        2.000 s user+system in this process, 1.62 of 2 cores, 285714 us a batch\n") !=
         std::string::npos);
-  CHECK(s.find("  incomplete batch 5 (print P0, tile 3, layer 2): its window lacks layer(s) 0, 1\n") != std::string::npos);
+  CHECK(s.find("  incomplete batch 5 (print P0, tile 3, layer 2): its window lacks layer(s) 0, 1\n") !=
+        std::string::npos);
   CHECK(s.find("  kafka      workers held every partition of raw-batch after 0.75 s") != std::string::npos);
   CHECK(s.find("  reposted   2 result(s)") != std::string::npos);
   CHECK(s.find("  challenger 9 served, 7 answered, 2 missing, 6.5 batches/s, p99 3.30 ms, mean 1.10 ms (ours: 7 "
