@@ -613,6 +613,7 @@ std::optional<int> CommandLine::parse(int argc, const char* const* argv, std::os
   std::string typed;
   for (int i = 0; i < argc; ++i) typed += (i ? " " : "") + std::string(argv[i]);
   run_.run.command_line = typed;
+  sweep_.run.run.command_line = typed;
   try {
     app_->parse(argc, argv);
     if (command() == Command::run) run_.run.configuration = effective_configuration(*app_);

@@ -103,8 +103,8 @@ int sweep_command(SweepArgs args) {
     if (base.max_batches >= 0) batches = batches < 0 ? base.max_batches : std::min(batches, base.max_batches);
     o.max_batches = batches;
     if (!quiet)
-      std::fprintf(stderr, "sweep: %s batches/s offered, %s batches...\n",
-                   rates[i] > 0 ? label.c_str() : "max (closed model)",
+      std::fprintf(stderr, "sweep: %s, at most %s batches...\n",
+                   (rates[i] > 0 ? label + " batches/s offered" : std::string("max (the closed model)")).c_str(),
                    batches >= 0 ? std::to_string(batches).c_str() : "all");
     RunResult r;
     try {

@@ -184,9 +184,7 @@ std::string render_sweep_html(const SweepReport& r) {
   const double knee_x = knee ? r.points[size_t(r.knee)].offered : 0;
 
   svg::Chart lat;
-  lat.title =
-      "Latency against offered load: p50 and p99, served (from the next_batch reply) and corrected (from "
-      "the scheduled send)";
+  lat.title = "Latency against offered load: p50 and p99, served and corrected";
   lat.x.label = "offered load, batches/s";
   lat.x.log = true;
   lat.y.label = "ms";
@@ -253,8 +251,10 @@ std::string render_sweep_html(const SweepReport& r) {
   h += "<p>How to read it: below the knee, the achieved rate follows the offered one and served and corrected "
        "latency agree. Past it, the pipeline cannot keep up: requests leave late (the backlog), the achieved rate "
        "flattens, and the corrected latency, which counts the time a request waited for its turn, grows with the "
-       "backlog while the served latency may barely move. The " +
-       html_escape(knee_definition()) + ".</p></section>";
+       "backlog while the served latency may barely move. Served latency runs from the next_batch reply, as the "
+       "challenger measures it; corrected latency from the request's scheduled send (coordinated omission "
+       "corrected). The " +
+       html_escape(knee_definition().substr(4)) + ".</p></section>";
   h += "<section><h2>Points</h2>" + table + "<p>Each open-model point offered its rate for " +
        fmt("%g", r.point_seconds) +
        " s (fewer if the stream ended first); <code>max</code> is the closed model, as fast as the pipeline goes.</p>"

@@ -108,7 +108,7 @@ TEST_CASE("without --rate: no schedule, no open-model figures (the closed model,
   CHECK(p.results == 32);
   CHECK(!p.open_model.open());
   const std::string json = run_report_json(p);
-  CHECK(json.find("\"open_model\":null") != std::string::npos);
+  CHECK(json.find("\"open_model\": null") != std::string::npos);
 }
 
 namespace {
