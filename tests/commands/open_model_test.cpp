@@ -12,6 +12,8 @@
 #include "core/challenger/challenger_host.h"
 #include "core/challenger/served_dataset.h"
 #include "core/commands/benchmark_run.h"
+#include "core/report/html_report.h"
+#include "core/report/run_summary.h"
 #include "core/report/sweep_report.h"
 #include "io/golden_dataset.h"
 #include "tests/test_support.h"
@@ -66,6 +68,14 @@ TEST_CASE("--rate 200 below saturation: achieved within 2% of offered, corrected
   // The figures go into the JSON report and come back.
   const RunReport back = parse_run_report(run_report_json(p), "test");
   CHECK(back.open_model == m);
+  // Both latencies in the summary and on the page.
+  const std::string summary = summary_text(p);
+  CHECK(summary.find("  rate       offered 200.0 batches/s, achieved") != std::string::npos);
+  CHECK(summary.find("  corrected  p50 ") != std::string::npos);
+  CHECK(summary.find("did not keep up") == std::string::npos);
+  const std::string page = render_html_report(back);
+  CHECK(page.find("<h2>Open model (--rate)</h2>") != std::string::npos);
+  CHECK(page.find("corrected p99") != std::string::npos);
 }
 
 TEST_CASE("--rate far above saturation: the backlog grows, and the corrected latency with it") {
@@ -88,7 +98,9 @@ TEST_CASE("--rate far above saturation: the backlog grows, and the corrected lat
   CHECK(m.end_backlog > 20);
   CHECK(m.end_lateness_ms > 0.5 * m.max_lateness_ms);  // still behind at the end
   CHECK(m.p99 > p.p99);
-  CHECK(m.max >= m.max_lateness_ms);  // the latest send's wait is in its batch's corrected latency
+  CHECK(m.max >= m.max_lateness_ms);
+  CHECK(summary_text(p).find("the pipeline did not keep up") !=
+        std::string::npos);  // the latest send's wait is in its batch's corrected latency
   // Corrected latency grows along the run (the backlog does); the first quarter's against the last's.
   std::vector<double> corrected;
   for (const BatchTrace& t : r.ledger.trace.batches())
@@ -109,6 +121,8 @@ TEST_CASE("without --rate: no schedule, no open-model figures (the closed model,
   CHECK(!p.open_model.open());
   const std::string json = run_report_json(p);
   CHECK(json.find("\"open_model\": null") != std::string::npos);
+  CHECK(summary_text(p).find("corrected") == std::string::npos);
+  CHECK(render_html_report(p).find("Open model") == std::string::npos);
 }
 
 namespace {
