@@ -178,6 +178,7 @@ class BenchmarkRun {
           if (!options_.kafka) analysis_.assign(fb);
         },
         result_.ledger, metrics_, on_change);
+    if (options_.rate > 0) fetch_->pace(options_.rate);
   }
 
   void run_pipeline() {
@@ -206,6 +207,7 @@ class BenchmarkRun {
     result_.fetch_ns = metrics_.fetch_ns, result_.decode_ns = metrics_.decode_ns;
     result_.analyse_ns = metrics_.analyse_ns, result_.submit_ns = metrics_.submit_ns;
     result_.max_queue_depth = std::max(to_analyse_.max_depth(), to_submit_.max_depth());
+    if (const SendSchedule* schedule = fetch_->schedule()) result_.pacing = schedule->stats();
   }
 
   void finish_when_done() {
@@ -285,6 +287,21 @@ class BenchmarkRun {
   bool finished_ = false;
 };
 
+// --rate: the schedule's figures, and each answered batch's latency from its scheduled send
+// (corrected for coordinated omission) beside the one from its next_batch reply.
+void add_open_model(RunReport& p, const SendSchedule::Stats& s, const RunTrace& trace) {
+  OpenModelReport& o = p.open_model;
+  o.offered_rate = s.offered_rate, o.achieved_rate = s.achieved_rate;
+  o.max_backlog = s.max_backlog, o.end_backlog = s.end_backlog;
+  o.max_lateness_ms = s.max_lateness_ms, o.end_lateness_ms = s.end_lateness_ms;
+  std::vector<double> corrected;
+  for (const BatchTrace& t : trace.batches())
+    if (t.outcome == BatchTrace::Outcome::answered && t.scheduled != Clock::time_point{})
+      corrected.push_back(std::chrono::duration<double, std::milli>(t.acked - t.scheduled).count());
+  const LatencySummary c = summarise_latencies(std::move(corrected));
+  o.p50 = c.p50, o.p90 = c.p90, o.p99 = c.p99, o.max = c.max, o.mean = c.mean;
+}
+
 }  // namespace
 
 RunResult run_benchmark(const RunOptions& options) {
@@ -321,6 +338,7 @@ RunReport make_run_report(const RunOptions& options, const RunResult& r) {
   p.trace = traced_batches(l.trace, r.started);
   p.samples = depth_samples(l.trace, r.started);
   p.clusters = cluster_points(l.trace);
+  if (r.pacing) add_open_model(p, *r.pacing, l.trace);
   if (options.kafka) p.kafka_raw_topic = options.kafka->raw_topic;
   p.cores = std::thread::hardware_concurrency();
   return p;

@@ -12,6 +12,7 @@
 #include "core/pipeline/challenger_client.h"
 #include "core/pipeline/pipeline_messages.h"
 #include "core/pipeline/run_ledger.h"
+#include "core/pipeline/send_schedule.h"
 #include "core/report/run_report.h"
 
 namespace lpbf {
@@ -30,6 +31,9 @@ struct RunOptions {
   int connections = 4;
   int threads = 0;        // 0: all cores
   int max_in_flight = 0;  // batches fetched and not yet answered; 0: threads + connections + 1
+  // --rate: next_batch requests leave on a fixed schedule of this many a second (the open model,
+  // send_schedule.h), the in-flight bound still holding; 0: as soon as a slot frees (closed model).
+  double rate = 0;
   std::chrono::milliseconds timeout{10000};
   bool progress = false;  // the live line on stderr
   // With Kafka, fetched batches go through its topics and `kafka_workers` in-process workers
@@ -73,6 +77,7 @@ struct RunResult {
   bool bench_forgotten = false;     // the challenger lost the bench mid-run (404 naming it, on next_batch or end)
   std::string recording;            // with --record: what was kept and lost (StreamRecorder's summary)
   double kafka_ready_seconds = -1;  // with Kafka: the wait for workers to hold every raw partition
+  std::optional<SendSchedule::Stats> pacing;  // with --rate: the send schedule's figures
 };
 
 // The run could not start (bad URL, challenger refusing the bench, Kafka or metrics set-up): the

@@ -254,6 +254,15 @@ void add_run_options(CLI::App& app, RunArgs& a) {
                "batches fetched but not yet answered, at most (default threads + connections + 1; with --kafka 64): "
                "fewer lowers latency, more can hide a slow network")
       ->default_str("");
+  app.add_option("--rate", o.rate,
+                 "the open model: next_batch requests leave on a fixed schedule of R a second (request i at start + "
+                 "i/R), not when a slot frees up; --max-in-flight still bounds memory, and a send it delays is the "
+                 "backlog. Latency is then reported twice: from the next_batch reply, and from the scheduled send "
+                 "(corrected for coordinated omission) (default: none, the closed model)")
+      ->option_text("R")
+      ->transform(kFiniteNumber)
+      ->check(CLI::Range(0.001, 1e7))
+      ->default_str("");
   whole_number(app, "--timeout-ms", a.timeout_ms, 1, 3600000, "MS", "per HTTP request (default 10000)");
   text(app, "--report", a.report_path, "FILE",
        "write a report: FILE.json (batches, failures, throughput, latency, stage times, every batch's trace) or "
@@ -282,6 +291,52 @@ void add_run_options(CLI::App& app, RunArgs& a) {
 
   for (CLI::Option* opt : add_dataset_options(app, a.dataset, "Embedded challenger only (no --url)"))
     opt->excludes(url);
+}
+
+void add_sweep(CLI::App& app, SweepArgs& a) {
+  CLI::App* sub = app.add_subcommand("sweep", R"(latency against offered load, one bench per rate
+
+Runs one bench per offered rate (the open model of --rate) against the same challenger, the
+embedded one by default or --url, and writes one report of every point: the latency-throughput
+curve (p50 and p99, served and corrected for coordinated omission, against the offered load) with
+the knee marked, as JSON and as an HTML page beside it. Takes the run's options (--url,
+--threads, --connections, --max-in-flight, the embedded challenger's dataset...), applied to
+every point.)");
+  add_run_options(*sub, a.run);
+  sub->remove_option(sub->get_option("--rate"));  // the sweep sets it per point
+  sub->get_option("--report")
+      ->description(
+          "write the sweep's report to FILE.json (every point; default sweep.json) and its page, the curve, to "
+          "FILE.html beside it");
+  sub->add_option_function<std::string>(
+         "--rates", [&a](const std::string& text) { a.rates = parse_sweep_rates(text); },
+         "the offered rates, batches/s, comma-separated, `max` for the closed model (as fast as the pipeline "
+         "goes): e.g. 250,500,1000,2000,max; or `auto`: from --auto-start, doubling until the knee (default auto)")
+      ->option_text("LIST")
+      ->check([](const std::string& text) -> std::string {
+        try {
+          parse_sweep_rates(text);
+          return "";
+        } catch (const std::invalid_argument& e) {
+          return e.what();
+        }
+      });
+  sub->add_option("--auto-start", a.auto_start, "--rates auto: the first rate, batches/s (default 250)")
+      ->option_text("R")
+      ->transform(kFiniteNumber)
+      ->check(CLI::Range(0.001, 1e7));
+  whole_number(*sub, "--auto-points", a.auto_points, 1, 64, "N", "--rates auto: at most N points (default 10)");
+  sub->add_option("--point-seconds", a.point_seconds,
+                  "each rate is offered this long: rate x S batches, fewer if the stream ends first (default 2; a "
+                  "longer stream than the embedded default needs --layers)")
+      ->option_text("S")
+      ->transform(kFiniteNumber)
+      ->check(CLI::Range(0.01, 86400.0));
+  sub->final_callback([&a] {
+    if (a.run.run.url.empty()) check_dataset_options(a.run.dataset);
+  });
+  sub->footer(
+      "Exit status: 0 every point's batches answered; 1 some batch failed or was wrong; 2 usage or set-up error.");
 }
 
 void add_replay(CLI::App& app, ReplayArgs& a) {
@@ -500,6 +555,7 @@ computes Q1-Q3, posts the results, and prints a summary and the challenger's ver
   CLI::App* run = app.add_subcommand("run", "run the benchmark (the default; its options are below)");
   run->fallthrough();
   run->set_help_flag();
+  add_sweep(app, sweep_);
   add_replay(app, replay_);
   add_challenger(app, challenger_);
   add_worker(app, worker_);
@@ -525,6 +581,7 @@ CommandLine::~CommandLine() = default;
 
 Command CommandLine::command() const {
   const std::string& name = command_name();
+  if (name == "sweep") return Command::sweep;
   if (name == "replay") return Command::replay;
   if (name == "challenger") return Command::challenger;
   if (name == "worker") return Command::worker;
@@ -556,6 +613,7 @@ std::optional<int> CommandLine::parse(int argc, const char* const* argv, std::os
   std::string typed;
   for (int i = 0; i < argc; ++i) typed += (i ? " " : "") + std::string(argv[i]);
   run_.run.command_line = typed;
+  sweep_.run.run.command_line = typed;
   try {
     app_->parse(argc, argv);
     if (command() == Command::run) run_.run.configuration = effective_configuration(*app_);

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "core/challenger/challenger.h"
 #include "core/challenger/dataset_options.h"
@@ -35,6 +36,20 @@ struct RunArgs {
   KafkaSetup kafka;        // not enabled: the in-process arrow
   DatasetOptions dataset;  // the embedded challenger's, without --url
 };
+
+// `lpbf-bench sweep --rates 250,500,max`: one bench per rate against the same challenger.
+struct SweepArgs {
+  RunArgs run;  // the run's options (the embedded challenger's dataset, --url, --threads...), for every point;
+                // run.report_path: the sweep's JSON report (its HTML page beside it)
+  std::vector<double> rates;  // batches/s, in the order given; 0: `max`, the closed model; empty: auto
+  double auto_start = 250;    // --rates auto: the first rate, doubled until the knee
+  int auto_points = 10;       // --rates auto: at most this many points
+  double point_seconds = 2;   // each open-model point offers its rate this long (rate x seconds batches)
+};
+
+// "250,500,1000,max" -> {250, 500, 1000, 0}; "auto" -> {}. Throws std::invalid_argument saying
+// what is wrong.
+std::vector<double> parse_sweep_rates(const std::string& text);
 
 // `lpbf-bench replay DIR`
 struct ReplayArgs {
@@ -89,6 +104,7 @@ struct EndArgs {
 
 int run_command(RunArgs args);
 int replay_command(const ReplayArgs& args);
+int sweep_command(SweepArgs args);
 int challenger_command(const ChallengerArgs& args);
 int worker_command(const WorkerArgs& args);
 int kafka_mock_command(const KafkaMockArgs& args);

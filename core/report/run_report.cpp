@@ -100,6 +100,20 @@ RunReport parse_run_report(std::string_view json, const std::string& origin) {
     read_if(lat, "p50", r.p50), read_if(lat, "p90", r.p90), read_if(lat, "p99", r.p99);
     read_if(lat, "max", r.max), read_if(lat, "mean", r.mean);
   }
+  object open;
+  if (o["open_model"].get(open) == simdjson::SUCCESS) {  // null: a closed-model run
+    OpenModelReport& m = r.open_model;
+    read_if(open, "offered_rate", m.offered_rate), read_if(open, "achieved_rate", m.achieved_rate);
+    object backlog, corrected;
+    if (open["backlog"].get(backlog) == simdjson::SUCCESS) {
+      read_if(backlog, "max_batches", m.max_backlog), read_if(backlog, "max_ms", m.max_lateness_ms);
+      read_if(backlog, "end_batches", m.end_backlog), read_if(backlog, "end_ms", m.end_lateness_ms);
+    }
+    if (open["corrected_latency_ms"].get(corrected) == simdjson::SUCCESS) {
+      read_if(corrected, "p50", m.p50), read_if(corrected, "p90", m.p90), read_if(corrected, "p99", m.p99);
+      read_if(corrected, "max", m.max), read_if(corrected, "mean", m.mean);
+    }
+  }
   object busy;
   if (o["stage_busy_seconds"].get(busy) == simdjson::SUCCESS) {
     read_if(busy, "fetch", r.fetch_s), read_if(busy, "decode", r.decode_s);

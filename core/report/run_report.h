@@ -36,6 +36,20 @@ struct ClusterPoint {
   bool operator==(const ClusterPoint&) const = default;
 };
 
+// A run with --rate (the open model): the offered and achieved send rates, the backlog, and the
+// latency from each batch's scheduled send (corrected for coordinated omission). offered_rate 0:
+// a closed-model run (no --rate), none of this applies.
+struct OpenModelReport {
+  double offered_rate = 0, achieved_rate = 0;  // batches/s
+  int64_t max_backlog = 0, end_backlog = 0;    // slots due and not sent, at the worst send and at the last
+  double max_lateness_ms = 0, end_lateness_ms = 0;
+  double p50 = 0, p90 = 0, p99 = 0, max = 0, mean = 0;  // ms, scheduled send to result acknowledged
+  bool open() const { return offered_rate > 0; }
+  // The pipeline did not keep up: it sent less than 95 % of what was offered.
+  bool fell_behind() const { return open() && achieved_rate < 0.95 * offered_rate; }
+  bool operator==(const OpenModelReport&) const = default;
+};
+
 struct RunReport {
   std::string origin;  // the file it came from ("" for a report made from a run)
   std::string json;    // the report as it was read (likewise)
@@ -61,6 +75,7 @@ struct RunReport {
   std::vector<TracedBatch> trace;
   std::vector<DepthSample> samples;
   std::vector<ClusterPoint> clusters;
+  OpenModelReport open_model;  // with --rate
   // Known to the run that made the report, for its summary (run_summary.h); not in the JSON:
   std::string kafka_raw_topic;  // with Kafka
   unsigned cores = 0;           // this machine's hardware threads

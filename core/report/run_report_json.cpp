@@ -23,6 +23,22 @@ std::string challenger_stats_json(const ChallengerStats& c) {
   return o.str();
 }
 
+// --rate (the open model); null for a closed-model run.
+std::string open_model_json(const OpenModelReport& m) {
+  if (!m.open()) return "null";
+  return JsonObject()
+      .field("offered_rate", m.offered_rate)
+      .field("achieved_rate", m.achieved_rate)
+      .raw("backlog", JsonObject()
+                          .field("max_batches", m.max_backlog)
+                          .field("max_ms", m.max_lateness_ms)
+                          .field("end_batches", m.end_backlog)
+                          .field("end_ms", m.end_lateness_ms)
+                          .str())
+      .raw("corrected_latency_ms", latency_json({m.p50, m.p90, m.p99, m.max, m.mean}))
+      .str();
+}
+
 }  // namespace
 
 std::string run_report_json(const RunReport& r) {
@@ -68,6 +84,7 @@ std::string run_report_json(const RunReport& r) {
              .field("cpu_seconds", r.cpu_seconds)
              .field("throughput", r.throughput)
              .raw("latency_ms", latency_json({r.p50, r.p90, r.p99, r.max, r.mean}))
+             .raw("open_model", open_model_json(r.open_model))
              .raw("stage_busy_seconds", stages)
              .field("max_queue_depth", r.max_queue_depth)
              .raw("kafka_ready_seconds", kafka_ready)
