@@ -123,9 +123,12 @@ std::string describe_tls_handshake_failure(const boost::system::error_code& ec, 
       default: return cert + " was refused" + why;
     }
   }
-  const std::string reason = reason_of(ec);
+  // A plain HTTP server reads the ClientHello as a bad request and closes the connection.
+  const bool closed = ec == ssl::error::stream_truncated || ec == net::error::eof || ec == net::error::connection_reset;
+  const std::string reason = closed ? "the server closed the connection" : reason_of(ec);
   std::string line = "TLS: handshake with " + host + ":" + port + " failed (" + reason + ")";
-  if (reason.find("wrong version number") != std::string::npos || reason.find("packet length") != std::string::npos)
+  if (closed || reason.find("wrong version number") != std::string::npos ||
+      reason.find("packet length") != std::string::npos)
     line += ": is it serving https?";
   else if (const std::string refused = describe_tls_refusal(ec, host); !refused.empty()) line = refused;
   return line;
