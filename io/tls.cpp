@@ -35,7 +35,10 @@ void load(const std::string& option, const std::string& file, F&& f) {
   try {
     f();
   } catch (const boost::system::system_error& e) {
-    throw std::runtime_error(option + " " + file + ": not usable (" + openssl_reason(e) + ")");
+    const std::string reason = openssl_reason(e);
+    if (reason == "key values mismatch")  // a key checked against the certificate loaded before it
+      throw std::runtime_error(option + " " + file + " does not match its certificate (" + reason + ")");
+    throw std::runtime_error(option + " " + file + ": not usable (" + reason + ")");
   }
 }
 

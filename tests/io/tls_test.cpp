@@ -202,7 +202,7 @@ TEST_CASE("tls: unusable files and a plain server are named") {
   CHECK_THROWS_WITH(make_tls_client_context({(pki().dir / "none.pem").string(), "", "", false}),
                     doctest::Contains("--cacert"));
   CHECK_THROWS_WITH(make_tls_server_context({pki().pem("good"), pki().key("client"), ""}),
-                    doctest::Contains("does not match --tls-cert"));
+                    doctest::Contains("client.key does not match its certificate"));
   // https to a plain HTTP challenger.
   ChallengerHost plain(test::served_golden("small"), "127.0.0.1", 0, 1);
   const std::string url = "https://127.0.0.1:" + std::to_string(plain.port());
