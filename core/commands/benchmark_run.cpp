@@ -62,7 +62,10 @@ size_t max_in_flight_of(const RunOptions& o) {
 class BenchmarkRun {
  public:
   explicit BenchmarkRun(const RunOptions& options)
-      : options_(options), client_(io_, options.url, options.timeout), progress_timer_(io_), sample_timer_(io_) {}
+      : options_(options),
+        client_(io_, options.url, options.timeout, options.tls),
+        progress_timer_(io_),
+        sample_timer_(io_) {}
 
   RunResult run() {
     if (!options_.record_dir.empty()) start_recording();
@@ -331,6 +334,7 @@ RunReport make_run_report(const RunOptions& options, const RunResult& r) {
   p.uncertain_reposts = int64_t(l.uncertain_reposts);
   p.max_batches = options.max_batches;
   p.recording = r.recording;
+  p.tls_insecure = options.tls.insecure && options.url.rfind("https://", 0) == 0;
   p.failed = l.failures, p.errors = l.errors, p.incomplete = l.incomplete_windows;
   p.challenger = r.challenger;
   p.wrong = r.challenger.wrong, p.missing = r.challenger.missing, p.duplicates = r.challenger.duplicates;

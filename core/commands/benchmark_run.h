@@ -57,6 +57,8 @@ struct RunOptions {
   std::function<void(const RunResult&)> on_run_ended;
   // Record the stream served, and the accepted answers, in this directory (see StreamRecorder); "": no.
   std::string record_dir;
+  // For an https URL: the CA store, a client certificate, --insecure (io/tls.h).
+  TlsClientOptions tls;
 
   int effective_threads() const { return threads > 0 ? threads : int(std::thread::hardware_concurrency()); }
 };

@@ -230,6 +230,46 @@ CLI::Option* add_kafka_options(CLI::App& app, KafkaSetup& s, const std::string& 
 
 const char* const kKafkaGroup = "Kafka (the fetch -> analyse arrow as topics, analysis scaled out over processes)";
 
+// TLS: the client's options for an https:// URL (run, end) and a challenger's certificate
+// (`challenger`, the run's embedded challenger). Files are PEM; they are read when the command starts.
+const char* const kTlsGroup = "TLS (an https:// challenger)";
+
+void add_tls_client_options(CLI::App& app, TlsClientOptions& t) {
+  CLI::Option* cacert = text(app, "--cacert", t.cacert, "FILE",
+                             "with an https:// URL: trust the CA certificates in FILE instead of the system's CA store")
+                            ->group(kTlsGroup);
+  CLI::Option* cert = text(app, "--client-cert", t.client_cert, "FILE",
+                           "present this certificate to a challenger that asks for one (mutual TLS; with --client-key)")
+                          ->group(kTlsGroup);
+  CLI::Option* key =
+      text(app, "--client-key", t.client_key, "FILE", "the private key of --client-cert")->group(kTlsGroup);
+  cert->needs(key);
+  key->needs(cert);
+  app.add_flag("--insecure", t.insecure,
+               "with an https:// URL: accept any certificate and host name (for testing; the summary warns and the "
+               "report records it)")
+      ->group(kTlsGroup)
+      ->excludes(cacert);
+}
+
+// --tls-cert/--tls-key, and --tls-client-ca when `client_ca`; the options added.
+std::vector<CLI::Option*> add_tls_server_options(CLI::App& app, TlsServerOptions& t, const std::string& group,
+                                                 bool client_ca) {
+  CLI::Option* cert =
+      text(app, "--tls-cert", t.cert, "FILE", "serve HTTPS with this certificate (chain); with --tls-key")
+          ->group(group);
+  CLI::Option* key = text(app, "--tls-key", t.key, "FILE", "the private key of --tls-cert")->group(group);
+  cert->needs(key);
+  key->needs(cert);
+  std::vector<CLI::Option*> added{cert, key};
+  if (client_ca)
+    added.push_back(text(app, "--tls-client-ca", t.client_ca, "FILE",
+                         "require every client to present a certificate issued by a CA in FILE (mutual TLS)")
+                        ->group(group)
+                        ->needs(cert));
+  return added;
+}
+
 // The run's options live on the top level, so that `lpbf-bench --url URL ...` needs no subcommand.
 void add_run_options(CLI::App& app, RunArgs& a) {
   RunOptions& o = a.run;
@@ -289,7 +329,10 @@ void add_run_options(CLI::App& app, RunArgs& a) {
                "analysis workers in this process with --kafka (default 1; 0: only `lpbf-bench worker` processes)")
       ->group(kKafkaGroup);
 
+  add_tls_client_options(app, o.tls);
   for (CLI::Option* opt : add_dataset_options(app, a.dataset, "Embedded challenger only (no --url)"))
+    opt->excludes(url);
+  for (CLI::Option* opt : add_tls_server_options(app, a.embedded_tls, "Embedded challenger only (no --url)", false))
     opt->excludes(url);
 }
 
@@ -435,6 +478,7 @@ SIGINT or SIGTERM.
                            ->group(emulation);
 
   add_dataset_options(*sub, a.dataset, "Dataset");
+  add_tls_server_options(*sub, a.tls, kTlsGroup, true);
   sub->final_callback([&a, state] {
     check_dataset_options(a.dataset);
     if (state->count() > 0 && a.emulate != Emulation::evaluation)
@@ -478,6 +522,7 @@ another until it is ended; the create error names the bench.)");
   text(*sub, "--url", a.url, "URL", "challenger base URL; or $LPBF_URL (default http://127.0.0.1:8866)")
       ->envname("LPBF_URL");
   whole_number(*sub, "--timeout-ms", a.timeout_ms, 1, 3600000, "MS", "per HTTP request (default 10000)");
+  add_tls_client_options(*sub, a.tls);
   sub->footer(
       "Exit status: 0 ended; 1 the challenger does not know the bench (ended already, or never created); 2 "
       "usage error or the challenger cannot be reached.");

@@ -33,8 +33,9 @@ struct RunArgs {
   int64_t timeout_ms = 10000;
   std::string report_path;  // empty: no report
   bool quiet = false;
-  KafkaSetup kafka;        // not enabled: the in-process arrow
-  DatasetOptions dataset;  // the embedded challenger's, without --url
+  KafkaSetup kafka;               // not enabled: the in-process arrow
+  DatasetOptions dataset;         // the embedded challenger's, without --url
+  TlsServerOptions embedded_tls;  // --tls-cert/--tls-key: the embedded challenger serves HTTPS
 };
 
 // `lpbf-bench sweep --rates 250,500,max`: one bench per rate against the same challenger.
@@ -72,6 +73,7 @@ struct ChallengerArgs {
   Emulation emulate = Emulation::none;  // --emulate: which server to behave like on the wire
   int64_t first_batch_id = 0;           // --first-batch-id: the served ids are N, N+1, ...
   std::string state_file;               // --state-file (evaluation): the active benches across restarts
+  TlsServerOptions tls;                 // --tls-cert/--tls-key/--tls-client-ca: serve HTTPS
 };
 
 // `lpbf-bench worker`
@@ -100,6 +102,7 @@ struct EndArgs {
   std::string bench_id;
   std::string url = "http://127.0.0.1:8866";
   int64_t timeout_ms = 10000;
+  TlsClientOptions tls;  // for an https URL
 };
 
 int run_command(RunArgs args);

@@ -31,7 +31,7 @@ FetchStage::FetchStage(boost::asio::io_context& io, const ChallengerTarget& targ
           },
           [this](int64_t id) { ledger_.fail(id, "never received: its next_batch request failed", false); }) {
   for (int i = 0; i < std::max(1, connections); ++i)
-    sessions_.push_back({std::make_shared<HttpConnection>(io, target.host, target.port, target.timeout),
+    sessions_.push_back({std::make_shared<HttpConnection>(io, target.host, target.port, target.timeout, target.tls),
                          std::make_unique<boost::asio::steady_timer>(io), false, 0});
 }
 

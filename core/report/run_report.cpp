@@ -25,6 +25,9 @@ void read_if(object o, const char* key, T& out) {
   if constexpr (std::is_same_v<T, std::string>) {
     std::string_view s;
     if (e.get(s) == simdjson::SUCCESS) out = std::string(s);
+  } else if constexpr (std::is_same_v<T, bool>) {
+    bool v;
+    if (e.get(v) == simdjson::SUCCESS) out = v;
   } else if constexpr (std::is_same_v<T, int64_t>) {
     int64_t v;
     if (e.get(v) == simdjson::SUCCESS) out = v;
@@ -95,6 +98,7 @@ RunReport parse_run_report(std::string_view json, const std::string& origin) {
   read_if(o, "uncertain_reposts", r.uncertain_reposts);
   read_if(o, "max_batches", r.max_batches);
   read_if(o, "recording", r.recording);
+  read_if(o, "tls_insecure", r.tls_insecure);
   object lat;
   if (o["latency_ms"].get(lat) == simdjson::SUCCESS) {
     read_if(lat, "p50", r.p50), read_if(lat, "p90", r.p90), read_if(lat, "p99", r.p99);

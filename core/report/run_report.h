@@ -65,6 +65,7 @@ struct RunReport {
   int64_t uncertain_reposts = 0;    // results posted again with the first post's fate unknown
   int64_t max_batches = -1;         // --max-batches; -1: all
   std::string recording;            // with --record: what was kept and lost
+  bool tls_insecure = false;        // --insecure: the challenger's certificate was not checked
   std::vector<FailedBatch> failed;
   std::vector<std::string> errors;
   std::vector<IncompleteWindow> incomplete;

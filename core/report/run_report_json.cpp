@@ -93,6 +93,7 @@ std::string run_report_json(const RunReport& r) {
              .field("uncertain_reposts", r.uncertain_reposts)
              .field("max_batches", r.max_batches)
              .field("recording", r.recording)
+             .field("tls_insecure", r.tls_insecure)
              .field("command", r.command)
              .field("config", r.config)
              .field("machine", r.machine)

@@ -102,6 +102,8 @@ std::string summary_text(const RunReport& r) {
   }
   s += challenger_stats_text(r.challenger, answered, r.wall_seconds);
   if (!r.recording.empty()) s += "  recording  " + r.recording + "\n";
+  if (r.tls_insecure)
+    s += "  WARNING    --insecure: the challenger's TLS certificate and host name were not verified\n";
   for (const std::string& e : r.errors) s += "  error      " + e + "\n";
   for (const FailedBatch& f : r.failed)
     s += "  failed     " + (f.batch_id >= 0 ? "batch " + std::to_string(f.batch_id) : std::string("a batch")) + ": " +
