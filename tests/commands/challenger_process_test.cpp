@@ -265,3 +265,26 @@ TEST_CASE("run: --timeout-ms bounds each request: a create answered after 1 s fa
   INFO(waited.output);
   CHECK(waited.exit_code == 0);
 }
+
+TEST_CASE("challenger process: set-up errors exit 2 at once: an unreadable --dataset, a port already taken") {
+  // `timeout 60`: a challenger that started serving instead would otherwise never return (124).
+  const auto missing =
+      test::run_command("timeout 60 " + test::binary() + " challenger --port 0 --dataset /nonexistent-lpbf-dataset");
+  INFO(missing.output);
+  CHECK(missing.exit_code == 2);
+  CHECK(missing.output.find("/nonexistent-lpbf-dataset") != std::string::npos);
+
+  const int held = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  REQUIRE(::bind(held, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  REQUIRE(::listen(held, 1) == 0);
+  REQUIRE(::getsockname(held, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+  const auto taken = test::run_command("timeout 60 " + test::binary() + " challenger --port " +
+                                       std::to_string(ntohs(a.sin_port)) + " --layers 2 --tile 32 --grid 2");
+  ::close(held);
+  INFO(taken.output);
+  CHECK(taken.exit_code == 2);
+}
