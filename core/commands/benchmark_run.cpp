@@ -103,6 +103,8 @@ class BenchmarkRun {
                          std::chrono::duration_cast<std::chrono::milliseconds>(options_.kafka->ready_timeout));
     if (!ready) throw SetupError(ready.error());
     result_.kafka_ready_seconds = ready->seconds;
+    result_.kafka_generation_at_start = ready->generation;
+    for (const RosterMember& m : ready->members) result_.kafka_members.push_back(m.describe());
   }
 
   void serve_metrics() {
@@ -201,6 +203,8 @@ class BenchmarkRun {
     workers.join();
     if (kafka_) {
       kafka_->stop();
+      result_.kafka_generation_at_end =
+          std::max<int64_t>(result_.kafka_generation_at_start, kafka_->newest_generation());
       kafka_workers_.stop_all();
     }
     result_.fetch_ns = metrics_.fetch_ns, result_.decode_ns = metrics_.decode_ns;
@@ -311,6 +315,8 @@ RunReport make_run_report(const RunOptions& options, const RunResult& r) {
   p.analyse_s = double(r.analyse_ns) / 1e9, p.submit_s = double(r.submit_ns) / 1e9;
   p.max_queue_depth = int64_t(r.max_queue_depth);
   p.kafka_ready_seconds = r.kafka_ready_seconds;
+  p.kafka_generation_at_start = r.kafka_generation_at_start, p.kafka_generation_at_end = r.kafka_generation_at_end;
+  p.kafka_members = r.kafka_members;
   p.uncertain_reposts = int64_t(l.uncertain_reposts);
   p.max_batches = options.max_batches;
   p.recording = r.recording;

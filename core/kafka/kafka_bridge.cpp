@@ -35,6 +35,11 @@ KafkaBridge::KafkaBridge(const KafkaTopology& t, const std::string& bench_id, Se
   // Only a warm-up: when it fails, the first batches pay the wait instead, and each reports its own failure.
   if (producer_->produce(t.roster_topic(), "runner", "runner of bench " + bench_id, nullptr, {}, 0))
     static_cast<void>(producer_->flush(std::chrono::seconds(5)));
+  try {
+    generations_ = std::make_unique<GenerationWatch>(t);
+  } catch (const std::exception&) {
+    // The report then cannot tell a rebalance during the run; the run itself does not depend on it.
+  }
   receiver_ = std::thread([this] { receive_loop(); });
   lag_meter_ = std::thread([this] { measure_lag_loop(); });
 }
@@ -50,6 +55,14 @@ void KafkaBridge::stop() {
   stop_ = true;
   if (receiver_.joinable()) receiver_.join();
   if (lag_meter_.joinable()) lag_meter_.join();
+  if (generations_) {
+    // A rebalance during the run announced its new generation before the outcomes answered under
+    // it (a worker announces on assignment, before it polls a batch): reading the roster up to
+    // its end now sees it.
+    generations_->catch_up(std::chrono::seconds(2));
+    newest_generation_ = generations_->newest();
+    generations_.reset();
+  }
 }
 
 // Where a print's tile 0 goes is a hash (FNV-1a) of bench and print. Before, a hash of each tile's
@@ -169,13 +182,21 @@ void KafkaBridge::measure_lag_loop() {
   try {
     meter = std::make_unique<KafkaGroupLag>(topology_.kafka, topology_.group, topology_.raw_topic, raw_partitions_);
   } catch (const std::exception&) {
-    return;  // no lag chart; the run itself does not depend on it
+    // no lag chart; the run itself does not depend on it
   }
   while (!stop_.load()) {
     const auto next = Clock::now() + std::chrono::milliseconds(200);
     // No answer this time: the last measurement stands until the next one (200 ms on).
-    if (const Result<int64_t> lag = meter->measure(std::chrono::milliseconds(1000))) consumer_lag_ = lag.value();
-    while (!stop_.load() && Clock::now() < next) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (meter)
+      if (const Result<int64_t> lag = meter->measure(std::chrono::milliseconds(1000))) consumer_lag_ = lag.value();
+    while (!stop_.load() && Clock::now() < next) {
+      if (!generations_) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        continue;
+      }
+      generations_->poll(std::chrono::milliseconds(10));
+      newest_generation_ = generations_->newest();
+    }
   }
 }
 

@@ -15,6 +15,7 @@
 #include <unordered_map>
 
 #include "core/pipeline/channel.h"
+#include "core/kafka/kafka_roster.h"
 #include "core/kafka/kafka_topology.h"
 #include "core/pipeline/pipeline_messages.h"
 #include "io/msgpack_codec.h"
@@ -38,6 +39,10 @@ class KafkaBridge final : public Sender<FetchedBatch> {
   // The workers' group lag on the raw topic (messages not yet committed as answered), as last
   // measured (every 200 ms), or -1 when not known yet.
   int64_t consumer_lag() const { return consumer_lag_.load(); }
+  // The newest generation of the workers' group announced since the bridge started (read with the
+  // lag; after stop(), every announcement made before it), or kGenerationUnknown when none said.
+  // Above the generation the clock started at: the group rebalanced during the run.
+  int32_t newest_generation() const { return newest_generation_.load(); }
 
  private:
   void receive_loop();
@@ -73,6 +78,8 @@ class KafkaBridge final : public Sender<FetchedBatch> {
   std::atomic<bool> stop_{false};
   std::atomic<size_t> duplicates_{0};
   std::atomic<int64_t> consumer_lag_{-1};
+  std::unique_ptr<GenerationWatch> generations_;  // the lag meter's thread, then stop()'s
+  std::atomic<int32_t> newest_generation_{kGenerationUnknown};
   std::string last_kafka_error_;  // under mutex_
   std::string stalled_;           // set once, under mutex_: why the Kafka path is considered dead
   bool stalled() {
