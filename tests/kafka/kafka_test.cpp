@@ -537,7 +537,7 @@ TEST_CASE("kafka readiness: an outside worker already in the group, then 10 runs
   for (int run = 0; run < 10; ++run) {
     CAPTURE(run);
     const auto r = test::run_command(test::binary() + " --url " + host.url() + " --kafka " + brokers +
-                                     " --workers 1 --report " + report.string());
+                                     " --workers 1 --kafka-ready-timeout 20 --report " + report.string());
     INFO(r.output);
     REQUIRE(r.exit_code == 0);
     const RunReport rr = parse_run_report(read_file_bytes(report), report.string());
