@@ -104,6 +104,7 @@ class BenchmarkRun {
     if (!ready) throw SetupError(ready.error());
     result_.kafka_ready_seconds = ready->seconds;
     result_.kafka_generation_at_start = ready->generation;
+    kafka_roster_from_ = ready->roster_offset;  // the bridge watches the generation on from there
     for (const RosterMember& m : ready->members) result_.kafka_members.push_back(m.describe());
   }
 
@@ -166,7 +167,7 @@ class BenchmarkRun {
     Sender<FetchedBatch>* to_analysis = &to_analyse_;
     if (options_.kafka) {
       try {
-        kafka_ = std::make_unique<KafkaBridge>(*options_.kafka, result_.bench_id, to_submit_);
+        kafka_ = std::make_unique<KafkaBridge>(*options_.kafka, result_.bench_id, to_submit_, kafka_roster_from_);
       } catch (const std::exception& e) {
         throw SetupError(e.what());
       }
@@ -282,6 +283,7 @@ class BenchmarkRun {
   std::unique_ptr<HttpServer> metrics_server_;
   AnalysisStage analysis_{to_analyse_, to_submit_, metrics_, options_.transport_only};
   std::unique_ptr<KafkaBridge> kafka_;
+  int64_t kafka_roster_from_ = -1;
   std::unique_ptr<SubmitStage> submit_;
   std::unique_ptr<FetchStage> fetch_;
   net::steady_timer progress_timer_, sample_timer_;

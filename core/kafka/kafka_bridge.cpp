@@ -7,8 +7,9 @@
 
 namespace lpbf {
 
-KafkaBridge::KafkaBridge(const KafkaTopology& t, const std::string& bench_id, Sender<BatchOutcome>& to_submit)
-    : topology_(t), bench_(bench_id), to_submit_(to_submit) {
+KafkaBridge::KafkaBridge(const KafkaTopology& t, const std::string& bench_id, Sender<BatchOutcome>& to_submit,
+                         int64_t roster_from)
+    : topology_(t), bench_(bench_id), to_submit_(to_submit), roster_from_(roster_from) {
   producer_ = std::make_unique<KafkaProducer>(t.kafka, [this](void* opaque, const Status& delivered) {
     const auto id = int64_t(reinterpret_cast<intptr_t>(opaque));
     if (!delivered)
@@ -35,11 +36,6 @@ KafkaBridge::KafkaBridge(const KafkaTopology& t, const std::string& bench_id, Se
   // Only a warm-up: when it fails, the first batches pay the wait instead, and each reports its own failure.
   if (producer_->produce(t.roster_topic(), "runner", "runner of bench " + bench_id, nullptr, {}, 0))
     static_cast<void>(producer_->flush(std::chrono::seconds(5)));
-  try {
-    generations_ = std::make_unique<GenerationWatch>(t);
-  } catch (const std::exception&) {
-    // The report then cannot tell a rebalance during the run; the run itself does not depend on it.
-  }
   receiver_ = std::thread([this] { receive_loop(); });
   lag_meter_ = std::thread([this] { measure_lag_loop(); });
 }
@@ -178,6 +174,12 @@ void KafkaBridge::expire_overdue() {
 // Its own thread and client: a measurement is a few requests that may wait on a slow broker, and
 // the outcomes must not wait behind them.
 void KafkaBridge::measure_lag_loop() {
+  // Made here, not before the first batch: its requests do not delay the clock's start.
+  try {
+    generations_ = std::make_unique<GenerationWatch>(topology_, roster_from_);
+  } catch (const std::exception&) {
+    // The report then cannot tell a rebalance during the run; the run itself does not depend on it.
+  }
   std::unique_ptr<KafkaGroupLag> meter;
   try {
     meter = std::make_unique<KafkaGroupLag>(topology_.kafka, topology_.group, topology_.raw_topic, raw_partitions_);

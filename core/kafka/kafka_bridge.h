@@ -30,7 +30,10 @@ int32_t raw_partition_of(const std::string& bench, const Batch& b, int partition
 class KafkaBridge final : public Sender<FetchedBatch> {
  public:
   // Throws std::runtime_error when the brokers cannot be reached or the results topic read.
-  KafkaBridge(const KafkaTopology& topology, const std::string& bench_id, Sender<BatchOutcome>& to_submit);
+  // `roster_from`: where the roster stood when the group was ready (WorkersReady::roster_offset),
+  // for newest_generation(); negative: its end when the bridge starts.
+  KafkaBridge(const KafkaTopology& topology, const std::string& bench_id, Sender<BatchOutcome>& to_submit,
+              int64_t roster_from = -1);
   ~KafkaBridge() override;
 
   void send(FetchedBatch fb) override;  // the fetch stage's output, in batch_id order
@@ -80,6 +83,7 @@ class KafkaBridge final : public Sender<FetchedBatch> {
   std::atomic<int64_t> consumer_lag_{-1};
   std::unique_ptr<GenerationWatch> generations_;  // the lag meter's thread, then stop()'s
   std::atomic<int32_t> newest_generation_{kGenerationUnknown};
+  int64_t roster_from_ = -1;
   std::string last_kafka_error_;  // under mutex_
   std::string stalled_;           // set once, under mutex_: why the Kafka path is considered dead
   bool stalled() {

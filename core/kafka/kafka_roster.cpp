@@ -179,10 +179,12 @@ Result<WorkersReady> wait_for_workers(const KafkaTopology& t, size_t own_workers
   if (!from) return Error{from.error()};
   KafkaConsumer roster(t.kafka, KafkaConsumer::AssignAll{}, t.roster_topic(), from.value(), std::chrono::seconds(5));
   GroupRoster group(t.group, partitions, this_process_worker_prefix(), own_workers);
+  int64_t next_offset = from.value().count(0) ? from.value().at(0) : 0;
   for (;;) {
     const auto now = std::chrono::steady_clock::now();
     if (std::optional<WorkersReady> ready = group.ready(now)) {
       ready->seconds = std::chrono::duration<double>(now - start).count();
+      ready->roster_offset = next_offset;
       return std::move(*ready);
     }
     if (now - start > timeout)
@@ -194,6 +196,7 @@ Result<WorkersReady> wait_for_workers(const KafkaTopology& t, size_t own_workers
     // reports a lasting failure as what the group lacks.
     const Result<std::optional<KafkaMessage>> polled = roster.poll(std::chrono::milliseconds(50));
     if (!polled || !polled.value()) continue;
+    next_offset = std::max(next_offset, polled.value()->offset + 1);
     const SharedBytes& text = polled.value()->value;
     if (const auto a =
             parse_announcement(std::string_view(reinterpret_cast<const char*>(text.data()), text.size()), partitions))
@@ -201,12 +204,16 @@ Result<WorkersReady> wait_for_workers(const KafkaTopology& t, size_t own_workers
   }
 }
 
-GenerationWatch::GenerationWatch(const KafkaTopology& t) : group_(t.group), kafka_(t.kafka), topic_(t.roster_topic()) {
-  const Result<std::map<int32_t, int64_t>> from = kafka_end_offsets(kafka_, topic_, 1, std::chrono::seconds(5));
-  if (!from) throw std::runtime_error(from.error());
-  next_offset_ = from.value().count(0) ? from.value().at(0) : 0;
-  roster_ = std::make_unique<KafkaConsumer>(kafka_, KafkaConsumer::AssignAll{}, topic_, from.value(),
-                                            std::chrono::seconds(5));
+GenerationWatch::GenerationWatch(const KafkaTopology& t, int64_t from)
+    : group_(t.group), kafka_(t.kafka), topic_(t.roster_topic()) {
+  std::map<int32_t, int64_t> start{{0, from}};
+  if (from < 0) {
+    const Result<std::map<int32_t, int64_t>> end = kafka_end_offsets(kafka_, topic_, 1, std::chrono::seconds(5));
+    if (!end) throw std::runtime_error(end.error());
+    start = end.value();
+  }
+  next_offset_ = start.count(0) ? start.at(0) : 0;
+  roster_ = std::make_unique<KafkaConsumer>(kafka_, KafkaConsumer::AssignAll{}, topic_, start, std::chrono::seconds(5));
 }
 
 GenerationWatch::~GenerationWatch() = default;

@@ -63,6 +63,7 @@ struct WorkersReady {
   double seconds = 0;  // how long the wait took
   int32_t generation = kGenerationUnknown;
   std::vector<RosterMember> members;  // live ones, own first
+  int64_t roster_offset = -1;         // the roster's next announcement: where a GenerationWatch goes on
 };
 
 // The announcements of one group, and the readiness rule above. Pure: time comes in as arguments.
@@ -112,8 +113,10 @@ class GroupRoster {
 // during the run (the report's kafka_group.generation_at_end).
 class GenerationWatch {
  public:
-  // Throws std::runtime_error when the roster cannot be read.
-  explicit GenerationWatch(const KafkaTopology& topology);
+  // From offset `from` of the roster (WorkersReady::roster_offset: nothing said since the group was
+  // ready is missed), or from its end now when negative. Throws std::runtime_error when the roster
+  // cannot be read.
+  explicit GenerationWatch(const KafkaTopology& topology, int64_t from = -1);
   ~GenerationWatch();
   // Reads the announcements there are, waiting at most `timeout` for one.
   void poll(std::chrono::milliseconds timeout);

@@ -558,3 +558,54 @@ TEST_CASE("kafka readiness: an outside worker already in the group, then 10 runs
   fs::remove(report);
   MESSAGE("10 runs in " << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() << " s");
 }
+
+TEST_CASE("kafka readiness: a worker joining during the run shows as a newer generation at the end") {
+  // The other side of the test above: the report's generations do tell a rebalance with the clock
+  // running. The joiner is started once the run answers, and the run is long enough (960 batches,
+  // one in flight) for the join to complete before its end; the test waits on the joiner's
+  // assignment, read from the roster, and requires the run to be still going then.
+  Background mock(test::binary() + " kafka-mock");
+  REQUIRE(mock.wait_for("mock Kafka cluster: "));
+  std::string brokers = mock.output().substr(mock.output().find(": ") + 2);
+  brokers = brokers.substr(0, brokers.find('\n'));
+  SyntheticSpec spec;
+  spec.layers = 60, spec.grid = 4, spec.tile = 48;
+  ChallengerHost host(std::make_shared<const ServedDataset>(make_synthetic_dataset(spec, "raw")), "127.0.0.1", 0, 1);
+  const fs::path report = fs::temp_directory_path() / ("lpbf-kafka-joiner-" + std::to_string(::getpid()) + ".json");
+  Background runner("(" + test::binary() + " --url " + host.url() + " --kafka " + brokers +
+                    " --workers 1 --max-in-flight 1 --report " + report.string() + "; echo exit=$?)");
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (verdict(host.challenger(), "results") < 1 && std::chrono::steady_clock::now() < end)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  KafkaTopology t;
+  t.kafka.brokers = brokers;
+  const Result<std::map<int32_t, int64_t>> roster_end =
+      kafka_end_offsets(t.kafka, t.roster_topic(), 1, std::chrono::seconds(5));
+  REQUIRE(roster_end.ok());
+  Background joiner(test::binary() + " worker --kafka " + brokers);
+  const std::string joiner_name = "/" + std::to_string(joiner.pid) + "/";
+  KafkaConsumer roster(t.kafka, KafkaConsumer::AssignAll{}, t.roster_topic(), roster_end.value(),
+                       std::chrono::seconds(5));
+  bool assigned = false;
+  while (!assigned && std::chrono::steady_clock::now() < end)
+    if (const auto m = next_message(roster, std::chrono::milliseconds(100))) {
+      const auto a = parse_announcement(
+          std::string_view(reinterpret_cast<const char*>(m->value.data()), m->value.size()), kMaxKafkaPartitions);
+      assigned = a && a->worker.find(joiner_name) != std::string::npos && a->generation >= 0;
+    }
+  REQUIRE(assigned);
+  const int64_t answered_when_joined = verdict(host.challenger(), "results");
+  REQUIRE_MESSAGE(runner.output().find("exit=") == std::string::npos, "the run ended before the join completed");
+  REQUIRE(runner.wait_for("exit=", std::chrono::seconds(90)));
+  INFO(runner.output());
+  CHECK(runner.output().find("exit=0\n") != std::string::npos);
+  const RunReport rr = parse_run_report(read_file_bytes(report), report.string());
+  fs::remove(report);
+  MESSAGE("joined after " << answered_when_joined << " answers; generation " << rr.kafka_generation_at_start << " -> "
+                          << rr.kafka_generation_at_end << "; max latency " << rr.max << " ms");
+  CHECK(rr.kafka_generation_at_start >= 0);
+  CHECK(rr.kafka_generation_at_end > rr.kafka_generation_at_start);
+  CHECK(runner.output().find("(REBALANCED during the run)") != std::string::npos);
+  CHECK(verdict(host.challenger(), "results") == 960);
+  CHECK(verdict(host.challenger(), "wrong") == 0);
+}
