@@ -15,14 +15,20 @@ namespace {
 
 std::string join_partitions(const std::vector<int32_t>& parts, size_t at_most = 16) {
   std::string s;
-  for (size_t i = 0; i < parts.size() && i < at_most; ++i) s += (i ? "," : "") + std::to_string(parts[i]);
+  for (size_t i = 0; i < parts.size() && i < at_most; ++i) {
+    if (i) s += ',';
+    s += std::to_string(parts[i]);
+  }
   if (parts.size() > at_most) s += ",...";
   return s;
 }
 
 std::string join_names(const std::vector<std::string>& names, size_t at_most = 8) {
   std::string s;
-  for (size_t i = 0; i < names.size() && i < at_most; ++i) s += (i ? ", " : "") + names[i];
+  for (size_t i = 0; i < names.size() && i < at_most; ++i) {
+    if (i) s += ", ";
+    s += names[i];
+  }
   if (names.size() > at_most) s += ", ...";
   return s;
 }
@@ -32,7 +38,7 @@ std::string join_names(const std::vector<std::string>& names, size_t at_most = 8
 std::string encode_announcement(const Announcement& a) {
   std::string s = a.group + "\t" + a.worker + "\t" + join_partitions(a.partitions, a.partitions.size());
   if (a.generation == kGenerationJoining) s += "\tjoining";
-  else if (a.generation >= 0) s += "\t" + std::to_string(a.generation);
+  else if (a.generation >= 0) s.append("\t").append(std::to_string(a.generation));
   return s;  // unknown: no field, as older workers announce
 }
 
@@ -164,7 +170,10 @@ std::string GroupRoster::why_not(Clock::time_point now) const {
   if (!a.joining.empty()) reasons.push_back("member(s) " + join_names(a.joining) + " still joining the group");
   if (reasons.empty()) reasons.push_back("consumer group " + group_ + " kept rebalancing");
   std::string s;
-  for (const std::string& r : reasons) s += (s.empty() ? "" : "; ") + r;
+  for (const std::string& r : reasons) {
+    if (!s.empty()) s += "; ";
+    s += r;
+  }
   return s;
 }
 
