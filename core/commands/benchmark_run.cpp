@@ -106,6 +106,9 @@ class BenchmarkRun {
                          std::chrono::duration_cast<std::chrono::milliseconds>(options_.kafka->ready_timeout));
     if (!ready) throw SetupError(ready.error());
     result_.kafka_ready_seconds = ready->seconds;
+    result_.kafka_generation_at_start = ready->generation;
+    kafka_roster_from_ = ready->roster_offset;  // the bridge watches the generation on from there
+    for (const RosterMember& m : ready->members) result_.kafka_members.push_back(m.describe());
   }
 
   void serve_metrics() {
@@ -167,7 +170,7 @@ class BenchmarkRun {
     Sender<FetchedBatch>* to_analysis = &to_analyse_;
     if (options_.kafka) {
       try {
-        kafka_ = std::make_unique<KafkaBridge>(*options_.kafka, result_.bench_id, to_submit_);
+        kafka_ = std::make_unique<KafkaBridge>(*options_.kafka, result_.bench_id, to_submit_, kafka_roster_from_);
       } catch (const std::exception& e) {
         throw SetupError(e.what());
       }
@@ -205,6 +208,8 @@ class BenchmarkRun {
     workers.join();
     if (kafka_) {
       kafka_->stop();
+      result_.kafka_generation_at_end =
+          std::max<int64_t>(result_.kafka_generation_at_start, kafka_->newest_generation());
       kafka_workers_.stop_all();
     }
     result_.fetch_ns = metrics_.fetch_ns, result_.decode_ns = metrics_.decode_ns;
@@ -283,6 +288,7 @@ class BenchmarkRun {
   std::unique_ptr<HttpServer> metrics_server_;
   AnalysisStage analysis_{to_analyse_, to_submit_, metrics_, options_.transport_only};
   std::unique_ptr<KafkaBridge> kafka_;
+  int64_t kafka_roster_from_ = -1;
   std::unique_ptr<SubmitStage> submit_;
   std::unique_ptr<FetchStage> fetch_;
   net::steady_timer progress_timer_, sample_timer_;
@@ -331,6 +337,8 @@ RunReport make_run_report(const RunOptions& options, const RunResult& r) {
   p.analyse_s = double(r.analyse_ns) / 1e9, p.submit_s = double(r.submit_ns) / 1e9;
   p.max_queue_depth = int64_t(r.max_queue_depth);
   p.kafka_ready_seconds = r.kafka_ready_seconds;
+  p.kafka_generation_at_start = r.kafka_generation_at_start, p.kafka_generation_at_end = r.kafka_generation_at_end;
+  p.kafka_members = r.kafka_members;
   p.uncertain_reposts = int64_t(l.uncertain_reposts);
   p.max_batches = options.max_batches;
   p.recording = r.recording;

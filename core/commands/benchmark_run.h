@@ -79,7 +79,9 @@ struct RunResult {
   bool bench_forgotten = false;     // the challenger lost the bench mid-run (404 naming it, on next_batch or end)
   std::string recording;            // with --record: what was kept and lost (StreamRecorder's summary)
   double kafka_ready_seconds = -1;  // with Kafka: the wait for workers to hold every raw partition
-  std::optional<SendSchedule::Stats> pacing;  // with --rate: the send schedule's figures
+  std::optional<SendSchedule::Stats> pacing;                             // with --rate: the send schedule's figures
+  int64_t kafka_generation_at_start = -1, kafka_generation_at_end = -1;  // the group's (RunReport says)
+  std::vector<std::string> kafka_members;                                // when the clock started
 };
 
 // The run could not start (bad URL, challenger refusing the bench, Kafka or metrics set-up): the

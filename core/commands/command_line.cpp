@@ -210,8 +210,8 @@ CLI::Option* add_kafka_options(CLI::App& app, KafkaSetup& s, const std::string& 
   whole_number(
       app, "--kafka-ready-timeout", [&t](const int64_t& v) { t.ready_timeout = std::chrono::seconds(v); },
       t.ready_timeout.count(), 1, 86400, "S",
-      "the runner waits at most S seconds for workers to hold every raw-topic partition before it creates "
-      "the bench (default 30)")
+      "the runner waits at most S seconds for the workers' group to settle (its own workers assigned, no "
+      "rebalance in progress, every raw-topic partition held) before it creates the bench (default 30)")
       ->group(group);
   whole_number(
       app, "--kafka-partition-bytes", [&t](const int64_t& v) { t.partition_window_bytes = size_t(v); },

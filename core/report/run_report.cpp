@@ -95,6 +95,17 @@ RunReport parse_run_report(std::string_view json, const std::string& origin) {
   read_if(o, "challenger_end_reply", r.end_reply);
   read_if(o, "max_queue_depth", r.max_queue_depth);
   read_if(o, "kafka_ready_seconds", r.kafka_ready_seconds);  // null: stays -1
+  object group;
+  if (o["kafka_group"].get(group) == simdjson::SUCCESS) {
+    read_if(group, "generation_at_start", r.kafka_generation_at_start);
+    read_if(group, "generation_at_end", r.kafka_generation_at_end);
+    array members;
+    if (group["members"].get(members) == simdjson::SUCCESS)
+      for (element m : members) {
+        std::string_view s;
+        if (m.get(s) == simdjson::SUCCESS) r.kafka_members.emplace_back(s);
+      }
+  }
   read_if(o, "uncertain_reposts", r.uncertain_reposts);
   read_if(o, "max_batches", r.max_batches);
   read_if(o, "recording", r.recording);

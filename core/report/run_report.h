@@ -62,10 +62,15 @@ struct RunReport {
   double fetch_s = 0, decode_s = 0, analyse_s = 0, submit_s = 0;  // busy seconds per stage
   int64_t max_queue_depth = 0;                                    // analyse -> submit and fetch -> analyse, the larger
   double kafka_ready_seconds = -1;  // with Kafka: the wait for workers to hold every raw partition; -1 (null): no Kafka
-  int64_t uncertain_reposts = 0;    // results posted again with the first post's fate unknown
-  int64_t max_batches = -1;         // --max-batches; -1: all
-  std::string recording;            // with --record: what was kept and lost
-  bool tls_insecure = false;        // --insecure: the challenger's certificate was not checked
+  // With Kafka (JSON "kafka_group", null without): the workers' group generation when the clock
+  // started and the newest announced by the run's end (equal: no rebalance during the run; -1: not
+  // known), and its members then ("host/pid/n [partitions] (this run)").
+  int64_t kafka_generation_at_start = -1, kafka_generation_at_end = -1;
+  std::vector<std::string> kafka_members;
+  int64_t uncertain_reposts = 0;  // results posted again with the first post's fate unknown
+  int64_t max_batches = -1;       // --max-batches; -1: all
+  std::string recording;          // with --record: what was kept and lost
+  bool tls_insecure = false;      // --insecure: the challenger's certificate was not checked
   std::vector<FailedBatch> failed;
   std::vector<std::string> errors;
   std::vector<IncompleteWindow> incomplete;

@@ -69,6 +69,20 @@ std::string run_report_json(const RunReport& r) {
     kafka_ready.clear();
     append_json_number(kafka_ready, r.kafka_ready_seconds);
   }
+  std::string kafka_group = "null";  // null: not a Kafka run
+  if (r.kafka_ready_seconds >= 0) {
+    std::vector<std::string> members;
+    for (const std::string& m : r.kafka_members) {
+      std::string quoted;
+      append_json_string(quoted, m);
+      members.push_back(std::move(quoted));
+    }
+    kafka_group = JsonObject()
+                      .field("generation_at_start", r.kafka_generation_at_start)
+                      .field("generation_at_end", r.kafka_generation_at_end)
+                      .raw("members", json_array(members))
+                      .str();
+  }
   return JsonObject()
              .field("bench_id", r.bench_id)
              .field("bench_name", r.bench_name)
@@ -88,6 +102,7 @@ std::string run_report_json(const RunReport& r) {
              .raw("stage_busy_seconds", stages)
              .field("max_queue_depth", r.max_queue_depth)
              .raw("kafka_ready_seconds", kafka_ready)
+             .raw("kafka_group", kafka_group)
              .field("challenger_end_reply", r.end_reply)
              .raw("challenger_stats", challenger_stats_json(r.challenger))
              .field("uncertain_reposts", r.uncertain_reposts)

@@ -92,6 +92,12 @@ std::string summary_text(const RunReport& r) {
                   "  kafka      workers held every partition of %s after %.2f s (before the bench was created)\n",
                   r.kafka_raw_topic.c_str(), r.kafka_ready_seconds);
     s += buf;
+    std::string members;
+    for (const std::string& m : r.kafka_members) members += (members.empty() ? "" : ", ") + m;
+    s += "  kafka      group generation " + std::to_string(r.kafka_generation_at_start) + " at the start, " +
+         std::to_string(r.kafka_generation_at_end) + " at the end" +
+         (r.kafka_generation_at_end > r.kafka_generation_at_start ? " (REBALANCED during the run)" : "") +
+         "; members: " + (members.empty() ? std::string("(not known)") : members) + "\n";
   }
   if (r.uncertain_reposts > 0) {
     std::snprintf(buf, sizeof buf,
