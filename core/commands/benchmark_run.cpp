@@ -303,9 +303,28 @@ RunReport make_run_report(const RunOptions& options, const RunResult& r) {
   p.machine = describe_machine(), p.version = build_version();
   p.connections = options.connections, p.threads = options.effective_threads();
   p.batches = int64_t(l.released), p.results = int64_t(l.answered);
-  p.wall_seconds = r.seconds, p.cpu_seconds = r.cpu_seconds;
-  p.throughput = r.seconds > 0 ? double(l.answered) / r.seconds : 0.0;
-  const LatencySummary lat = summarise_latencies(l.latencies_ms);
+  p.cpu_seconds = r.cpu_seconds;
+  // --warmup N: the statistics start with the (N+1)-th batch fetched (the trace holds the batches in
+  // that order): its latency is the first counted, its fetch starts the measured time.
+  p.warmup = options.warmup;
+  std::vector<double> latencies;
+  double window = r.seconds;
+  if (options.warmup <= 0) {
+    latencies = l.latencies_ms;
+  } else {
+    const auto& batches = l.trace.batches();
+    const size_t first = size_t(std::min<int64_t>(options.warmup, int64_t(batches.size())));
+    for (size_t i = first; i < batches.size(); ++i)
+      if (batches[i].outcome == BatchTrace::Outcome::answered)
+        latencies.push_back(std::chrono::duration<double, std::milli>(batches[i].acked - batches[i].fetched).count());
+    window = first < batches.size()
+                 ? r.seconds - std::chrono::duration<double>(batches[first].fetched - r.started).count()
+                 : 0.0;
+  }
+  p.measured = int64_t(latencies.size());
+  p.wall_seconds = window;
+  p.throughput = window > 0 ? double(latencies.size()) / window : 0.0;
+  const LatencySummary lat = summarise_latencies(std::move(latencies));
   p.p50 = lat.p50, p.p90 = lat.p90, p.p99 = lat.p99, p.max = lat.max, p.mean = lat.mean;
   p.fetch_s = double(r.fetch_ns) / 1e9, p.decode_s = double(r.decode_ns) / 1e9;
   p.analyse_s = double(r.analyse_ns) / 1e9, p.submit_s = double(r.submit_ns) / 1e9;

@@ -27,6 +27,9 @@ struct RunOptions {
   std::string apitoken = "polimi-deib";
   bool test = true;
   int64_t max_batches = -1;  // -1: all; else the client stops fetching after this many (never sent to the challenger)
+  // --warmup: the first N batches fetched are answered and checked as every other, but left out of
+  // the report's throughput, latency and wall time (make_run_report).
+  int64_t warmup = 0;
   int connections = 4;
   int threads = 0;        // 0: all cores
   int max_in_flight = 0;  // batches fetched and not yet answered; 0: threads + connections + 1

@@ -23,6 +23,23 @@ std::string challenger_stats_json(const ChallengerStats& c) {
   return o.str();
 }
 
+std::string repetitions_json(const std::vector<Repetition>& reps) {
+  std::vector<std::string> out;
+  for (const Repetition& p : reps) {
+    JsonObject o;
+    auto count = [&](const char* key, int64_t v) { v >= 0 ? o.field(key, v) : o.raw(key, "null"); };
+    auto number = [&](const char* key, double v) { v >= 0 ? o.field(key, v) : o.raw(key, "null"); };
+    o.field("bench_id", p.bench_id).field("results", p.results).field("measured", p.measured);
+    o.field("wall_seconds", p.wall_seconds).field("throughput", p.throughput);
+    o.raw("latency_ms", latency_json({p.p50, p.p90, p.p99, p.max, p.mean}));
+    number("cpu_seconds", p.cpu_seconds);
+    count("wrong", p.wrong), count("missing", p.missing);
+    number("challenger_throughput", p.challenger_throughput), number("challenger_p99_ms", p.challenger_p99);
+    out.push_back(o.str());
+  }
+  return json_array(out);
+}
+
 }  // namespace
 
 std::string run_report_json(const RunReport& r) {
@@ -75,6 +92,9 @@ std::string run_report_json(const RunReport& r) {
              .raw("challenger_stats", challenger_stats_json(r.challenger))
              .field("uncertain_reposts", r.uncertain_reposts)
              .field("max_batches", r.max_batches)
+             .field("warmup", r.warmup)
+             .field("measured", r.measured)
+             .raw("repetitions", repetitions_json(r.repetitions))
              .field("recording", r.recording)
              .field("command", r.command)
              .field("config", r.config)
