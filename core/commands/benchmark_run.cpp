@@ -173,6 +173,8 @@ class BenchmarkRun {
     fetch_ = std::make_unique<FetchStage>(
         io_, target, options_.connections, max_in_flight_of(options_), options_.max_batches, *to_analysis,
         [this](FetchedBatch& fb) {  // in batch_id order
+          // --warmup N: the CPU counted starts with the last warm-up batch's release.
+          if (++released_ == options_.warmup) cpu_at_warmup_ = process_cpu_seconds();
           // A batch the recorder cannot keep is counted by it (its summary says how many).
           if (recorder_) static_cast<void>(recorder_->record_batch(fb.batch));
           if (!options_.kafka) analysis_.assign(fb);
@@ -195,7 +197,7 @@ class BenchmarkRun {
     io_.run();
     if (options_.progress) std::fprintf(stderr, "\r\033[K");
     result_.seconds = std::chrono::duration<double>(Clock::now() - start_).count();
-    result_.cpu_seconds = process_cpu_seconds() - cpu_at_start;
+    result_.cpu_seconds = process_cpu_seconds() - (cpu_at_warmup_ >= 0 ? cpu_at_warmup_ : cpu_at_start);
     sample_now();
     analysis_.close();
     workers.join();
@@ -283,6 +285,8 @@ class BenchmarkRun {
   net::steady_timer progress_timer_, sample_timer_;
   Clock::time_point start_;
   bool finished_ = false;
+  int64_t released_ = 0;       // batches released to analysis so far
+  double cpu_at_warmup_ = -1;  // this process's CPU seconds when the warm-up's last batch was released
 };
 
 }  // namespace

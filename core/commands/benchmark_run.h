@@ -68,6 +68,7 @@ struct RunResult {
   RunLedger ledger;
   double seconds = 0;         // first fetch to last result acknowledged
   double cpu_seconds = 0;     // this process's CPU time (all threads, user + system) in those seconds
+                              // (with --warmup, from the release of the warm-up's last batch)
   Clock::time_point started;  // the first fetch: the trace's time zero
   int64_t fetch_ns = 0, decode_ns = 0, analyse_ns = 0, submit_ns = 0;
   size_t max_queue_depth = 0;       // analyse -> submit and fetch -> analyse, the larger

@@ -102,7 +102,7 @@ int run_command(RunArgs args) {
       return kExitSetupError;
     }
   }
-  return status;
+  return status >= 0 ? status : kExitSetupError;  // every bench ends by telling on_run_ended
 }
 
 }  // namespace lpbf

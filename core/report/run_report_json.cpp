@@ -40,6 +40,21 @@ std::string repetitions_json(const std::vector<Repetition>& reps) {
   return json_array(out);
 }
 
+// --repeat: each figure's median, least and greatest over the repetitions (derived from them:
+// read back, they are computed again); null for a single bench.
+std::string spread_json(const RunReport& r) {
+  if (r.repetitions.empty()) return "null";
+  JsonObject o;
+  auto add = [&](const char* key, double Repetition::*f) {
+    const Spread s = spread_of(r, f);
+    o.raw(key, JsonObject().field("median", s.median).field("min", s.min).field("max", s.max).str());
+  };
+  add("throughput", &Repetition::throughput), add("wall_seconds", &Repetition::wall_seconds);
+  add("p50", &Repetition::p50), add("p90", &Repetition::p90), add("p99", &Repetition::p99);
+  add("max", &Repetition::max), add("mean", &Repetition::mean);
+  return o.str();
+}
+
 }  // namespace
 
 std::string run_report_json(const RunReport& r) {
@@ -95,6 +110,7 @@ std::string run_report_json(const RunReport& r) {
              .field("warmup", r.warmup)
              .field("measured", r.measured)
              .raw("repetitions", repetitions_json(r.repetitions))
+             .raw("spread", spread_json(r))
              .field("recording", r.recording)
              .field("command", r.command)
              .field("config", r.config)
