@@ -88,8 +88,10 @@ std::string summary_text(const RunReport& r) {
   s += buf;
   // Whether the run was CPU-bound: everything this process ran in the clock (the embedded
   // challenger and a mock Kafka cluster too, when they are in it).
-  // (With --repeat: a bench's median CPU over a bench's answered batches.)
-  const double per_bench = double(answered) / double(std::max<size_t>(1, r.repetitions.size()));
+  // Over the batches the CPU was counted for (after the warm-up); with --repeat, a bench's median
+  // CPU over a bench's batches.
+  const int64_t counted = r.warmup > 0 && r.measured >= 0 ? r.measured : r.results;
+  const double per_bench = double(counted) / double(std::max<size_t>(1, r.repetitions.size()));
   std::snprintf(buf, sizeof buf, "  cpu        %.3f s user+system in this process, %.2f of %u cores, %.0f us a batch\n",
                 r.cpu_seconds, r.wall_seconds > 0 ? r.cpu_seconds / r.wall_seconds : 0.0, r.cores,
                 per_bench > 0 ? 1e6 * r.cpu_seconds / per_bench : 0.0);
