@@ -538,6 +538,7 @@ std::string render_html_report(const RunReport& r, const RunReport* base, const 
                   "body{font-family:sans-serif;margin:24px;color:#222;max-width:1100px}"
                   "section{margin:18px 0;border-top:1px solid #ddd}"
                   "svg.chart{display:block;margin:10px 0;width:100%;height:auto}"
+                  "svg.chart[data-kind=scatter]{width:auto;max-width:100%}"
                   ".cards{display:flex;flex-wrap:wrap;gap:12px;margin:12px 0}"
                   ".card{flex:1 1 160px;border:1px solid #ddd;border-radius:6px;padding:10px 14px}"
                   ".card .label{font-size:12px;color:#666}.card .value{font-size:24px;font-weight:bold}"
