@@ -34,6 +34,7 @@
 #include <filesystem>
 #include <random>
 #include <set>
+#include <stdexcept>
 
 #include "analysis/constants.h"
 #include "analysis/dbscan.h"
@@ -154,6 +155,14 @@ int run_gate(const char* baseline_path) {
     libdeflate_free_compressor(c);
   }
   libdeflate_decompressor* inflater = libdeflate_alloc_decompressor();
+  {  // the baseline must do the whole inflate, or every compressed layout's ratio would be meaningless
+    Image16 back(o.rows, o.cols);
+    if (zlib_pixels.empty() ||
+        libdeflate_zlib_decompress(inflater, zlib_pixels.data(), zlib_pixels.size(), back.pixels.data(), image_bytes,
+                                   nullptr) != LIBDEFLATE_SUCCESS ||
+        back.pixels != o.pixels)
+      throw std::runtime_error("gate: the inflate baseline does not give the tile's pixels back");
+  }
   auto copy_pixels = [&] {
     Image16 copy(o.rows, o.cols);
     std::memcpy(copy.pixels.data(), o.pixels.data(), image_bytes);
