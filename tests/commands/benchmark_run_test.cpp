@@ -113,7 +113,8 @@ TEST_CASE("run: results refused with HTTP 500 are retried until taken") {
   fs::remove(report);
 }
 
-TEST_CASE("run: a challenger that dies mid-run: every fetched batch is answered or listed, exit 1") {
+TEST_CASE("run: a challenger that dies mid-run: every fetched batch is answered or listed, exit 1" *
+          doctest::test_suite("timing")) {
   std::atomic<int> results{0};
   std::unique_ptr<FaultyChallenger> ch;
   std::thread killer;
@@ -211,7 +212,7 @@ TEST_CASE("run: a challenger that forgets the bench mid-run (restarted) is told 
   fs::remove(report);
 }
 
-TEST_CASE("run: a usage error is found before any work (no dataset prepared)") {
+TEST_CASE("run: a usage error is found before any work (no dataset prepared)" * doctest::test_suite("timing")) {
   const auto start = std::chrono::steady_clock::now();
   const auto r = test::run_command(test::binary() + " --bogus --layers 100");
   CHECK(r.exit_code == 2);

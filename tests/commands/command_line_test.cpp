@@ -159,7 +159,8 @@ TEST_CASE("command line: `run` is the default subcommand, and the defaults are t
   }
 }
 
-TEST_CASE("command line: a usage error exits 2 within milliseconds, before any dataset, socket or mock cluster") {
+TEST_CASE("command line: a usage error exits 2 within milliseconds, before any dataset, socket or mock cluster" *
+          doctest::test_suite("timing")) {
   const fs::path cache = fresh_dir("cache");
   const std::vector<std::string> mistakes{
       "--bogus --layers 100",  // an unknown option; the dataset it names is never prepared

@@ -78,7 +78,8 @@ void raise_fd_limit() {
 
 }  // namespace
 
-TEST_CASE("server: 1000 half-open connections are closed within the header timeout while a normal client is served") {
+TEST_CASE("server: 1000 half-open connections are closed within the header timeout while a normal client is served" *
+          doctest::test_suite("timing")) {
   raise_fd_limit();
   rlimit l{};
   getrlimit(RLIMIT_NOFILE, &l);

@@ -302,7 +302,8 @@ TEST_CASE("--metrics-linger: the runner's endpoint serves the final counts after
 }
 
 TEST_CASE(
-    "--metrics-linger on the command line: the summary first, a word on stderr, and Ctrl-C (SIGINT) cuts it short") {
+    "--metrics-linger on the command line: the summary first, a word on stderr, and Ctrl-C (SIGINT) cuts it short" *
+    doctest::test_suite("timing")) {
   const unsigned short port = free_port();
   test::Background run(test::binary() + " --layers 4 --tile 64 --threads 1 --metrics-port " + std::to_string(port) +
                        " --metrics-linger 600");
@@ -485,7 +486,7 @@ TEST_CASE(
 }
 
 TEST_CASE("a real Prometheus scraping a run each second holds the run's final answered count (--metrics-linger 3)" *
-          doctest::skip(!prometheus_installed()) *
+          doctest::test_suite("timing") * doctest::skip(!prometheus_installed()) *
           doctest::description("skipped when Debian's prometheus package is not installed: make test-deps")) {
   REQUIRE_MESSAGE(prometheus_installed(),
                   "prometheus is not on PATH: install Debian's prometheus package (make test-deps)");

@@ -1,0 +1,6 @@
+// Asio and Beast compiled once for the whole program, here, instead of again in every file that
+// includes them: CMakeLists.txt defines BOOST_ASIO_SEPARATE_COMPILATION and
+// BOOST_BEAST_SEPARATE_COMPILATION for every target, so their headers declare the non-template
+// functions and this file defines them (docs/performance.md, "Build and test time").
+#include <boost/asio/impl/src.hpp>
+#include <boost/beast/src.hpp>
