@@ -200,7 +200,8 @@ TEST_CASE("the exposition writer's text passes the strict parser: families, esca
       "# HELP h x\n# TYPE h histogram\nh_bucket{le=\"1\"} 2\nh_bucket{le=\"+Inf\"} 1\nh_count 1\nh_sum 0\n"));
 }
 
-TEST_CASE("the runner's /metrics during and at the end of a run, and the challenger's after it") {
+TEST_CASE("the runner's /metrics during and at the end of a run, and the challenger's after it" *
+          doctest::test_suite("timing")) {
   // A challenger slowed to ~200 batches/s, so the run lasts long enough to scrape mid-way.
   auto ds = std::make_shared<const ServedDataset>(load_served_dataset(test::golden_dir() / "small"));
   Challenger challenger(ds);
