@@ -5,8 +5,10 @@
 #include <openssl/ssl.h>
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/ssl.hpp>
+#include <limits>
 #include <stdexcept>
 
 namespace lpbf {
@@ -124,17 +126,24 @@ void HttpConnection::do_write() {
   });
 }
 
+// The response is read in two steps, so that a batch's body is copied once, not twice: the header
+// (with at most kHeaderReadBytes from the socket), then, for a Content-Length body, the rest of it
+// straight from the stream into the buffer the batch keeps. Beast's own body read would copy every
+// byte from its read buffer into the body (~6 % of the runner's CPU). A chunked body, or one that
+// ends when the connection does, is read by Beast as before. The request's deadline (set before the
+// write) bounds every step.
 void HttpConnection::on_write(beast::error_code ec, std::size_t) {
   if (ec) return finish("write", ec);
   parser_.emplace();
   parser_->body_limit(kMaxResponseBody);
+  buffer_.max_size(buffer_.size() + kHeaderReadBytes);
   with_stream([this](auto& stream) {
-    http::async_read(stream, buffer_, *parser_,
-                     beast::bind_front_handler(&HttpConnection::on_read, shared_from_this()));
+    http::async_read_header(stream, buffer_, *parser_,
+                            beast::bind_front_handler(&HttpConnection::on_header, shared_from_this()));
   });
 }
 
-void HttpConnection::on_read(beast::error_code ec, std::size_t) {
+bool HttpConnection::handled_read_failure(beast::error_code ec) {
   // A kept-alive connection the server has closed meanwhile fails at once on first use: reconnect
   // and send again, once. (Any other failure is the caller's to retry or report.) Over TLS a server
   // closing without close_notify reads as a truncated stream.
@@ -142,7 +151,10 @@ void HttpConnection::on_read(beast::error_code ec, std::size_t) {
   // certificate only after the handshake): a set-up error, not retried.
   if (tls_stream_ && is_tls_error(ec)) {
     const std::string refused = describe_tls_refusal(ec, host_);
-    if (!refused.empty()) return finish("tls", ec, refused);
+    if (!refused.empty()) {
+      finish("tls", ec, refused);
+      return true;
+    }
   }
   if ((ec == http::error::end_of_stream || ec == net::error::connection_reset ||
        ec == net::ssl::error::stream_truncated) &&
@@ -150,10 +162,63 @@ void HttpConnection::on_read(beast::error_code ec, std::size_t) {
     retried_stale_ = true;
     close_socket();
     buffer_.clear();
-    return connect();
+    connect();
+    return true;
   }
+  return false;
+}
+
+void HttpConnection::on_header(beast::error_code ec, std::size_t) {
+  buffer_.max_size(std::numeric_limits<std::size_t>::max());
+  if (ec && handled_read_failure(ec)) return;
   if (ec) return finish("read", ec);
-  HttpResponse response{parser_->get().result_int(), std::move(parser_->get().body()), retried_stale_};
+  auto& response = parser_->get();
+  if (parser_->is_done()) return complete({response.result_int(), {}, retried_stale_});
+  const auto length = parser_->content_length();
+  if (!length || parser_->chunked()) {  // Beast reads the rest, checking the body limit as it goes
+    with_stream([this](auto& stream) {
+      http::async_read(stream, buffer_, *parser_,
+                       beast::bind_front_handler(&HttpConnection::on_read, shared_from_this()));
+    });
+    return;
+  }
+  // Beast refuses a Content-Length over the body limit while parsing the header; checked again
+  // here because the size is about to be allocated.
+  if (*length > kMaxResponseBody) return finish("read", http::error::body_limit);
+  body_ = ByteBuffer();
+  body_.resize(static_cast<size_t>(*length));  // not zero-filled
+  const size_t have = std::min(body_.size(), buffer_.size());
+  net::buffer_copy(net::buffer(body_.data(), have), buffer_.data());
+  buffer_.consume(have);
+  if (have == body_.size()) return on_body({}, 0);
+  // Each read takes what the socket holds, not asio's default 64 KB at most.
+  const auto all = [](const beast::error_code& e, std::size_t) -> std::size_t {
+    return e ? 0 : std::numeric_limits<std::size_t>::max();
+  };
+  with_stream([this, have, all](auto& stream) {
+    net::async_read(stream, net::buffer(body_.data() + have, body_.size() - have), all,
+                    beast::bind_front_handler(&HttpConnection::on_body, shared_from_this()));
+  });
+}
+
+void HttpConnection::on_body(beast::error_code ec, std::size_t) {
+  if (tls_stream_ && is_tls_error(ec)) {
+    const std::string refused = describe_tls_refusal(ec, host_);
+    if (!refused.empty()) return finish("tls", ec, refused);
+  }
+  // A body cut short: the connection ended before Content-Length bytes came.
+  if (ec == net::error::eof || ec == net::ssl::error::stream_truncated) ec = http::error::partial_message;
+  if (ec) return finish("read", ec);
+  complete({parser_->get().result_int(), std::move(body_), retried_stale_});
+}
+
+void HttpConnection::on_read(beast::error_code ec, std::size_t) {
+  if (ec && handled_read_failure(ec)) return;
+  if (ec) return finish("read", ec);
+  complete({parser_->get().result_int(), std::move(parser_->get().body()), retried_stale_});
+}
+
+void HttpConnection::complete(HttpResponse&& response) {
   if (!parser_->get().keep_alive()) {
     beast::error_code ignored;
     tcp_layer().socket().shutdown(tcp::socket::shutdown_both, ignored);
@@ -166,6 +231,7 @@ void HttpConnection::on_read(beast::error_code ec, std::size_t) {
 void HttpConnection::finish(const char* stage, beast::error_code ec, std::string detail) {
   close_socket();
   buffer_.clear();
+  body_ = ByteBuffer();
   auto done = std::move(done_);
   done(HttpError{stage, ec, std::move(detail)}, {});
 }

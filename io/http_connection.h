@@ -58,6 +58,10 @@ inline std::string describe_failure(const HttpError& error, const HttpResponse& 
 inline constexpr uint64_t kMaxResponseBody = uint64_t(256) << 20;
 // Spare room kept in a connection's read buffer, so that one read can take what the socket holds.
 inline constexpr size_t kReadBufferBytes = size_t(1) << 20;
+// How much a read of a response's header may take from the socket: the header (Beast's limit is
+// 8 KB) and the first bytes of the body. Those are copied once more into the body; the rest of a
+// Content-Length body is read straight into the buffer the batch keeps.
+inline constexpr size_t kHeaderReadBytes = size_t(16) << 10;
 
 class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
  public:
@@ -77,7 +81,13 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void on_handshake(boost::beast::error_code ec);
   void do_write();
   void on_write(boost::beast::error_code ec, std::size_t);
+  void on_header(boost::beast::error_code ec, std::size_t);
+  void on_body(boost::beast::error_code ec, std::size_t);
   void on_read(boost::beast::error_code ec, std::size_t);
+  // A read failure the connection handles itself (a stale keep-alive reopened, a TLS refusal):
+  // true when it did, and the request goes on or has finished.
+  bool handled_read_failure(boost::beast::error_code ec);
+  void complete(HttpResponse&& response);
   void finish(const char* stage, boost::beast::error_code ec, std::string detail = {});
   // The TCP stream under whichever stream is in use; `f` called with the stream to read and write.
   boost::beast::tcp_stream& tcp_layer();
@@ -101,6 +111,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   boost::beast::http::request<boost::beast::http::string_body> req_;
   std::optional<boost::beast::http::response_parser<boost::beast::http::vector_body<uint8_t, UninitAllocator<uint8_t>>>>
       parser_;
+  ByteBuffer body_;  // a Content-Length body, read into its final buffer (see on_header)
   HttpCallback done_;
 };
 
