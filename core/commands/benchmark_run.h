@@ -31,6 +31,8 @@ struct RunOptions {
   int threads = 0;        // 0: all cores
   int max_in_flight = 0;  // batches fetched and not yet answered; 0: threads + connections + 1
   std::chrono::milliseconds timeout{10000};
+  // --memory-budget: bytes held in batches fetched, decoded images and tile windows; 0: default_memory_budget().
+  uint64_t memory_budget = 0;
   bool progress = false;  // the live line on stderr
   // With Kafka, fetched batches go through its topics and `kafka_workers` in-process workers
   // (0: only other processes, `lpbf-bench worker`) analyse them.
@@ -73,6 +75,8 @@ struct RunResult {
   bool bench_forgotten = false;     // the challenger lost the bench mid-run (404 naming it, on next_batch or end)
   std::string recording;            // with --record: what was kept and lost (StreamRecorder's summary)
   double kafka_ready_seconds = -1;  // with Kafka: the wait for workers to hold every raw partition
+  uint64_t memory_budget = 0;       // the budget in force (--memory-budget or its default)
+  uint64_t memory_peak = 0;         // the most bytes it ever held
 };
 
 // The run could not start (bad URL, challenger refusing the bench, Kafka or metrics set-up): the

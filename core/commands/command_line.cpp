@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/pipeline/memory_budget.h"
 #include "io/tiff_encoder.h"
 
 namespace lpbf {
@@ -254,6 +255,17 @@ void add_run_options(CLI::App& app, RunArgs& a) {
                "batches fetched but not yet answered, at most (default threads + connections + 1; with --kafka 64): "
                "fewer lowers latency, more can hide a slow network")
       ->default_str("");
+  app.add_option_function<std::string>(
+         "--memory-budget", [&o](const std::string& text) { o.memory_budget = *parse_byte_size(text); },
+         "bytes the run may hold in batches fetched, decoded images and tile windows; fetching waits while they "
+         "would exceed it (suffix K, M, G, T: binary; default a quarter of physical memory, at most 4G); a batch "
+         "whose image alone exceeds it fails")
+      ->option_text("BYTES")
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            return parse_byte_size(text) ? "" : "takes a size such as 512M or 4G, not '" + text + "'";
+          },
+          ""));
   whole_number(app, "--timeout-ms", a.timeout_ms, 1, 3600000, "MS", "per HTTP request (default 10000)");
   text(app, "--report", a.report_path, "FILE",
        "write a report: FILE.json (batches, failures, throughput, latency, stage times, every batch's trace) or "

@@ -92,6 +92,8 @@ RunReport parse_run_report(std::string_view json, const std::string& origin) {
   read_if(o, "challenger_end_reply", r.end_reply);
   read_if(o, "max_queue_depth", r.max_queue_depth);
   read_if(o, "kafka_ready_seconds", r.kafka_ready_seconds);  // null: stays -1
+  read_if(o, "memory_budget_bytes", r.memory_budget);
+  read_if(o, "memory_peak_bytes", r.memory_peak);
   read_if(o, "uncertain_reposts", r.uncertain_reposts);
   read_if(o, "max_batches", r.max_batches);
   read_if(o, "recording", r.recording);

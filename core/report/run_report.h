@@ -48,6 +48,8 @@ struct RunReport {
   double fetch_s = 0, decode_s = 0, analyse_s = 0, submit_s = 0;  // busy seconds per stage
   int64_t max_queue_depth = 0;                                    // analyse -> submit and fetch -> analyse, the larger
   double kafka_ready_seconds = -1;  // with Kafka: the wait for workers to hold every raw partition; -1 (null): no Kafka
+  int64_t memory_budget = 0;        // --memory-budget in force, bytes; 0: not recorded (older reports, Kafka runs)
+  int64_t memory_peak = 0;          // the most bytes the budget ever held
   int64_t uncertain_reposts = 0;    // results posted again with the first post's fate unknown
   int64_t max_batches = -1;         // --max-batches; -1: all
   std::string recording;            // with --record: what was kept and lost

@@ -71,6 +71,8 @@ std::string run_report_json(const RunReport& r) {
              .raw("stage_busy_seconds", stages)
              .field("max_queue_depth", r.max_queue_depth)
              .raw("kafka_ready_seconds", kafka_ready)
+             .field("memory_budget_bytes", r.memory_budget)
+             .field("memory_peak_bytes", r.memory_peak)
              .field("challenger_end_reply", r.end_reply)
              .raw("challenger_stats", challenger_stats_json(r.challenger))
              .field("uncertain_reposts", r.uncertain_reposts)

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "core/pipeline/memory_budget.h"
+
 namespace lpbf {
 namespace {
 
@@ -53,6 +55,11 @@ std::string summary_text(const RunReport& r) {
                 r.cpu_seconds, r.wall_seconds > 0 ? r.cpu_seconds / r.wall_seconds : 0.0, r.cores,
                 answered > 0 ? 1e6 * r.cpu_seconds / double(answered) : 0.0);
   s += buf;
+  if (r.memory_budget > 0) {
+    s += "  memory     budget " + MemoryBudget::describe_bytes(uint64_t(r.memory_budget)) + ", at most " +
+         MemoryBudget::describe_bytes(uint64_t(r.memory_peak)) +
+         " held (batches fetched, decoded images, tile windows)\n";
+  }
   if (!r.incomplete.empty()) {
     std::snprintf(buf, sizeof buf,
                   "  incomplete %zu answer(s) computed on windows lacking a layer (Q1 exact; Q2/Q3 may differ):\n",
