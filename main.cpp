@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   try {
     switch (command_line.command()) {
       case lpbf::Command::run: return lpbf::run_command(command_line.run());
+      case lpbf::Command::sweep: return lpbf::sweep_command(command_line.sweep());
       case lpbf::Command::replay: return lpbf::replay_command(command_line.replay());
       case lpbf::Command::challenger: return lpbf::challenger_command(command_line.challenger());
       case lpbf::Command::worker: return lpbf::worker_command(command_line.worker());

@@ -2,7 +2,11 @@
 
 #include "io/close_on_exec.h"
 
+#include <openssl/ssl.h>
+
 #include <boost/asio/connect.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/ssl.hpp>
 #include <stdexcept>
 
 namespace lpbf {
@@ -12,14 +16,55 @@ namespace http = beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
+struct HttpConnection::TlsStream {
+  TlsStream(net::io_context& io, net::ssl::context& ctx) : stream(io, ctx) {}
+  beast::ssl_stream<beast::tcp_stream> stream;
+};
+
 HttpConnection::HttpConnection(net::io_context& io, std::string host, std::string port,
-                               std::chrono::milliseconds timeout)
-    : resolver_(io), stream_(io), host_(std::move(host)), port_(std::move(port)), timeout_(timeout) {
+                               std::chrono::milliseconds timeout, std::shared_ptr<TlsContext> tls)
+    : io_(io),
+      resolver_(io),
+      stream_(io),
+      tls_(std::move(tls)),
+      host_(std::move(host)),
+      port_(std::move(port)),
+      timeout_(timeout) {
+  if (tls_) verify_host_ = SSL_CTX_get_verify_mode(tls_->native_handle()) != SSL_VERIFY_NONE;
   // Beast reads into the buffer's spare capacity, at least 512 bytes. The parser drains the buffer
   // after each read, so without room a 500 KB batch arrives in ~1000 reads of ~512 bytes, each a
   // syscall and a timer re-arm (profiled: the io thread was the bottleneck). Leave room for whole
   // socket-buffer loads.
   buffer_.reserve(kReadBufferBytes);
+}
+
+HttpConnection::~HttpConnection() = default;
+
+beast::tcp_stream& HttpConnection::tcp_layer() {
+  return tls_stream_ ? beast::get_lowest_layer(tls_stream_->stream) : stream_;
+}
+
+template <class F>
+void HttpConnection::with_stream(F&& f) {
+  if (tls_stream_) f(tls_stream_->stream);
+  else f(stream_);
+}
+
+void HttpConnection::close_socket() {
+  beast::error_code ignored;
+  tcp_layer().socket().close(ignored);
+  connected_ = false;
+}
+
+// A new TCP connection (and, over TLS, a new TLS stream: one cannot be reused after its connection).
+// The handshake shares the connect's timeout, so a peer that never answers it is bounded alike.
+void HttpConnection::connect() {
+  if (tls_) {
+    tls_stream_ = std::make_unique<TlsStream>(io_, *tls_);
+    prepare_tls_client(tls_stream_->stream.native_handle(), host_, verify_host_);
+  }
+  tcp_layer().expires_after(timeout_);
+  tcp_layer().async_connect(endpoints_, beast::bind_front_handler(&HttpConnection::on_connect, shared_from_this()));
 }
 
 void HttpConnection::request(http::verb method, std::string target, std::string body, std::string content_type,
@@ -37,95 +82,113 @@ void HttpConnection::request(http::verb method, std::string target, std::string 
   req_.prepare_payload();
   retried_stale_ = false;
   if (connected_) return do_write();
-  if (!endpoints_.empty()) {
-    stream_.expires_after(timeout_);
-    return stream_.async_connect(endpoints_,
-                                 beast::bind_front_handler(&HttpConnection::on_connect, shared_from_this()));
-  }
+  if (!endpoints_.empty()) return connect();
   resolver_.async_resolve(host_, port_, beast::bind_front_handler(&HttpConnection::on_resolve, shared_from_this()));
 }
 
 void HttpConnection::on_resolve(beast::error_code ec, tcp::resolver::results_type results) {
   if (ec) return finish("resolve", ec);
   endpoints_ = results;
-  stream_.expires_after(timeout_);
-  stream_.async_connect(endpoints_, beast::bind_front_handler(&HttpConnection::on_connect, shared_from_this()));
+  connect();
 }
 
 void HttpConnection::on_connect(beast::error_code ec, tcp::endpoint) {
   if (ec) return finish("connect", ec);
-  connected_ = true;
-  set_close_on_exec(stream_.socket().native_handle());
+  set_close_on_exec(tcp_layer().socket().native_handle());
   beast::error_code ignored;
-  stream_.socket().set_option(tcp::no_delay(true), ignored);
+  tcp_layer().socket().set_option(tcp::no_delay(true), ignored);
+  if (!tls_stream_) {
+    connected_ = true;
+    return do_write();
+  }
+  tcp_layer().expires_after(timeout_);
+  tls_stream_->stream.async_handshake(net::ssl::stream_base::client,
+                                      beast::bind_front_handler(&HttpConnection::on_handshake, shared_from_this()));
+}
+
+void HttpConnection::on_handshake(beast::error_code ec) {
+  if (ec == beast::error::timeout || ec == net::error::operation_aborted)
+    return finish(
+        "tls", ec,
+        "TLS: handshake with " + host_ + ":" + port_ + " timed out after " + std::to_string(timeout_.count()) + " ms");
+  if (ec)
+    return finish("tls", ec, describe_tls_handshake_failure(ec, tls_stream_->stream.native_handle(), host_, port_));
+  connected_ = true;
   do_write();
 }
 
 void HttpConnection::do_write() {
-  stream_.expires_after(timeout_);
-  http::async_write(stream_, req_, beast::bind_front_handler(&HttpConnection::on_write, shared_from_this()));
+  tcp_layer().expires_after(timeout_);
+  with_stream([this](auto& stream) {
+    http::async_write(stream, req_, beast::bind_front_handler(&HttpConnection::on_write, shared_from_this()));
+  });
 }
 
 void HttpConnection::on_write(beast::error_code ec, std::size_t) {
   if (ec) return finish("write", ec);
   parser_.emplace();
   parser_->body_limit(kMaxResponseBody);
-  http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpConnection::on_read, shared_from_this()));
+  with_stream([this](auto& stream) {
+    http::async_read(stream, buffer_, *parser_,
+                     beast::bind_front_handler(&HttpConnection::on_read, shared_from_this()));
+  });
 }
 
 void HttpConnection::on_read(beast::error_code ec, std::size_t) {
   // A kept-alive connection the server has closed meanwhile fails at once on first use: reconnect
-  // and send again, once. (Any other failure is the caller's to retry or report.)
-  if ((ec == http::error::end_of_stream || ec == net::error::connection_reset) && !retried_stale_ && parser_ &&
-      !parser_->got_some()) {
+  // and send again, once. (Any other failure is the caller's to retry or report.) Over TLS a server
+  // closing without close_notify reads as a truncated stream.
+  // A TLS alert instead is the server refusing this client (TLS 1.3 refuses a missing client
+  // certificate only after the handshake): a set-up error, not retried.
+  if (tls_stream_ && is_tls_error(ec)) {
+    const std::string refused = describe_tls_refusal(ec, host_);
+    if (!refused.empty()) return finish("tls", ec, refused);
+  }
+  if ((ec == http::error::end_of_stream || ec == net::error::connection_reset ||
+       ec == net::ssl::error::stream_truncated) &&
+      !retried_stale_ && parser_ && !parser_->got_some()) {
     retried_stale_ = true;
-    beast::error_code ignored;
-    stream_.socket().close(ignored);
-    connected_ = false;
+    close_socket();
     buffer_.clear();
-    stream_.expires_after(timeout_);
-    return stream_.async_connect(endpoints_,
-                                 beast::bind_front_handler(&HttpConnection::on_connect, shared_from_this()));
+    return connect();
   }
   if (ec) return finish("read", ec);
   HttpResponse response{parser_->get().result_int(), std::move(parser_->get().body()), retried_stale_};
   if (!parser_->get().keep_alive()) {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.socket().close(ignored);
-    connected_ = false;
+    tcp_layer().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    close_socket();
   }
   auto done = std::move(done_);
   done({}, std::move(response));
 }
 
-void HttpConnection::finish(const char* stage, beast::error_code ec) {
-  beast::error_code ignored;
-  stream_.socket().close(ignored);
-  connected_ = false;
+void HttpConnection::finish(const char* stage, beast::error_code ec, std::string detail) {
+  close_socket();
   buffer_.clear();
   auto done = std::move(done_);
-  done(HttpError{stage, ec}, {});
+  done(HttpError{stage, ec, std::move(detail)}, {});
 }
 
 HttpUrl parse_http_url(const std::string& url) {
   std::string rest = url;
-  const std::string scheme = "http://";
-  if (rest.rfind(scheme, 0) == 0) rest = rest.substr(scheme.size());
+  HttpUrl out;
+  if (rest.rfind("http://", 0) == 0) rest = rest.substr(7);
+  else if (rest.rfind("https://", 0) == 0) rest = rest.substr(8), out.tls = true;
   else if (rest.find("://") != std::string::npos)
-    throw std::invalid_argument("only http:// URLs are supported, not '" + url + "'");
+    throw std::invalid_argument("only http:// and https:// URLs are supported, not '" + url + "'");
+  const std::string default_port = out.tls ? "443" : "80";
   rest = rest.substr(0, rest.find('/'));
   if (rest.empty()) throw std::invalid_argument("URL '" + url + "' has no host");
-  HttpUrl out;
   if (rest.front() == '[') {  // [::1]:8866
     const auto close = rest.find(']');
     if (close == std::string::npos) throw std::invalid_argument("URL '" + url + "' has an unclosed IPv6 address");
     out.host = rest.substr(1, close - 1);
-    out.port = close + 1 < rest.size() && rest[close + 1] == ':' ? rest.substr(close + 2) : "80";
+    out.port = close + 1 < rest.size() && rest[close + 1] == ':' ? rest.substr(close + 2) : default_port;
   } else {
     const auto colon = rest.rfind(':');
     out.host = rest.substr(0, colon);
-    out.port = colon == std::string::npos ? "80" : rest.substr(colon + 1);
+    out.port = colon == std::string::npos ? default_port : rest.substr(colon + 1);
   }
   if (out.port.empty() || out.port.find_first_not_of("0123456789") != std::string::npos)
     throw std::invalid_argument("URL '" + url + "' has an invalid port");

@@ -2,6 +2,7 @@
 // One client connection to an HTTP/1.1 server on Boost.Beast, kept alive across requests.
 // A request's life reads top to bottom: request -> (resolve -> connect) -> write -> read -> done.
 // One request at a time per connection; a broken connection is reopened by the next request.
+// Given a TLS context (an https URL), the same session runs over TLS: connect -> handshake -> write.
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -12,6 +13,7 @@
 #include <string>
 
 #include "io/batch.h"
+#include "io/tls.h"
 
 namespace lpbf {
 
@@ -30,11 +32,18 @@ struct HttpResponse {
 };
 
 // Where a request failed, for messages: "connect: Connection refused".
+// A "tls" failure (the handshake, the certificate, the server refusing this client) is a set-up
+// error: trying again cannot help, and `detail` says what failed in one line.
 struct HttpError {
-  std::string stage;  // "resolve", "connect", "write", "read"
+  std::string stage;  // "resolve", "connect", "tls", "write", "read"
   boost::beast::error_code code;
+  std::string detail;  // set for "tls": the whole message
   explicit operator bool() const { return bool(code); }
-  std::string message() const { return code ? stage + ": " + code.message() : std::string(); }
+  bool tls() const { return stage == "tls"; }
+  std::string message() const {
+    if (!code) return {};
+    return detail.empty() ? stage + ": " + code.message() : detail;
+  }
 };
 
 using HttpCallback = std::function<void(const HttpError&, HttpResponse&&)>;
@@ -52,7 +61,10 @@ inline constexpr size_t kReadBufferBytes = size_t(1) << 20;
 
 class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
  public:
-  HttpConnection(boost::asio::io_context& io, std::string host, std::string port, std::chrono::milliseconds timeout);
+  // `tls`: speak TLS with this context (make_tls_client_context); null: plain HTTP.
+  HttpConnection(boost::asio::io_context& io, std::string host, std::string port, std::chrono::milliseconds timeout,
+                 std::shared_ptr<TlsContext> tls = nullptr);
+  ~HttpConnection();
 
   // Sends one request; `done` runs on the io_context's thread. Call again only after `done`.
   void request(boost::beast::http::verb method, std::string target, std::string body, std::string content_type,
@@ -60,14 +72,26 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
 
  private:
   void on_resolve(boost::beast::error_code ec, boost::asio::ip::tcp::resolver::results_type results);
+  void connect();
   void on_connect(boost::beast::error_code ec, boost::asio::ip::tcp::endpoint);
+  void on_handshake(boost::beast::error_code ec);
   void do_write();
   void on_write(boost::beast::error_code ec, std::size_t);
   void on_read(boost::beast::error_code ec, std::size_t);
-  void finish(const char* stage, boost::beast::error_code ec);
+  void finish(const char* stage, boost::beast::error_code ec, std::string detail = {});
+  // The TCP stream under whichever stream is in use; `f` called with the stream to read and write.
+  boost::beast::tcp_stream& tcp_layer();
+  template <class F>
+  void with_stream(F&& f);
+  void close_socket();
 
+  boost::asio::io_context& io_;
   boost::asio::ip::tcp::resolver resolver_;
-  boost::beast::tcp_stream stream_;
+  boost::beast::tcp_stream stream_;  // plain HTTP
+  struct TlsStream;                  // beast::ssl_stream over its own TCP stream, new for each connection
+  std::shared_ptr<TlsContext> tls_;
+  std::unique_ptr<TlsStream> tls_stream_;
+  bool verify_host_ = true;
   boost::beast::flat_buffer buffer_;
   std::string host_, port_;
   std::chrono::milliseconds timeout_;
@@ -80,9 +104,11 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   HttpCallback done_;
 };
 
-// Splits "http://host:port" (a path, if any, is ignored). Throws std::invalid_argument.
+// Splits "http://host:port" or "https://host:port" (a path, if any, is ignored; the port defaults
+// to 80 and 443). Throws std::invalid_argument.
 struct HttpUrl {
   std::string host, port;
+  bool tls = false;  // https
 };
 HttpUrl parse_http_url(const std::string& url);
 

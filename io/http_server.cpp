@@ -1,10 +1,12 @@
 #include "io/http_server.h"
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/version.hpp>
 #include <array>
 #include <atomic>
@@ -48,12 +50,23 @@ void prepare(http::response<Body>& res, const HttpReply& reply, bool keep_alive,
   res.prepare_payload();
 }
 
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
 // One connection: read a request, answer it, repeat while the client keeps the connection alive.
-class Session : public std::enable_shared_from_this<Session> {
+// Over TLS the handshake comes first, bounded by the header timeout like a request's header.
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+  using std::enable_shared_from_this<Session<Stream>>::shared_from_this;
+
  public:
-  Session(tcp::socket&& socket, std::shared_ptr<const HttpHandler> handler, const HttpServerLimits& limits,
-          std::shared_ptr<ConnectionCount> count, std::shared_ptr<const std::string> server_name)
-      : stream_(std::move(socket)),
+  // `tls`: the TLS context, for a TlsStream only.
+  template <class... Tls>
+  Session(std::shared_ptr<const HttpHandler> handler, const HttpServerLimits& limits,
+          std::shared_ptr<ConnectionCount> count, std::shared_ptr<const std::string> server_name, tcp::socket&& socket,
+          Tls&... tls)
+      : stream_(std::move(socket), tls...),
         timer_(stream_.get_executor()),
         handler_(std::move(handler)),
         limits_(limits),
@@ -64,24 +77,43 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void run() {
-    net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::read_header, shared_from_this()));
+    net::dispatch(stream_.get_executor(),
+                  [self = shared_from_this()] { self->handshake([self] { self->read_header(); }); });
   }
 
   // Over the connection cap: answer 503 at once and close, reading nothing.
   void refuse() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
-      self->linger_ = true;  // let the client read the 503 before its unread request resets the connection
-      self->send(HttpReply{503, "text/plain", "too many connections, try again\n", nullptr}, false);
+      self->handshake([self] {
+        self->linger_ = true;  // let the client read the 503 before its unread request resets the connection
+        self->send(HttpReply{503, "text/plain", "too many connections, try again\n", nullptr}, false);
+      });
     });
   }
 
  private:
+  beast::tcp_stream& tcp_layer() { return beast::get_lowest_layer(stream_); }
+
+  // Over TLS, the handshake (a peer that fails it, or stalls, is closed); then `next`.
+  void handshake(std::function<void()> next) {
+    if constexpr (!kTls) {
+      next();
+    } else {
+      tcp_layer().expires_after(limits_.header_timeout);
+      stream_.async_handshake(net::ssl::stream_base::server,
+                              [self = shared_from_this(), next = std::move(next)](beast::error_code ec) mutable {
+                                if (ec) return self->drop();
+                                next();
+                              });
+    }
+  }
+
   // A request's header must arrive whole within header_timeout: a peer sending half a header and
   // waiting is closed then, not held for the idle time.
   void read_header() {
     parser_.emplace();
     parser_->body_limit(kMaxRequestBody);
-    stream_.expires_after(limits_.header_timeout);
+    tcp_layer().expires_after(limits_.header_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
                             beast::bind_front_handler(&Session::on_header, shared_from_this()));
   }
@@ -89,7 +121,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // Between kept-alive requests: wait up to idle_timeout for the next one's first byte.
   void wait_for_request() {
     if (buffer_.size() > 0) return read_header();  // pipelined: it is already here
-    stream_.expires_after(limits_.idle_timeout);
+    tcp_layer().expires_after(limits_.idle_timeout);
     stream_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
       if (ec) return self->do_close();
       self->buffer_.commit(n);
@@ -101,7 +133,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec == http::error::end_of_stream) return do_close();
     if (ec == http::error::body_limit) return too_large();
     if (ec) return do_close();  // timeout, reset or garbage: drop the connection
-    stream_.expires_after(limits_.idle_timeout);
+    tcp_layer().expires_after(limits_.idle_timeout);
     http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }
 
@@ -159,7 +191,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   template <class Response>
   void write(std::shared_ptr<Response> res, std::shared_ptr<const std::string> pinned) {
-    stream_.expires_after(limits_.idle_timeout);
+    tcp_layer().expires_after(limits_.idle_timeout);
     http::async_write(stream_, *res, [self = shared_from_this(), res, pinned](beast::error_code ec, std::size_t) {
       if (ec || !res->keep_alive()) return self->do_close();
       self->wait_for_request();
@@ -167,20 +199,20 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void write_raw(std::shared_ptr<std::string> bytes) {
-    stream_.expires_after(limits_.idle_timeout);
+    tcp_layer().expires_after(limits_.idle_timeout);
     net::async_write(stream_, net::buffer(*bytes),
                      [self = shared_from_this(), bytes](beast::error_code, std::size_t) { self->drop(); });
   }
 
   void drop() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.socket().close(ec);
+    tcp_layer().socket().shutdown(tcp::socket::shutdown_both, ec);
+    tcp_layer().socket().close(ec);
   }
 
   void do_close() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    tcp_layer().socket().shutdown(tcp::socket::shutdown_send, ec);
     if (linger_) drain();
   }
 
@@ -188,14 +220,14 @@ class Session : public std::enable_shared_from_this<Session> {
   // with unread data would reset the connection before the client reads the answer.
   void drain() {
     if (drained_ > kMaxRequestBody * 8) return;
-    stream_.expires_after(std::chrono::seconds(2));
+    tcp_layer().expires_after(std::chrono::seconds(2));
     stream_.async_read_some(net::buffer(scratch_), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
       self->drained_ += n;
       if (!ec) self->drain();
     });
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   net::steady_timer timer_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -238,8 +270,9 @@ std::string answer_raw_request(std::string_view request, const HttpHandler& hand
 
 struct HttpServer::Listener : std::enable_shared_from_this<HttpServer::Listener> {
   Listener(net::io_context& io, tcp::endpoint endpoint, HttpHandler handler, HttpServerLimits limits,
-           std::string server_name)
+           std::string server_name, std::shared_ptr<TlsContext> tls)
       : io_(io),
+        tls_(std::move(tls)),
         acceptor_(net::make_strand(io)),
         handler_(std::make_shared<const HttpHandler>(std::move(handler))),
         limits_(limits),
@@ -261,12 +294,8 @@ struct HttpServer::Listener : std::enable_shared_from_this<HttpServer::Listener>
     if (!ec) {
       set_close_on_exec(socket.native_handle());
       socket.set_option(tcp::no_delay(true), ec);
-      if (count_->open.load() >= limits_.max_connections) {
-        std::make_shared<Session>(std::move(socket), handler_, limits_, nullptr, server_name_)->refuse();
-      } else {
-        ++count_->open;
-        std::make_shared<Session>(std::move(socket), handler_, limits_, count_, server_name_)->run();
-      }
+      if (tls_) start<TlsStream>(std::move(socket));
+      else start<PlainStream>(std::move(socket));
     } else if (ec == net::error::no_descriptors) {
       // Out of file descriptors: wait for sessions to close rather than spin on accept.
       retry_->expires_after(std::chrono::milliseconds(50));
@@ -276,7 +305,23 @@ struct HttpServer::Listener : std::enable_shared_from_this<HttpServer::Listener>
     do_accept();
   }
 
+  template <class Stream>
+  void start(tcp::socket&& socket) {
+    const bool refused = count_->open.load() >= limits_.max_connections;
+    if (!refused) ++count_->open;
+    std::shared_ptr<Session<Stream>> session;
+    if constexpr (std::is_same_v<Stream, TlsStream>)
+      session = std::make_shared<Session<Stream>>(handler_, limits_, refused ? nullptr : count_, server_name_,
+                                                  std::move(socket), *tls_);
+    else
+      session = std::make_shared<Session<Stream>>(handler_, limits_, refused ? nullptr : count_, server_name_,
+                                                  std::move(socket));
+    if (refused) session->refuse();
+    else session->run();
+  }
+
   net::io_context& io_;
+  std::shared_ptr<TlsContext> tls_;
   tcp::acceptor acceptor_;
   std::shared_ptr<const HttpHandler> handler_;
   const HttpServerLimits limits_;
@@ -286,9 +331,9 @@ struct HttpServer::Listener : std::enable_shared_from_this<HttpServer::Listener>
 };
 
 HttpServer::HttpServer(net::io_context& io, const std::string& address, unsigned short port, HttpHandler handler,
-                       HttpServerLimits limits, std::string server_name)
+                       HttpServerLimits limits, std::string server_name, std::shared_ptr<TlsContext> tls)
     : listener_(std::make_shared<Listener>(io, tcp::endpoint(net::ip::make_address(address), port), std::move(handler),
-                                           limits, std::move(server_name))) {
+                                           limits, std::move(server_name), std::move(tls))) {
   listener_->do_accept();
 }
 

@@ -2,13 +2,16 @@
 // An asynchronous HTTP/1.1 server on Boost.Beast: one listener, one session object per connection
 // (keep-alive), requests answered by a synchronous handler that must be thread-safe.
 // A peer cannot hold it hostage: a request's header must arrive within a timeout, a kept-alive
-// connection is closed after an idle time, and connections beyond a cap are answered 503.
+// connection is closed after an idle time, and connections beyond a cap are answered 503. Over
+// TLS (HTTPS) the handshake must finish within the header timeout too.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
+
+#include "io/tls.h"
 
 namespace lpbf {
 
@@ -64,9 +67,10 @@ class HttpServer {
  public:
   // Binds and listens at once (port 0: an ephemeral port), so that port() is known on return.
   // Throws boost::system::system_error when the address cannot be bound. `server_name`: the
-  // `Server` header of every reply.
+  // `Server` header of every reply. `tls`: serve HTTPS with this context (make_tls_server_context).
   HttpServer(boost::asio::io_context& io, const std::string& address, unsigned short port, HttpHandler handler,
-             HttpServerLimits limits = {}, std::string server_name = kChallengerServerName);
+             HttpServerLimits limits = {}, std::string server_name = kChallengerServerName,
+             std::shared_ptr<TlsContext> tls = nullptr);
   ~HttpServer();
   unsigned short port() const;
   size_t open_connections() const;

@@ -36,6 +36,10 @@ void append_json_number(std::string& out, double v) {
     out += "null";
     return;
   }
+  if (v == 0 && std::signbit(v)) {  // "-0" would read back as the integer 0: keep the sign
+    out += "-0.0";
+    return;
+  }
   char buf[32];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
   out.append(buf, end);

@@ -268,6 +268,29 @@ int64_t KafkaConsumer::lag() {
   return lag;
 }
 
+// librdkafka 2.0.2 has no getter for the generation: its serialised group metadata (the form
+// transactional producers send between processes) starts with the magic "CGMDv2:" and then the
+// generation as a native int32. Any other magic (another librdkafka) reads as unknown.
+int32_t KafkaConsumer::group_generation() {
+  if (closed_) return -1;
+  rd_kafka_consumer_group_metadata_t* raw = rd_kafka_consumer_group_metadata(rk_.get());
+  if (!raw) return -1;
+  void* buffer = nullptr;
+  size_t size = 0;
+  rd_kafka_error_t* error = rd_kafka_consumer_group_metadata_write(raw, &buffer, &size);
+  rd_kafka_consumer_group_metadata_destroy(raw);
+  if (error) {
+    rd_kafka_error_destroy(error);
+    return -1;
+  }
+  static constexpr char kMagic[] = "CGMDv2:";
+  int32_t generation = -1;
+  if (size >= sizeof kMagic - 1 + sizeof generation && std::memcmp(buffer, kMagic, sizeof kMagic - 1) == 0)
+    std::memcpy(&generation, static_cast<const char*>(buffer) + sizeof kMagic - 1, sizeof generation);
+  rd_kafka_mem_free(rk_.get(), buffer);
+  return generation < 0 ? -1 : generation;
+}
+
 Status KafkaConsumer::close() {
   if (closed_) return {};
   closed_ = true;

@@ -146,6 +146,10 @@ class KafkaConsumer {
   // Messages behind the end of the partitions assigned now: the high watermark (as the last
   // fetch saw it; no request is made) less this consumer's position, summed.
   int64_t lag();
+  // The consumer group's generation as this member last saw it (it rises by one with every
+  // rebalance that completes), or -1 when not known (no group, or librdkafka did not say).
+  // Asks librdkafka's main thread: call it from the polling thread (rebalance callbacks included).
+  int32_t group_generation();
 
  private:
   static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts, void* self);

@@ -1,6 +1,8 @@
 #include "perf/end_to_end_bench.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <stdexcept>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -10,6 +12,7 @@
 #include "core/challenger/challenger_host.h"
 #include "core/kafka/kafka_options.h"
 #include "core/pipeline/latency_stats.h"
+#include "io/tls.h"
 
 namespace lpbf::perf {
 namespace {
@@ -31,9 +34,34 @@ std::shared_ptr<const ServedDataset> dataset(int layers, const std::string& layo
 
 const ServedDataset& perf_dataset(int layers, const std::string& layout) { return *dataset(layers, layout); }
 
-EndToEnd measure_end_to_end(int layers, const std::string& layout, int threads, int connections, int kafka_workers,
-                            bool transport_only, const std::string& record_dir) {
-  ChallengerHost host(dataset(layers, layout), "127.0.0.1", 0, 1);
+// A self-signed certificate for 127.0.0.1, made once per process; its paths (cert, key), or empty
+// ones when the openssl CLI failed.
+static std::pair<std::string, std::string> perf_certificate() {
+  static const std::pair<std::string, std::string> files = [] {
+    const auto dir = std::filesystem::temp_directory_path() / "lpbf-perf-tls";
+    std::filesystem::create_directories(dir);
+    const std::string cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
+    const std::string command = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout " +
+                                key + " -out " + cert +
+                                " -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1";
+    if (std::system(command.c_str()) != 0) return std::pair<std::string, std::string>{};
+    return std::pair{cert, key};
+  }();
+  return files;
+}
+
+namespace {
+
+EndToEnd measure(int layers, const std::string& layout, int threads, int connections, int kafka_workers,
+                 bool transport_only, const std::string& record_dir, bool https) {
+  std::shared_ptr<TlsContext> server_tls;
+  if (https) {
+    const auto [cert, key] = perf_certificate();
+    if (cert.empty()) throw std::runtime_error("openssl could not make a certificate for the https run");
+    server_tls = make_tls_server_context({cert, key, ""});
+  }
+  ChallengerHost host(dataset(layers, layout), "127.0.0.1", 0, 1, kDefaultApiToken, HttpServerLimits{},
+                      EmulationOptions{}, server_tls);
   std::unique_ptr<MockKafkaCluster> mock;
   RunOptions o;
   if (kafka_workers > 0) {
@@ -48,6 +76,7 @@ EndToEnd measure_end_to_end(int layers, const std::string& layout, int threads, 
   o.connections = connections;
   o.transport_only = transport_only;
   o.record_dir = record_dir;
+  if (https) o.tls.cacert = perf_certificate().first;
   const RunResult r = run_benchmark(o);
   const LatencySummary lat = summarise_latencies(r.ledger.latencies_ms);
   const double per_batch_us = r.ledger.answered > 0 ? 1e-3 / double(r.ledger.answered) : 0;
@@ -62,6 +91,17 @@ EndToEnd measure_end_to_end(int layers, const std::string& layout, int threads, 
           double(r.submit_ns) * per_batch_us,
           r.ledger.answered > 0 ? 1e6 * r.cpu_seconds / double(r.ledger.answered) : 0,
           r.recording};
+}
+
+}  // namespace
+
+EndToEnd measure_end_to_end(int layers, const std::string& layout, int threads, int connections, int kafka_workers,
+                            bool transport_only, const std::string& record_dir) {
+  return measure(layers, layout, threads, connections, kafka_workers, transport_only, record_dir, false);
+}
+
+EndToEnd measure_end_to_end_https(int layers, const std::string& layout, int threads, int connections) {
+  return measure(layers, layout, threads, connections, 0, false, "", true);
 }
 
 namespace {
@@ -98,8 +138,39 @@ void run_recording_benchmark(Report& report) {
              "without: " + std::to_string(int(median(plain_cpu))) + " us; the last round " + kept);
 }
 
+void run_tls_benchmark(Report& report) {
+  const int layers = 100, rounds = 5;
+  std::vector<double> ratios, plain_bps, tls_bps, plain_cpu, tls_cpu;
+  size_t answered = 0, failed = 0;
+  for (int round = 0; round < rounds; ++round) {
+    const EndToEnd plain = measure_end_to_end(layers, "raw", 2, 4);
+    const EndToEnd tls = measure_end_to_end_https(layers, "raw", 2, 4);
+    ratios.push_back(plain.batches_per_s > 0 ? tls.batches_per_s / plain.batches_per_s : 0);
+    plain_bps.push_back(plain.batches_per_s), tls_bps.push_back(tls.batches_per_s);
+    plain_cpu.push_back(plain.cpu_us), tls_cpu.push_back(tls.cpu_us);
+    answered = tls.answered, failed = tls.failed;
+  }
+  std::string each;
+  for (double r : ratios) {
+    char one[16];
+    std::snprintf(one, sizeof one, " %.2f", r);
+    each += one;
+  }
+  const std::string label = "uncompressed TIFF, 1600 batches, https";
+  report.add("tls", label + " / http", median(ratios), "ratio", "bar: >= 0.7; median of the rounds'" + each);
+  report.add("tls", label + " throughput", median(tls_bps), "batches/s",
+             "http: " + std::to_string(int(median(plain_bps))) + " batches/s; the last round " +
+                 std::to_string(answered) + " answered, " + std::to_string(failed) + " failed");
+  report.add("tls", label + " CPU a batch", median(tls_cpu), "us",
+             "http: " + std::to_string(int(median(plain_cpu))) +
+                 " us; TLS's share, both ends (runner and embedded "
+                 "challenger in one process): " +
+                 std::to_string(int(median(tls_cpu) - median(plain_cpu))) + " us");
+}
+
 void run_end_to_end_benchmarks(Report& report, int layers) {
   run_recording_benchmark(report);
+  run_tls_benchmark(report);
   for (const std::string layout : {"raw", ""}) {
     const std::string name = layout.empty() ? "mixed TIFF layouts" : "uncompressed TIFF";
     for (int threads : {1, 2}) {

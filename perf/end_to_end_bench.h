@@ -26,6 +26,10 @@ struct EndToEnd {
 EndToEnd measure_end_to_end(int layers, const std::string& layout, int threads, int connections, int kafka_workers = 0,
                             bool transport_only = false, const std::string& record_dir = "");
 
+// The same over https: the embedded challenger serving TLS with a certificate made at start (by
+// the `openssl` CLI), the runner verifying it (--cacert).
+EndToEnd measure_end_to_end_https(int layers, const std::string& layout, int threads, int connections);
+
 // The synthetic dataset those runs serve (prepared once per process).
 const ServedDataset& perf_dataset(int layers, const std::string& layout);
 
@@ -34,5 +38,9 @@ void run_end_to_end_benchmarks(Report& report, int layers);
 // --record DIR against the same run without it, paired within rounds (the VM's speed switches minute
 // to minute): the bar is at most 10 % of throughput on the uncompressed 500x500 stream.
 void run_recording_benchmark(Report& report);
+
+// The uncompressed 500x500 stream over https against the same over plain HTTP, paired within
+// rounds: throughput ratio (bar: >= 0.7) and TLS's CPU a batch (the difference of the two).
+void run_tls_benchmark(Report& report);
 
 }  // namespace lpbf::perf

@@ -36,8 +36,15 @@ int main(int argc, char** argv) {
     lpbf::perf::run_recording_benchmark(report);
     return 0;
   }
+  if (argc > 1 && std::strcmp(argv[1], "--tls") == 0) {  // only the https row, quickly: no results file
+    lpbf::perf::Report report;
+    lpbf::perf::run_tls_benchmark(report);
+    return 0;
+  }
   if (argc > 1 && argv[1][0] == '-') {
-    std::fprintf(stderr, "usage: lpbf-perf [RESULTS.json] | lpbf-perf --gate BASELINE.json | lpbf-perf --recorder\n");
+    std::fprintf(stderr,
+                 "usage: lpbf-perf [RESULTS.json] | lpbf-perf --gate BASELINE.json | lpbf-perf --recorder | "
+                 "lpbf-perf --tls\n");
     return 2;
   }
   const std::string out_path = argc > 1 ? argv[1] : "perf/results.json";

@@ -1,8 +1,11 @@
 #pragma once
 // Helpers shared by the tests: golden data paths, random images, running the built binary.
 #include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -58,6 +61,48 @@ inline ProcessResult run_command(const std::string& command) {
   while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) r.output.append(buf, n);
   const int status = pclose(pipe);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+// What one command cost, measured on that command alone (wait4 on its own process: never
+// RUSAGE_CHILDREN, which sums every child the test process has reaped so far). CPU time and peak
+// memory count work done, which a busy machine does not inflate the way it does wall time.
+struct MeasuredProcess : ProcessResult {
+  double cpu_seconds = -1;  // user + system, the command and its own children
+  long max_rss_kb = -1;     // the largest resident set among them
+};
+
+// Runs a shell command line like run_command, measuring it.
+inline MeasuredProcess run_command_measured(const std::string& command) {
+  MeasuredProcess r;
+  int p[2];
+  if (::pipe(p) != 0) return r;
+  const std::string line = command + " 2>&1";
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(p[1], 1);
+    ::close(p[0]);
+    ::close(p[1]);
+    ::execl("/bin/sh", "sh", "-c", line.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(p[1]);
+  if (pid < 0) {
+    ::close(p[0]);
+    return r;
+  }
+  char buf[4096];
+  for (ssize_t n; (n = ::read(p[0], buf, sizeof buf)) != 0;) {
+    if (n > 0) r.output.append(buf, size_t(n));
+    else if (errno != EINTR) break;
+  }
+  ::close(p[0]);
+  int status = 0;
+  rusage u{};
+  while (::wait4(pid, &status, 0, &u) < 0 && errno == EINTR) {}
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.cpu_seconds = double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+  r.max_rss_kb = u.ru_maxrss;
   return r;
 }
 

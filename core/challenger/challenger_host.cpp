@@ -4,12 +4,15 @@ namespace lpbf {
 
 ChallengerHost::ChallengerHost(std::shared_ptr<const ServedDataset> dataset, const std::string& bind,
                                unsigned short port, int threads, const std::string& apitoken, HttpServerLimits limits,
-                               EmulationOptions emulation)
+                               EmulationOptions emulation, std::shared_ptr<TlsContext> tls)
     : challenger_(std::move(dataset), apitoken, std::move(emulation)) {
+  const bool https = tls != nullptr;
   server_ = std::make_unique<HttpServer>(
-      io_, bind, port, [this](const HttpRequest& r) { return challenger_.handle(r); }, limits);
+      io_, bind, port, [this](const HttpRequest& r) { return challenger_.handle(r); }, limits, kChallengerServerName,
+      std::move(tls));
   port_ = server_->port();
-  url_ = "http://" + (bind.find(':') != std::string::npos ? "[" + bind + "]" : bind) + ":" + std::to_string(port_);
+  url_ = std::string(https ? "https://" : "http://") + (bind.find(':') != std::string::npos ? "[" + bind + "]" : bind) +
+         ":" + std::to_string(port_);
   for (int i = 0; i < std::max(1, threads); ++i) threads_.emplace_back([this] { io_.run(); });
 }
 

@@ -14,10 +14,11 @@ namespace lpbf {
 
 class ChallengerHost {
  public:
-  // Listens at once (port 0: ephemeral). Throws when the address cannot be bound.
+  // Listens at once (port 0: ephemeral). Throws when the address cannot be bound. With `tls`
+  // (make_tls_server_context) it serves HTTPS, and url() says https://.
   ChallengerHost(std::shared_ptr<const ServedDataset> dataset, const std::string& bind, unsigned short port,
                  int threads, const std::string& apitoken = kDefaultApiToken, HttpServerLimits limits = {},
-                 EmulationOptions emulation = {});
+                 EmulationOptions emulation = {}, std::shared_ptr<TlsContext> tls = nullptr);
   ~ChallengerHost();
 
   std::string url() const { return url_; }

@@ -63,7 +63,10 @@ size_t max_in_flight_of(const RunOptions& o) {
 class BenchmarkRun {
  public:
   explicit BenchmarkRun(const RunOptions& options)
-      : options_(options), client_(io_, options.url, options.timeout), progress_timer_(io_), sample_timer_(io_) {}
+      : options_(options),
+        client_(io_, options.url, options.timeout, options.tls),
+        progress_timer_(io_),
+        sample_timer_(io_) {}
 
   RunResult run() {
     if (!options_.record_dir.empty()) start_recording();
@@ -104,6 +107,9 @@ class BenchmarkRun {
                          std::chrono::duration_cast<std::chrono::milliseconds>(options_.kafka->ready_timeout));
     if (!ready) throw SetupError(ready.error());
     result_.kafka_ready_seconds = ready->seconds;
+    result_.kafka_generation_at_start = ready->generation;
+    kafka_roster_from_ = ready->roster_offset;  // the bridge watches the generation on from there
+    for (const RosterMember& m : ready->members) result_.kafka_members.push_back(m.describe());
   }
 
   void serve_metrics() {
@@ -165,7 +171,7 @@ class BenchmarkRun {
     Sender<FetchedBatch>* to_analysis = &to_analyse_;
     if (options_.kafka) {
       try {
-        kafka_ = std::make_unique<KafkaBridge>(*options_.kafka, result_.bench_id, to_submit_);
+        kafka_ = std::make_unique<KafkaBridge>(*options_.kafka, result_.bench_id, to_submit_, kafka_roster_from_);
       } catch (const std::exception& e) {
         throw SetupError(e.what());
       }
@@ -184,6 +190,7 @@ class BenchmarkRun {
       fetch_->set_memory_budget(&budget_);
       analysis_.set_memory_budget(&budget_);
     }
+    if (options_.rate > 0) fetch_->pace(options_.rate);
   }
 
   void run_pipeline() {
@@ -207,12 +214,15 @@ class BenchmarkRun {
     workers.join();
     if (kafka_) {
       kafka_->stop();
+      result_.kafka_generation_at_end =
+          std::max<int64_t>(result_.kafka_generation_at_start, kafka_->newest_generation());
       kafka_workers_.stop_all();
     }
     result_.fetch_ns = metrics_.fetch_ns, result_.decode_ns = metrics_.decode_ns;
     result_.analyse_ns = metrics_.analyse_ns, result_.submit_ns = metrics_.submit_ns;
     result_.max_queue_depth = std::max(to_analyse_.max_depth(), to_submit_.max_depth());
     if (!options_.kafka) result_.memory_budget = budget_.capacity(), result_.memory_peak = budget_.peak();
+    if (const SendSchedule* schedule = fetch_->schedule()) result_.pacing = schedule->stats();
   }
 
   void finish_when_done() {
@@ -292,12 +302,28 @@ class BenchmarkRun {
   std::unique_ptr<HttpServer> metrics_server_;
   AnalysisStage analysis_{to_analyse_, to_submit_, metrics_, options_.transport_only};
   std::unique_ptr<KafkaBridge> kafka_;
+  int64_t kafka_roster_from_ = -1;
   std::unique_ptr<SubmitStage> submit_;
   std::unique_ptr<FetchStage> fetch_;
   net::steady_timer progress_timer_, sample_timer_;
   Clock::time_point start_;
   bool finished_ = false;
 };
+
+// --rate: the schedule's figures, and each answered batch's latency from its scheduled send
+// (corrected for coordinated omission) beside the one from its next_batch reply.
+void add_open_model(RunReport& p, const SendSchedule::Stats& s, const RunTrace& trace) {
+  OpenModelReport& o = p.open_model;
+  o.offered_rate = s.offered_rate, o.achieved_rate = s.achieved_rate;
+  o.max_backlog = s.max_backlog, o.end_backlog = s.end_backlog;
+  o.max_lateness_ms = s.max_lateness_ms, o.end_lateness_ms = s.end_lateness_ms;
+  std::vector<double> corrected;
+  for (const BatchTrace& t : trace.batches())
+    if (t.outcome == BatchTrace::Outcome::answered && t.scheduled != Clock::time_point{})
+      corrected.push_back(std::chrono::duration<double, std::milli>(t.acked - t.scheduled).count());
+  const LatencySummary c = summarise_latencies(std::move(corrected));
+  o.p50 = c.p50, o.p90 = c.p90, o.p99 = c.p99, o.max = c.max, o.mean = c.mean;
+}
 
 }  // namespace
 
@@ -326,9 +352,12 @@ RunReport make_run_report(const RunOptions& options, const RunResult& r) {
   p.max_queue_depth = int64_t(r.max_queue_depth);
   p.kafka_ready_seconds = r.kafka_ready_seconds;
   p.memory_budget = int64_t(r.memory_budget), p.memory_peak = int64_t(r.memory_peak);
+  p.kafka_generation_at_start = r.kafka_generation_at_start, p.kafka_generation_at_end = r.kafka_generation_at_end;
+  p.kafka_members = r.kafka_members;
   p.uncertain_reposts = int64_t(l.uncertain_reposts);
   p.max_batches = options.max_batches;
   p.recording = r.recording;
+  p.tls_insecure = options.tls.insecure && options.url.rfind("https://", 0) == 0;
   p.failed = l.failures, p.errors = l.errors, p.incomplete = l.incomplete_windows;
   p.challenger = r.challenger;
   p.wrong = r.challenger.wrong, p.missing = r.challenger.missing, p.duplicates = r.challenger.duplicates;
@@ -336,6 +365,7 @@ RunReport make_run_report(const RunOptions& options, const RunResult& r) {
   p.trace = traced_batches(l.trace, r.started);
   p.samples = depth_samples(l.trace, r.started);
   p.clusters = cluster_points(l.trace);
+  if (r.pacing) add_open_model(p, *r.pacing, l.trace);
   if (options.kafka) p.kafka_raw_topic = options.kafka->raw_topic;
   p.cores = std::thread::hardware_concurrency();
   return p;

@@ -12,6 +12,7 @@
 #include "core/pipeline/challenger_client.h"
 #include "core/pipeline/pipeline_messages.h"
 #include "core/pipeline/run_ledger.h"
+#include "core/pipeline/send_schedule.h"
 #include "core/report/run_report.h"
 
 namespace lpbf {
@@ -30,6 +31,9 @@ struct RunOptions {
   int connections = 4;
   int threads = 0;        // 0: all cores
   int max_in_flight = 0;  // batches fetched and not yet answered; 0: threads + connections + 1
+  // --rate: next_batch requests leave on a fixed schedule of this many a second (the open model,
+  // send_schedule.h), the in-flight bound still holding; 0: as soon as a slot frees (closed model).
+  double rate = 0;
   std::chrono::milliseconds timeout{10000};
   // --memory-budget: bytes held in batches fetched, decoded images and tile windows; 0: default_memory_budget().
   uint64_t memory_budget = 0;
@@ -55,6 +59,8 @@ struct RunOptions {
   std::function<void(const RunResult&)> on_run_ended;
   // Record the stream served, and the accepted answers, in this directory (see StreamRecorder); "": no.
   std::string record_dir;
+  // For an https URL: the CA store, a client certificate, --insecure (io/tls.h).
+  TlsClientOptions tls;
 
   int effective_threads() const { return threads > 0 ? threads : int(std::thread::hardware_concurrency()); }
 };
@@ -77,6 +83,9 @@ struct RunResult {
   double kafka_ready_seconds = -1;  // with Kafka: the wait for workers to hold every raw partition
   uint64_t memory_budget = 0;       // the budget in force (--memory-budget or its default)
   uint64_t memory_peak = 0;         // the most bytes it ever held
+  std::optional<SendSchedule::Stats> pacing;                             // with --rate: the send schedule's figures
+  int64_t kafka_generation_at_start = -1, kafka_generation_at_end = -1;  // the group's (RunReport says)
+  std::vector<std::string> kafka_members;                                // when the clock started
 };
 
 // The run could not start (bad URL, challenger refusing the bench, Kafka or metrics set-up): the

@@ -18,8 +18,10 @@ int challenger_command(const ChallengerArgs& args) {
                  std::chrono::duration<double>(std::chrono::steady_clock::now() - renumbering).count());
 
   const EmulationOptions emulation{args.emulate, stderr, args.state_file};
+  // A certificate or key that cannot be used throws: exit 2 with its message.
+  std::shared_ptr<TlsContext> tls = args.tls.enabled() ? make_tls_server_context(args.tls) : nullptr;
   ChallengerHost host(dataset, args.bind, static_cast<unsigned short>(args.port), args.threads, args.apitoken,
-                      args.limits, emulation);
+                      args.limits, emulation, std::move(tls));
   if (args.emulate != Emulation::none)
     std::fprintf(stderr, "behaving on the wire like the organisers' %s server\n",
                  args.emulate == Emulation::evaluation ? "evaluation (Challenger 2.0)" : "local (Micro Challenger)");

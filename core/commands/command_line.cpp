@@ -211,8 +211,8 @@ CLI::Option* add_kafka_options(CLI::App& app, KafkaSetup& s, const std::string& 
   whole_number(
       app, "--kafka-ready-timeout", [&t](const int64_t& v) { t.ready_timeout = std::chrono::seconds(v); },
       t.ready_timeout.count(), 1, 86400, "S",
-      "the runner waits at most S seconds for workers to hold every raw-topic partition before it creates "
-      "the bench (default 30)")
+      "the runner waits at most S seconds for the workers' group to settle (its own workers assigned, no "
+      "rebalance in progress, every raw-topic partition held) before it creates the bench (default 30)")
       ->group(group);
   whole_number(
       app, "--kafka-partition-bytes", [&t](const int64_t& v) { t.partition_window_bytes = size_t(v); },
@@ -230,6 +230,46 @@ CLI::Option* add_kafka_options(CLI::App& app, KafkaSetup& s, const std::string& 
 }
 
 const char* const kKafkaGroup = "Kafka (the fetch -> analyse arrow as topics, analysis scaled out over processes)";
+
+// TLS: the client's options for an https:// URL (run, end) and a challenger's certificate
+// (`challenger`, the run's embedded challenger). Files are PEM; they are read when the command starts.
+const char* const kTlsGroup = "TLS (an https:// challenger)";
+
+void add_tls_client_options(CLI::App& app, TlsClientOptions& t) {
+  CLI::Option* cacert = text(app, "--cacert", t.cacert, "FILE",
+                             "with an https:// URL: trust the CA certificates in FILE instead of the system's CA store")
+                            ->group(kTlsGroup);
+  CLI::Option* cert = text(app, "--client-cert", t.client_cert, "FILE",
+                           "present this certificate to a challenger that asks for one (mutual TLS; with --client-key)")
+                          ->group(kTlsGroup);
+  CLI::Option* key =
+      text(app, "--client-key", t.client_key, "FILE", "the private key of --client-cert")->group(kTlsGroup);
+  cert->needs(key);
+  key->needs(cert);
+  app.add_flag("--insecure", t.insecure,
+               "with an https:// URL: accept any certificate and host name (for testing; the summary warns and the "
+               "report records it)")
+      ->group(kTlsGroup)
+      ->excludes(cacert);
+}
+
+// --tls-cert/--tls-key, and --tls-client-ca when `client_ca`; the options added.
+std::vector<CLI::Option*> add_tls_server_options(CLI::App& app, TlsServerOptions& t, const std::string& group,
+                                                 bool client_ca) {
+  CLI::Option* cert =
+      text(app, "--tls-cert", t.cert, "FILE", "serve HTTPS with this certificate (chain); with --tls-key")
+          ->group(group);
+  CLI::Option* key = text(app, "--tls-key", t.key, "FILE", "the private key of --tls-cert")->group(group);
+  cert->needs(key);
+  key->needs(cert);
+  std::vector<CLI::Option*> added{cert, key};
+  if (client_ca)
+    added.push_back(text(app, "--tls-client-ca", t.client_ca, "FILE",
+                         "require every client to present a certificate issued by a CA in FILE (mutual TLS)")
+                        ->group(group)
+                        ->needs(cert));
+  return added;
+}
 
 // The run's options live on the top level, so that `lpbf-bench --url URL ...` needs no subcommand.
 void add_run_options(CLI::App& app, RunArgs& a) {
@@ -266,6 +306,15 @@ void add_run_options(CLI::App& app, RunArgs& a) {
             return parse_byte_size(text) ? "" : "takes a size such as 512M or 4G, not '" + text + "'";
           },
           ""));
+  app.add_option("--rate", o.rate,
+                 "the open model: next_batch requests leave on a fixed schedule of R a second (request i at start + "
+                 "i/R), not when a slot frees up; --max-in-flight still bounds memory, and a send it delays is the "
+                 "backlog. Latency is then reported twice: from the next_batch reply, and from the scheduled send "
+                 "(corrected for coordinated omission) (default: none, the closed model)")
+      ->option_text("R")
+      ->transform(kFiniteNumber)
+      ->check(CLI::Range(0.001, 1e7))
+      ->default_str("");
   whole_number(app, "--timeout-ms", a.timeout_ms, 1, 3600000, "MS", "per HTTP request (default 10000)");
   text(app, "--report", a.report_path, "FILE",
        "write a report: FILE.json (batches, failures, throughput, latency, stage times, every batch's trace) or "
@@ -292,8 +341,57 @@ void add_run_options(CLI::App& app, RunArgs& a) {
                "analysis workers in this process with --kafka (default 1; 0: only `lpbf-bench worker` processes)")
       ->group(kKafkaGroup);
 
+  add_tls_client_options(app, o.tls);
   for (CLI::Option* opt : add_dataset_options(app, a.dataset, "Embedded challenger only (no --url)"))
     opt->excludes(url);
+  for (CLI::Option* opt : add_tls_server_options(app, a.embedded_tls, "Embedded challenger only (no --url)", false))
+    opt->excludes(url);
+}
+
+void add_sweep(CLI::App& app, SweepArgs& a) {
+  CLI::App* sub = app.add_subcommand("sweep", R"(latency against offered load, one bench per rate
+
+Runs one bench per offered rate (the open model of --rate) against the same challenger, the
+embedded one by default or --url, and writes one report of every point: the latency-throughput
+curve (p50 and p99, served and corrected for coordinated omission, against the offered load) with
+the knee marked, as JSON and as an HTML page beside it. Takes the run's options (--url,
+--threads, --connections, --max-in-flight, the embedded challenger's dataset...), applied to
+every point.)");
+  add_run_options(*sub, a.run);
+  sub->remove_option(sub->get_option("--rate"));  // the sweep sets it per point
+  sub->get_option("--report")
+      ->description(
+          "write the sweep's report to FILE.json (every point; default sweep.json) and its page, the curve, to "
+          "FILE.html beside it");
+  sub->add_option_function<std::string>(
+         "--rates", [&a](const std::string& text) { a.rates = parse_sweep_rates(text); },
+         "the offered rates, batches/s, comma-separated, `max` for the closed model (as fast as the pipeline "
+         "goes): e.g. 250,500,1000,2000,max; or `auto`: from --auto-start, doubling until the knee (default auto)")
+      ->option_text("LIST")
+      ->check([](const std::string& text) -> std::string {
+        try {
+          parse_sweep_rates(text);
+          return "";
+        } catch (const std::invalid_argument& e) {
+          return e.what();
+        }
+      });
+  sub->add_option("--auto-start", a.auto_start, "--rates auto: the first rate, batches/s (default 250)")
+      ->option_text("R")
+      ->transform(kFiniteNumber)
+      ->check(CLI::Range(0.001, 1e7));
+  whole_number(*sub, "--auto-points", a.auto_points, 1, 64, "N", "--rates auto: at most N points (default 10)");
+  sub->add_option("--point-seconds", a.point_seconds,
+                  "each rate is offered this long: rate x S batches, fewer if the stream ends first (default 2; a "
+                  "longer stream than the embedded default needs --layers)")
+      ->option_text("S")
+      ->transform(kFiniteNumber)
+      ->check(CLI::Range(0.01, 86400.0));
+  sub->final_callback([&a] {
+    if (a.run.run.url.empty()) check_dataset_options(a.run.dataset);
+  });
+  sub->footer(
+      "Exit status: 0 every point's batches answered; 1 some batch failed or was wrong; 2 usage or set-up error.");
 }
 
 void add_replay(CLI::App& app, ReplayArgs& a) {
@@ -392,6 +490,7 @@ SIGINT or SIGTERM.
                            ->group(emulation);
 
   add_dataset_options(*sub, a.dataset, "Dataset");
+  add_tls_server_options(*sub, a.tls, kTlsGroup, true);
   sub->final_callback([&a, state] {
     check_dataset_options(a.dataset);
     if (state->count() > 0 && a.emulate != Emulation::evaluation)
@@ -435,6 +534,7 @@ another until it is ended; the create error names the bench.)");
   text(*sub, "--url", a.url, "URL", "challenger base URL; or $LPBF_URL (default http://127.0.0.1:8866)")
       ->envname("LPBF_URL");
   whole_number(*sub, "--timeout-ms", a.timeout_ms, 1, 3600000, "MS", "per HTTP request (default 10000)");
+  add_tls_client_options(*sub, a.tls);
   sub->footer(
       "Exit status: 0 ended; 1 the challenger does not know the bench (ended already, or never created); 2 "
       "usage error or the challenger cannot be reached.");
@@ -512,6 +612,7 @@ computes Q1-Q3, posts the results, and prints a summary and the challenger's ver
   CLI::App* run = app.add_subcommand("run", "run the benchmark (the default; its options are below)");
   run->fallthrough();
   run->set_help_flag();
+  add_sweep(app, sweep_);
   add_replay(app, replay_);
   add_challenger(app, challenger_);
   add_worker(app, worker_);
@@ -537,6 +638,7 @@ CommandLine::~CommandLine() = default;
 
 Command CommandLine::command() const {
   const std::string& name = command_name();
+  if (name == "sweep") return Command::sweep;
   if (name == "replay") return Command::replay;
   if (name == "challenger") return Command::challenger;
   if (name == "worker") return Command::worker;
@@ -568,6 +670,7 @@ std::optional<int> CommandLine::parse(int argc, const char* const* argv, std::os
   std::string typed;
   for (int i = 0; i < argc; ++i) typed += (i ? " " : "") + std::string(argv[i]);
   run_.run.command_line = typed;
+  sweep_.run.run.command_line = typed;
   try {
     app_->parse(argc, argv);
     if (command() == Command::run) run_.run.configuration = effective_configuration(*app_);

@@ -1,6 +1,6 @@
 #pragma once
 // lpbf-bench's command line, read by CLI11: the subcommands run (the default: `lpbf-bench --url
-// URL ...` is `lpbf-bench run --url URL ...`), replay, challenger, worker, kafka-mock, report and end,
+// URL ...` is `lpbf-bench run --url URL ...`), sweep, replay, challenger, worker, kafka-mock, report and end,
 // each with typed, range-checked options and a generated --help. Parsing checks everything and
 // does nothing else: a usage error exits 2 before a dataset is prepared, a socket opened or a
 // mock cluster started. The command runs afterwards, from the plain structs of commands.h.
@@ -17,7 +17,7 @@ class App;
 
 namespace lpbf {
 
-enum class Command { run, replay, challenger, worker, kafka_mock, report, end };
+enum class Command { run, sweep, replay, challenger, worker, kafka_mock, report, end };
 
 class CommandLine {
  public:
@@ -34,6 +34,7 @@ class CommandLine {
   // The line after a usage error: where the chosen command's options are listed.
   std::string usage_hint() const;
   RunArgs& run() { return run_; }
+  SweepArgs& sweep() { return sweep_; }
   const ReplayArgs& replay() const { return replay_; }
   const ChallengerArgs& challenger() const { return challenger_; }
   const WorkerArgs& worker() const { return worker_; }
@@ -48,6 +49,7 @@ class CommandLine {
 
  private:
   RunArgs run_;
+  SweepArgs sweep_;
   ReplayArgs replay_;
   ChallengerArgs challenger_;
   WorkerArgs worker_;

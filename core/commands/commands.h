@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "core/challenger/challenger.h"
 #include "core/challenger/dataset_options.h"
@@ -32,9 +33,24 @@ struct RunArgs {
   int64_t timeout_ms = 10000;
   std::string report_path;  // empty: no report
   bool quiet = false;
-  KafkaSetup kafka;        // not enabled: the in-process arrow
-  DatasetOptions dataset;  // the embedded challenger's, without --url
+  KafkaSetup kafka;               // not enabled: the in-process arrow
+  DatasetOptions dataset;         // the embedded challenger's, without --url
+  TlsServerOptions embedded_tls;  // --tls-cert/--tls-key: the embedded challenger serves HTTPS
 };
+
+// `lpbf-bench sweep --rates 250,500,max`: one bench per rate against the same challenger.
+struct SweepArgs {
+  RunArgs run;  // the run's options (the embedded challenger's dataset, --url, --threads...), for every point;
+                // run.report_path: the sweep's JSON report (its HTML page beside it)
+  std::vector<double> rates;  // batches/s, in the order given; 0: `max`, the closed model; empty: auto
+  double auto_start = 250;    // --rates auto: the first rate, doubled until the knee
+  int auto_points = 10;       // --rates auto: at most this many points
+  double point_seconds = 2;   // each open-model point offers its rate this long (rate x seconds batches)
+};
+
+// "250,500,1000,max" -> {250, 500, 1000, 0}; "auto" -> {}. Throws std::invalid_argument saying
+// what is wrong.
+std::vector<double> parse_sweep_rates(const std::string& text);
 
 // `lpbf-bench replay DIR`
 struct ReplayArgs {
@@ -57,6 +73,7 @@ struct ChallengerArgs {
   Emulation emulate = Emulation::none;  // --emulate: which server to behave like on the wire
   int64_t first_batch_id = 0;           // --first-batch-id: the served ids are N, N+1, ...
   std::string state_file;               // --state-file (evaluation): the active benches across restarts
+  TlsServerOptions tls;                 // --tls-cert/--tls-key/--tls-client-ca: serve HTTPS
 };
 
 // `lpbf-bench worker`
@@ -85,10 +102,12 @@ struct EndArgs {
   std::string bench_id;
   std::string url = "http://127.0.0.1:8866";
   int64_t timeout_ms = 10000;
+  TlsClientOptions tls;  // for an https URL
 };
 
 int run_command(RunArgs args);
 int replay_command(const ReplayArgs& args);
+int sweep_command(SweepArgs args);
 int challenger_command(const ChallengerArgs& args);
 int worker_command(const WorkerArgs& args);
 int kafka_mock_command(const KafkaMockArgs& args);

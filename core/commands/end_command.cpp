@@ -10,7 +10,8 @@ namespace lpbf {
 
 int end_command(const EndArgs& args) {
   boost::asio::io_context io;
-  ChallengerClient client(io, args.url, std::chrono::milliseconds(args.timeout_ms));  // a bad URL throws: exit 2
+  ChallengerClient client(io, args.url, std::chrono::milliseconds(args.timeout_ms),
+                          args.tls);  // a bad URL throws: exit 2
   const Result<ChallengerClient::EndReply> ended = client.end(args.bench_id);
   if (!ended) {
     std::fprintf(stderr, "lpbf-bench: %s\n", ended.error().c_str());

@@ -65,7 +65,17 @@ int run_command(RunArgs args) {
   if (o.url.empty()) {
     if (!quiet) std::fprintf(stderr, "no --url: starting the embedded challenger (preparing its dataset)...\n");
     const auto dataset = prepare_dataset(args.dataset, quiet ? nullptr : stderr);
-    embedded = std::make_unique<ChallengerHost>(dataset, "127.0.0.1", 0, 1, o.apitoken);
+    std::shared_ptr<TlsContext> tls;
+    if (args.embedded_tls.enabled()) {
+      try {
+        tls = make_tls_server_context(args.embedded_tls);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "lpbf-bench: %s\n", e.what());
+        return kExitSetupError;
+      }
+    }
+    embedded = std::make_unique<ChallengerHost>(dataset, "127.0.0.1", 0, 1, o.apitoken, HttpServerLimits{},
+                                                EmulationOptions{}, std::move(tls));
     o.url = embedded->url();
     if (!quiet)
       std::fprintf(stderr, "embedded challenger at %s, serving %s\n", o.url.c_str(), dataset->description.c_str());

@@ -7,8 +7,9 @@
 
 namespace lpbf {
 
-KafkaBridge::KafkaBridge(const KafkaTopology& t, const std::string& bench_id, Sender<BatchOutcome>& to_submit)
-    : topology_(t), bench_(bench_id), to_submit_(to_submit) {
+KafkaBridge::KafkaBridge(const KafkaTopology& t, const std::string& bench_id, Sender<BatchOutcome>& to_submit,
+                         int64_t roster_from)
+    : topology_(t), bench_(bench_id), to_submit_(to_submit), roster_from_(roster_from) {
   producer_ = std::make_unique<KafkaProducer>(t.kafka, [this](void* opaque, const Status& delivered) {
     const auto id = int64_t(reinterpret_cast<intptr_t>(opaque));
     if (!delivered)
@@ -50,6 +51,14 @@ void KafkaBridge::stop() {
   stop_ = true;
   if (receiver_.joinable()) receiver_.join();
   if (lag_meter_.joinable()) lag_meter_.join();
+  if (generations_) {
+    // A rebalance during the run announced its new generation before the outcomes answered under
+    // it (a worker announces on assignment, before it polls a batch): reading the roster up to
+    // its end now sees it.
+    generations_->catch_up(std::chrono::seconds(2));
+    newest_generation_ = generations_->newest();
+    generations_.reset();
+  }
 }
 
 // Where a print's tile 0 goes is a hash (FNV-1a) of bench and print. Before, a hash of each tile's
@@ -165,17 +174,31 @@ void KafkaBridge::expire_overdue() {
 // Its own thread and client: a measurement is a few requests that may wait on a slow broker, and
 // the outcomes must not wait behind them.
 void KafkaBridge::measure_lag_loop() {
+  // Made here, not before the first batch: its requests do not delay the clock's start.
+  try {
+    generations_ = std::make_unique<GenerationWatch>(topology_, roster_from_);
+  } catch (const std::exception&) {
+    // The report then cannot tell a rebalance during the run; the run itself does not depend on it.
+  }
   std::unique_ptr<KafkaGroupLag> meter;
   try {
     meter = std::make_unique<KafkaGroupLag>(topology_.kafka, topology_.group, topology_.raw_topic, raw_partitions_);
   } catch (const std::exception&) {
-    return;  // no lag chart; the run itself does not depend on it
+    // no lag chart; the run itself does not depend on it
   }
   while (!stop_.load()) {
     const auto next = Clock::now() + std::chrono::milliseconds(200);
     // No answer this time: the last measurement stands until the next one (200 ms on).
-    if (const Result<int64_t> lag = meter->measure(std::chrono::milliseconds(1000))) consumer_lag_ = lag.value();
-    while (!stop_.load() && Clock::now() < next) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (meter)
+      if (const Result<int64_t> lag = meter->measure(std::chrono::milliseconds(1000))) consumer_lag_ = lag.value();
+    while (!stop_.load() && Clock::now() < next) {
+      if (!generations_) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        continue;
+      }
+      generations_->poll(std::chrono::milliseconds(10));
+      newest_generation_ = generations_->newest();
+    }
   }
 }
 

@@ -15,6 +15,7 @@
 #include <unordered_map>
 
 #include "core/pipeline/channel.h"
+#include "core/kafka/kafka_roster.h"
 #include "core/kafka/kafka_topology.h"
 #include "core/pipeline/pipeline_messages.h"
 #include "io/msgpack_codec.h"
@@ -29,7 +30,10 @@ int32_t raw_partition_of(const std::string& bench, const Batch& b, int partition
 class KafkaBridge final : public Sender<FetchedBatch> {
  public:
   // Throws std::runtime_error when the brokers cannot be reached or the results topic read.
-  KafkaBridge(const KafkaTopology& topology, const std::string& bench_id, Sender<BatchOutcome>& to_submit);
+  // `roster_from`: where the roster stood when the group was ready (WorkersReady::roster_offset),
+  // for newest_generation(); negative: its end when the bridge starts.
+  KafkaBridge(const KafkaTopology& topology, const std::string& bench_id, Sender<BatchOutcome>& to_submit,
+              int64_t roster_from = -1);
   ~KafkaBridge() override;
 
   void send(FetchedBatch fb) override;  // the fetch stage's output, in batch_id order
@@ -38,6 +42,10 @@ class KafkaBridge final : public Sender<FetchedBatch> {
   // The workers' group lag on the raw topic (messages not yet committed as answered), as last
   // measured (every 200 ms), or -1 when not known yet.
   int64_t consumer_lag() const { return consumer_lag_.load(); }
+  // The newest generation of the workers' group announced since the bridge started (read with the
+  // lag; after stop(), every announcement made before it), or kGenerationUnknown when none said.
+  // Above the generation the clock started at: the group rebalanced during the run.
+  int32_t newest_generation() const { return newest_generation_.load(); }
 
  private:
   void receive_loop();
@@ -73,6 +81,9 @@ class KafkaBridge final : public Sender<FetchedBatch> {
   std::atomic<bool> stop_{false};
   std::atomic<size_t> duplicates_{0};
   std::atomic<int64_t> consumer_lag_{-1};
+  std::unique_ptr<GenerationWatch> generations_;  // the lag meter's thread, then stop()'s
+  std::atomic<int32_t> newest_generation_{kGenerationUnknown};
+  int64_t roster_from_ = -1;
   std::string last_kafka_error_;  // under mutex_
   std::string stalled_;           // set once, under mutex_: why the Kafka path is considered dead
   bool stalled() {

@@ -29,11 +29,10 @@ std::optional<int64_t> int_header(const KafkaMessage& m, const std::string& name
   return n;
 }
 
+// host/pid/n: the runner tells its own workers by the prefix (this_process_worker_prefix).
 std::string worker_name() {
   static std::atomic<int> counter{0};
-  char host[256] = "host";
-  ::gethostname(host, sizeof host - 1);
-  return std::string(host) + "/" + std::to_string(::getpid()) + "/" + std::to_string(counter++);
+  return this_process_worker_prefix() + std::to_string(counter++);
 }
 
 // One tile's window, and which of the runner's layer numbers (tile_seq) it holds without a gap.
@@ -124,6 +123,11 @@ class Worker {
  private:
   std::map<int32_t, int64_t> on_assign(const std::vector<int32_t>& parts) {
     ++epoch_;
+    ++stats_.assignments;
+    // The generation this assignment belongs to, announced with it: the runner starts the clock
+    // only once every member is heard at the newest one (core/kafka/kafka_roster.h).
+    generation_ = consumer_->group_generation();
+    if (generation_ < 0) generation_ = kGenerationUnknown;
     Result<std::map<int32_t, CommittedOffset>> committed = Error{};
     for (int attempt = 0; attempt < 3 && !committed; ++attempt)
       committed = consumer_->committed(t_.raw_topic, parts, std::chrono::seconds(5));
@@ -283,7 +287,7 @@ class Worker {
   }
 
   void announce() {
-    Announcement a{t_.group, name_, {}};
+    Announcement a{t_.group, name_, {}, generation_};
     for (const auto& entry : partitions_) a.partitions.push_back(entry.first);
     // Said again every kAnnouncePeriod: one lost is replaced within 250 ms, and a lasting failure
     // shows where it matters, as the runner waiting for workers (naming the group).
@@ -305,6 +309,7 @@ class Worker {
   std::unique_ptr<KafkaConsumer> consumer_;
   std::map<int32_t, PartitionState> partitions_;
   uint64_t epoch_ = 0;
+  int32_t generation_ = kGenerationJoining;  // the group's, at the last assignment
   KafkaWorkerStats stats_;
   KafkaWorkerGauges* gauges_ = nullptr;
   size_t lag_slot_ = 0;

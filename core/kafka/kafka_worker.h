@@ -27,6 +27,7 @@ struct KafkaWorkerStats {
   size_t answered = 0;         // outcomes produced
   size_t folded = 0;           // batches read back into windows only (rebuilds after an assignment)
   double rebuild_seconds = 0;  // the longest rebuild: assignment to its first batch to answer
+  size_t assignments = 0;      // rebalances this worker took part in (its first join included)
   // What went wrong along the way, each handled where it happened (an outcome left unacknowledged
   // is answered again by the partition's next owner; a failed commit is retried): how often, and
   // the last one, for the operator.

@@ -99,11 +99,19 @@ ChallengerStats parse_end_reply(const std::string& body) {
   return s;
 }
 
-ChallengerClient::ChallengerClient(boost::asio::io_context& io, std::string url, std::chrono::milliseconds timeout)
+ChallengerClient::ChallengerClient(boost::asio::io_context& io, std::string url, std::chrono::milliseconds timeout,
+                                   const TlsClientOptions& tls)
     : io_(io), url_(std::move(url)) {
   const HttpUrl parsed = parse_http_url(url_);  // throws std::invalid_argument: a set-up error
-  target_ = ChallengerTarget{parsed.host, parsed.port, "", timeout};
-  connection_ = std::make_shared<HttpConnection>(io_, parsed.host, parsed.port, timeout);
+  target_ = ChallengerTarget{parsed.host, parsed.port, "", timeout, nullptr};
+  if (parsed.tls) {
+    try {
+      target_.tls = make_tls_client_context(tls);
+    } catch (const std::runtime_error& e) {
+      throw std::invalid_argument(e.what());
+    }
+  }
+  connection_ = std::make_shared<HttpConnection>(io_, parsed.host, parsed.port, timeout, target_.tls);
 }
 
 ChallengerClient::Reply ChallengerClient::call(http::verb verb, const std::string& path, std::string body,
@@ -119,6 +127,7 @@ ChallengerClient::Reply ChallengerClient::call(http::verb verb, const std::strin
     io_.restart();
     while (!done && io_.run_one() > 0) {}
     if (!reply.error && reply.response.status < 500) break;
+    if (reply.error.tls()) break;  // trying again cannot help
     if (attempt < kMaxAttempts) std::this_thread::sleep_for(retry_delay(attempt));
   }
   return reply;

@@ -28,11 +28,13 @@ namespace lpbf {
 struct ChallengerTarget {
   std::string host, port, bench_id;
   std::chrono::milliseconds timeout{10000};
+  std::shared_ptr<TlsContext> tls;  // an https URL: every connection speaks TLS with this context
 };
 
 // The retry policy of every call: at most kMaxAttempts attempts, waiting retry_delay(n) after the
 // n-th failure (100, 200, 400, 800, 1000 ms). Only failures that say nothing about the request's
-// fate are retried: the challenger unreachable, the connection lost, HTTP 5xx.
+// fate are retried: the challenger unreachable, the connection lost, HTTP 5xx. A TLS failure (the
+// certificate, the server refusing this client) is not: it ends the call at once, a set-up error.
 inline constexpr int kMaxAttempts = 6;
 inline std::chrono::milliseconds retry_delay(int failures) {
   return std::chrono::milliseconds(std::min(1000, 50 << std::clamp(failures, 1, 5)));
@@ -94,7 +96,10 @@ ChallengerStats parse_end_reply(const std::string& body);
 // The blocking control calls, on a connection of their own.
 class ChallengerClient {
  public:
-  ChallengerClient(boost::asio::io_context& io, std::string url, std::chrono::milliseconds timeout);
+  // An https URL speaks TLS as `tls` says (ignored for http). Throws std::invalid_argument for a bad
+  // URL or TLS file: a set-up error.
+  ChallengerClient(boost::asio::io_context& io, std::string url, std::chrono::milliseconds timeout,
+                   const TlsClientOptions& tls = {});
 
   const std::string& url() const { return url_; }
   // Where the stages send their requests (bench_id empty until create).

@@ -26,16 +26,23 @@ FetchStage::FetchStage(boost::asio::io_context& io, const ChallengerTarget& targ
             BatchTrace t;
             t.batch_id = fb->batch.batch_id, t.print_id = fb->batch.print_id;
             t.tile_id = fb->batch.tile_id, t.layer = fb->batch.layer, t.fetched = fb->fetched_at;
+            t.scheduled = fb->scheduled_at;
             ledger_.trace.add(std::move(t));
             out_.send(std::move(*fb));
           },
           [this](int64_t id) { ledger_.fail(id, "never received: its next_batch request failed", false); }) {
   for (int i = 0; i < std::max(1, connections); ++i)
-    sessions_.push_back({std::make_shared<HttpConnection>(io, target.host, target.port, target.timeout),
+    sessions_.push_back({std::make_shared<HttpConnection>(io, target.host, target.port, target.timeout, target.tls),
                          std::make_unique<boost::asio::steady_timer>(io), false, 0});
 }
 
+void FetchStage::pace(double rate) {
+  schedule_ = std::make_unique<SendSchedule>(rate);
+  slot_timer_ = std::make_unique<boost::asio::steady_timer>(sessions_.front().retry->get_executor());
+}
+
 void FetchStage::start() {
+  if (schedule_) schedule_->start(Clock::now());
   for (size_t i = 0; i < sessions_.size(); ++i) pump(i);
 }
 
@@ -52,13 +59,30 @@ void FetchStage::pump(size_t i) {
   // --max-batches: the client stops asking (the challenger is not told: the evaluation server has no
   // such setting), counting the requests under way as batches to come.
   if (max_batches_ >= 0 && received_ + int64_t(in_flight_) >= max_batches_) return;
+  if (schedule_ && !wait_for_slot()) return;
   s.busy = true;
+  s.scheduled = schedule_ ? schedule_->take(Clock::now()) : Clock::time_point{};
   ++in_flight_;
   const uint64_t ticket = reorderer_.request_sent();
   request_next_batch(*s.connection, target_,
                      [this, i, ticket](NextBatchOutcome outcome, const HttpError& e, HttpResponse&& r) {
                        on_reply(i, ticket, outcome, e, std::move(r));
                      });
+}
+
+// Paced: true when the next slot is due; else a timer wakes the idle connections when it is.
+bool FetchStage::wait_for_slot() {
+  const Clock::time_point due = schedule_->due();
+  if (due <= Clock::now()) return true;
+  if (!slot_timer_armed_) {
+    slot_timer_armed_ = true;
+    slot_timer_->expires_at(due);
+    slot_timer_->async_wait([this](const boost::system::error_code& ec) {
+      slot_timer_armed_ = false;
+      if (!ec) wake();
+    });
+  }
+  return false;
 }
 
 void FetchStage::on_reply(size_t i, uint64_t ticket, NextBatchOutcome outcome, const HttpError& error,
@@ -74,7 +98,7 @@ void FetchStage::on_reply(size_t i, uint64_t ticket, NextBatchOutcome outcome, c
         s.failures = 0;
         ++received_;
         if (max_batches_ >= 0 && received_ >= max_batches_) exhausted_ = true;
-        take_batch(ticket, fetched_at, std::move(response));
+        take_batch(ticket, fetched_at, s.scheduled, std::move(response));
         break;
       case NextBatchOutcome::retry:
         reorderer_.request_failed(ticket, bool(error));
@@ -110,7 +134,8 @@ void FetchStage::on_reply(size_t i, uint64_t ticket, NextBatchOutcome outcome, c
   on_change_();
 }
 
-void FetchStage::take_batch(uint64_t ticket, Clock::time_point fetched_at, HttpResponse&& response) {
+void FetchStage::take_batch(uint64_t ticket, Clock::time_point fetched_at, Clock::time_point scheduled,
+                            HttpResponse&& response) {
   const size_t body_bytes = response.body.size();
   SharedBytes body(std::make_shared<const ByteBuffer>(std::move(response.body)));
   DecodedBatch d = decode_batch(body);  // no copy
@@ -125,7 +150,7 @@ void FetchStage::take_batch(uint64_t ticket, Clock::time_point fetched_at, HttpR
     ledger_.fail(id, "batch too large for the memory budget: " + budget_->oversized(image), false);
     reorderer_.request_done(ticket, id, std::nullopt);
   } else if (d.ok()) {
-    FetchedBatch fb{std::move(d.batch), 0, INT64_MIN, fetched_at, std::move(body)};
+    FetchedBatch fb{std::move(d.batch), 0, INT64_MIN, fetched_at, std::move(body), scheduled};
     if (budget_) {
       budget_->charge_batch(body_bytes + image);  // they exist (the body) or will (the image)
       fb.memory = std::make_shared<MemoryCharge>(*budget_, body_bytes + image);
@@ -170,6 +195,7 @@ void FetchStage::check_finished() {
     if (s.busy) return;  // a retry timer is pending
   reorderer_.finish();
   finished_ = true;
+  if (slot_timer_) slot_timer_->cancel();
   if (const size_t n = reorderer_.failed_before_first())
     ledger_.errors.push_back(
         std::to_string(n) + " next_batch request(s) failed before the first batch arrived (batch " +

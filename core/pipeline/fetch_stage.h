@@ -4,7 +4,9 @@
 // fetched `max_batches`, or the challenger fails or forgets the bench. Replies go through the
 // BatchReorderer (batch_id order), then to the analyse stage. At most `max_in_flight` batches are
 // fetched and not yet answered: a full pipeline stops the fetching (backpressure), so memory
-// stays bounded.
+// stays bounded. With pace(R) (`--rate`, the open model) requests leave on a fixed schedule
+// instead (send_schedule.h), R a second, whenever a connection is free and the bound allows;
+// otherwise (the closed model) as soon as both do.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <functional>
@@ -16,6 +18,7 @@
 #include "core/pipeline/channel.h"
 #include "core/pipeline/pipeline_messages.h"
 #include "core/pipeline/run_ledger.h"
+#include "core/pipeline/send_schedule.h"
 #include "core/pipeline/stage_metrics.h"
 #include "core/pipeline/challenger_client.h"
 #include "io/http_connection.h"
@@ -35,6 +38,10 @@ class FetchStage {
   // to it on arrival (memory_budget.h). Not owned; outlives the stage.
   void set_memory_budget(MemoryBudget* budget) { budget_ = budget; }
 
+  // Before start(): fetch on a schedule of `rate` requests a second (the open model).
+  void pace(double rate);
+  // The schedule's figures (backlog, achieved rate); null without pace().
+  const SendSchedule* schedule() const { return schedule_.get(); }
   void start();
   void wake();  // room in the pipeline: idle connections fetch again
   // No batch will come any more and every reply is handled.
@@ -48,10 +55,12 @@ class FetchStage {
     std::unique_ptr<boost::asio::steady_timer> retry;
     bool busy = false;
     int failures = 0;
+    Clock::time_point scheduled{};  // the slot of the request under way (paced only)
   };
   void pump(size_t i);
   void on_reply(size_t i, uint64_t ticket, NextBatchOutcome outcome, const HttpError& error, HttpResponse&& response);
-  void take_batch(uint64_t ticket, Clock::time_point fetched_at, HttpResponse&& response);
+  void take_batch(uint64_t ticket, Clock::time_point fetched_at, Clock::time_point scheduled, HttpResponse&& response);
+  bool wait_for_slot();
   void retry_later(size_t i, std::string why);
   void stop_fetching(std::string why);
   void check_finished();
@@ -72,6 +81,9 @@ class FetchStage {
   bool exhausted_ = false;  // end of stream, max_batches fetched, or fetching given up
   bool bench_forgotten_ = false;
   bool finished_ = false;
+  std::unique_ptr<SendSchedule> schedule_;  // paced: the open model
+  std::unique_ptr<boost::asio::steady_timer> slot_timer_;
+  bool slot_timer_armed_ = false;
 };
 
 }  // namespace lpbf

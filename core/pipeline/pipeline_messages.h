@@ -21,6 +21,7 @@ struct FetchedBatch {
   int64_t print_first_layer = INT64_MIN;  // the smallest layer of its print seen before it (or its own)
   Clock::time_point fetched_at;           // when its next_batch reply arrived: latency starts here
   SharedBytes wire{};                     // the msgpack map it was decoded from (the Kafka bridge forwards it)
+  Clock::time_point scheduled_at{};       // with --rate: its request's slot on the send schedule; else unset
   // Its body and decoded image charged to the --memory-budget (none: no budget); released with the
   // last copy. `image_bytes`: the image's share, which its tile's window takes over once analysed.
   std::shared_ptr<MemoryCharge> memory{};

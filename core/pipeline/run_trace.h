@@ -17,6 +17,7 @@ struct BatchTrace : BatchKey {
   int64_t layer = 0;
   // Default-constructed: the batch never reached that point.
   Time fetched{}, decoded{}, analysed{}, submitted{}, acked{};
+  Time scheduled{};  // with --rate: when its next_batch request was due (send_schedule.h); else unset
   enum class Outcome { pending, answered, failed } outcome = Outcome::pending;
   int64_t saturated = -1;           // Q1, once answered
   std::vector<Centroid> centroids;  // Q3, once answered

@@ -16,7 +16,7 @@ SubmitStage::SubmitStage(boost::asio::io_context& io, const ChallengerTarget& ta
       on_change_(std::move(on_change)),
       on_accepted_(std::move(on_accepted)) {
   for (int i = 0; i < std::max(1, connections); ++i)
-    sessions_.push_back({std::make_shared<HttpConnection>(io, target.host, target.port, target.timeout),
+    sessions_.push_back({std::make_shared<HttpConnection>(io, target.host, target.port, target.timeout, target.tls),
                          std::make_unique<boost::asio::steady_timer>(io),
                          false,
                          0,

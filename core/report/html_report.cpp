@@ -371,6 +371,38 @@ std::string workers_section(const RunReport& r) {
   return "<section><h2>Kafka workers</h2>" + svg::bar_chart(c, bars) + lag_chart + "</section>";
 }
 
+// --rate (the open model): offered against achieved, the backlog, and latency measured from the
+// reply beside latency measured from the scheduled send. Nothing for a closed-model run.
+std::string open_model_section(const RunReport& r) {
+  const OpenModelReport& m = r.open_model;
+  if (!m.open()) return {};
+  std::string h = "<section><h2>Open model (--rate)</h2><table class=\"verdict\">";
+  auto row = [&](const std::string& what, const std::string& value) {
+    h += "<tr><th>" + html_escape(what) + "</th><td>" + value + "</td></tr>";
+  };
+  row("offered rate, batches/s", fmt("%.1f", m.offered_rate));
+  row("achieved rate, batches/s",
+      fmt("%.1f", m.achieved_rate) + fmt(" (%.1f%%)", 100 * m.achieved_rate / m.offered_rate));
+  row("backlog, max", fmt("%.0f batches, ", double(m.max_backlog)) + fmt("%.2f ms late", m.max_lateness_ms));
+  row("backlog, at the end", fmt("%.0f batches, ", double(m.end_backlog)) + fmt("%.2f ms late", m.end_lateness_ms));
+  h += "</table><p class=\"" + std::string(m.fell_behind() ? "bad" : "ok") + "\">" +
+       (m.fell_behind() ? "The pipeline did not keep up: it sent less than 95% of the offered rate, and the backlog "
+                          "is the requests it delayed."
+                        : "The pipeline kept up with the offered rate.") +
+       "</p>";
+  svg::Chart c;
+  c.title = "Latency: from the next_batch reply (served) and from the scheduled send (corrected)";
+  c.x.label = "ms";
+  const std::vector<svg::Bar> bars{{"served p50", kRunColor, r.p50, "ms"}, {"corrected p50", "#c0392b", m.p50, "ms"},
+                                   {"served p90", kRunColor, r.p90, "ms"}, {"corrected p90", "#c0392b", m.p90, "ms"},
+                                   {"served p99", kRunColor, r.p99, "ms"}, {"corrected p99", "#c0392b", m.p99, "ms"},
+                                   {"served max", kRunColor, r.max, "ms"}, {"corrected max", "#c0392b", m.max, "ms"}};
+  return h + svg::bar_chart(c, bars) +
+         "<p>Served latency runs from the next_batch reply, as the challenger measures it; corrected latency runs "
+         "from the moment the request was due on the schedule, so that requests the pipeline delayed count their "
+         "wait (coordinated omission corrected, as wrk2 does).</p></section>";
+}
+
 }  // namespace
 
 std::string render_html_report(const RunReport& r, const RunReport* base) {
@@ -387,8 +419,8 @@ std::string render_html_report(const RunReport& r, const RunReport* base) {
                   "</style></head><body><h1>" +
                   html_escape(title) + "</h1>";
   if (base) h += "<p>Compared with <b>" + html_escape(base->origin) + "</b> (orange).</p>";
-  h += verdict_panel(r, base) + over_time_charts(r, base) + pipeline_charts(r, base) + print_charts(r) +
-       workers_section(r) + failures_section(r);
+  h += verdict_panel(r, base) + open_model_section(r) + over_time_charts(r, base) + pipeline_charts(r, base) +
+       print_charts(r) + workers_section(r) + failures_section(r);
   // The one script: after layout, each chart records how many of its marks the browser drew with
   // a size (the browser test reads data-drawn; a viewer never needs it).
   h += "<script>addEventListener('load',function(){var n=0;document.querySelectorAll('svg.chart').forEach("

@@ -25,6 +25,9 @@ void read_if(object o, const char* key, T& out) {
   if constexpr (std::is_same_v<T, std::string>) {
     std::string_view s;
     if (e.get(s) == simdjson::SUCCESS) out = std::string(s);
+  } else if constexpr (std::is_same_v<T, bool>) {
+    bool v;
+    if (e.get(v) == simdjson::SUCCESS) out = v;
   } else if constexpr (std::is_same_v<T, int64_t>) {
     int64_t v;
     if (e.get(v) == simdjson::SUCCESS) out = v;
@@ -94,13 +97,39 @@ RunReport parse_run_report(std::string_view json, const std::string& origin) {
   read_if(o, "kafka_ready_seconds", r.kafka_ready_seconds);  // null: stays -1
   read_if(o, "memory_budget_bytes", r.memory_budget);
   read_if(o, "memory_peak_bytes", r.memory_peak);
+  object group;
+  if (o["kafka_group"].get(group) == simdjson::SUCCESS) {
+    read_if(group, "generation_at_start", r.kafka_generation_at_start);
+    read_if(group, "generation_at_end", r.kafka_generation_at_end);
+    array members;
+    if (group["members"].get(members) == simdjson::SUCCESS)
+      for (element m : members) {
+        std::string_view s;
+        if (m.get(s) == simdjson::SUCCESS) r.kafka_members.emplace_back(s);
+      }
+  }
   read_if(o, "uncertain_reposts", r.uncertain_reposts);
   read_if(o, "max_batches", r.max_batches);
   read_if(o, "recording", r.recording);
+  read_if(o, "tls_insecure", r.tls_insecure);
   object lat;
   if (o["latency_ms"].get(lat) == simdjson::SUCCESS) {
     read_if(lat, "p50", r.p50), read_if(lat, "p90", r.p90), read_if(lat, "p99", r.p99);
     read_if(lat, "max", r.max), read_if(lat, "mean", r.mean);
+  }
+  object open;
+  if (o["open_model"].get(open) == simdjson::SUCCESS) {  // null: a closed-model run
+    OpenModelReport& m = r.open_model;
+    read_if(open, "offered_rate", m.offered_rate), read_if(open, "achieved_rate", m.achieved_rate);
+    object backlog, corrected;
+    if (open["backlog"].get(backlog) == simdjson::SUCCESS) {
+      read_if(backlog, "max_batches", m.max_backlog), read_if(backlog, "max_ms", m.max_lateness_ms);
+      read_if(backlog, "end_batches", m.end_backlog), read_if(backlog, "end_ms", m.end_lateness_ms);
+    }
+    if (open["corrected_latency_ms"].get(corrected) == simdjson::SUCCESS) {
+      read_if(corrected, "p50", m.p50), read_if(corrected, "p90", m.p90), read_if(corrected, "p99", m.p99);
+      read_if(corrected, "max", m.max), read_if(corrected, "mean", m.mean);
+    }
   }
   object busy;
   if (o["stage_busy_seconds"].get(busy) == simdjson::SUCCESS) {

@@ -36,6 +36,20 @@ struct ClusterPoint {
   bool operator==(const ClusterPoint&) const = default;
 };
 
+// A run with --rate (the open model): the offered and achieved send rates, the backlog, and the
+// latency from each batch's scheduled send (corrected for coordinated omission). offered_rate 0:
+// a closed-model run (no --rate), none of this applies.
+struct OpenModelReport {
+  double offered_rate = 0, achieved_rate = 0;  // batches/s
+  int64_t max_backlog = 0, end_backlog = 0;    // slots due and not sent, at the worst send and at the last
+  double max_lateness_ms = 0, end_lateness_ms = 0;
+  double p50 = 0, p90 = 0, p99 = 0, max = 0, mean = 0;  // ms, scheduled send to result acknowledged
+  bool open() const { return offered_rate > 0; }
+  // The pipeline did not keep up: it sent less than 95 % of what was offered.
+  bool fell_behind() const { return open() && achieved_rate < 0.95 * offered_rate; }
+  bool operator==(const OpenModelReport&) const = default;
+};
+
 struct RunReport {
   std::string origin;  // the file it came from ("" for a report made from a run)
   std::string json;    // the report as it was read (likewise)
@@ -48,11 +62,17 @@ struct RunReport {
   double fetch_s = 0, decode_s = 0, analyse_s = 0, submit_s = 0;  // busy seconds per stage
   int64_t max_queue_depth = 0;                                    // analyse -> submit and fetch -> analyse, the larger
   double kafka_ready_seconds = -1;  // with Kafka: the wait for workers to hold every raw partition; -1 (null): no Kafka
+  // With Kafka (JSON "kafka_group", null without): the workers' group generation when the clock
+  // started and the newest announced by the run's end (equal: no rebalance during the run; -1: not
+  // known), and its members then ("host/pid/n [partitions] (this run)").
+  int64_t kafka_generation_at_start = -1, kafka_generation_at_end = -1;
+  std::vector<std::string> kafka_members;
   int64_t memory_budget = 0;        // --memory-budget in force, bytes; 0: not recorded (older reports, Kafka runs)
   int64_t memory_peak = 0;          // the most bytes the budget ever held
-  int64_t uncertain_reposts = 0;    // results posted again with the first post's fate unknown
-  int64_t max_batches = -1;         // --max-batches; -1: all
-  std::string recording;            // with --record: what was kept and lost
+  int64_t uncertain_reposts = 0;  // results posted again with the first post's fate unknown
+  int64_t max_batches = -1;       // --max-batches; -1: all
+  std::string recording;          // with --record: what was kept and lost
+  bool tls_insecure = false;      // --insecure: the challenger's certificate was not checked
   std::vector<FailedBatch> failed;
   std::vector<std::string> errors;
   std::vector<IncompleteWindow> incomplete;
@@ -63,6 +83,7 @@ struct RunReport {
   std::vector<TracedBatch> trace;
   std::vector<DepthSample> samples;
   std::vector<ClusterPoint> clusters;
+  OpenModelReport open_model;  // with --rate
   // Known to the run that made the report, for its summary (run_summary.h); not in the JSON:
   std::string kafka_raw_topic;  // with Kafka
   unsigned cores = 0;           // this machine's hardware threads

@@ -23,6 +23,22 @@ std::string challenger_stats_json(const ChallengerStats& c) {
   return o.str();
 }
 
+// --rate (the open model); null for a closed-model run.
+std::string open_model_json(const OpenModelReport& m) {
+  if (!m.open()) return "null";
+  return JsonObject()
+      .field("offered_rate", m.offered_rate)
+      .field("achieved_rate", m.achieved_rate)
+      .raw("backlog", JsonObject()
+                          .field("max_batches", m.max_backlog)
+                          .field("max_ms", m.max_lateness_ms)
+                          .field("end_batches", m.end_backlog)
+                          .field("end_ms", m.end_lateness_ms)
+                          .str())
+      .raw("corrected_latency_ms", latency_json({m.p50, m.p90, m.p99, m.max, m.mean}))
+      .str();
+}
+
 }  // namespace
 
 std::string run_report_json(const RunReport& r) {
@@ -53,6 +69,20 @@ std::string run_report_json(const RunReport& r) {
     kafka_ready.clear();
     append_json_number(kafka_ready, r.kafka_ready_seconds);
   }
+  std::string kafka_group = "null";  // null: not a Kafka run
+  if (r.kafka_ready_seconds >= 0) {
+    std::vector<std::string> members;
+    for (const std::string& m : r.kafka_members) {
+      std::string quoted;
+      append_json_string(quoted, m);
+      members.push_back(std::move(quoted));
+    }
+    kafka_group = JsonObject()
+                      .field("generation_at_start", r.kafka_generation_at_start)
+                      .field("generation_at_end", r.kafka_generation_at_end)
+                      .raw("members", json_array(members))
+                      .str();
+  }
   return JsonObject()
              .field("bench_id", r.bench_id)
              .field("bench_name", r.bench_name)
@@ -68,16 +98,19 @@ std::string run_report_json(const RunReport& r) {
              .field("cpu_seconds", r.cpu_seconds)
              .field("throughput", r.throughput)
              .raw("latency_ms", latency_json({r.p50, r.p90, r.p99, r.max, r.mean}))
+             .raw("open_model", open_model_json(r.open_model))
              .raw("stage_busy_seconds", stages)
              .field("max_queue_depth", r.max_queue_depth)
              .raw("kafka_ready_seconds", kafka_ready)
              .field("memory_budget_bytes", r.memory_budget)
              .field("memory_peak_bytes", r.memory_peak)
+             .raw("kafka_group", kafka_group)
              .field("challenger_end_reply", r.end_reply)
              .raw("challenger_stats", challenger_stats_json(r.challenger))
              .field("uncertain_reposts", r.uncertain_reposts)
              .field("max_batches", r.max_batches)
              .field("recording", r.recording)
+             .field("tls_insecure", r.tls_insecure)
              .field("command", r.command)
              .field("config", r.config)
              .field("machine", r.machine)

@@ -27,6 +27,26 @@ std::string challenger_stats_text(const ChallengerStats& c, size_t answered, dou
   return buf;
 }
 
+// --rate: what was offered against what was sent, the backlog, and the latency from the schedule.
+std::string open_model_text(const OpenModelReport& m) {
+  if (!m.open()) return {};
+  char buf[640];
+  std::string s;
+  std::snprintf(buf, sizeof buf, "  rate       offered %.1f batches/s, achieved %.1f (%.1f %%)%s\n", m.offered_rate,
+                m.achieved_rate, 100 * m.achieved_rate / m.offered_rate,
+                m.fell_behind() ? ": the pipeline did not keep up (achieved < 95 % of offered)" : "");
+  s += buf;
+  std::snprintf(buf, sizeof buf, "  backlog    max %lld batches, %.2f ms late; at the end %lld batches, %.2f ms late\n",
+                (long long)m.max_backlog, m.max_lateness_ms, (long long)m.end_backlog, m.end_lateness_ms);
+  s += buf;
+  std::snprintf(buf, sizeof buf,
+                "  corrected  p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms (scheduled send to result "
+                "acknowledged: coordinated omission corrected)\n",
+                m.p50, m.p90, m.p99, m.max);
+  s += buf;
+  return s;
+}
+
 }  // namespace
 
 std::string summary_text(const RunReport& r) {
@@ -45,6 +65,7 @@ std::string summary_text(const RunReport& r) {
       "  latency    p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms (next_batch reply to result acknowledged)\n",
       r.p50, r.p90, r.p99, r.max);
   s += buf;
+  s += open_model_text(r.open_model);
   std::snprintf(buf, sizeof buf,
                 "  busy       fetch %.3f s, decode %.3f s, analyse %.3f s, submit %.3f s; max queue depth %zu\n",
                 r.fetch_s, r.decode_s, r.analyse_s, r.submit_s, size_t(r.max_queue_depth));
@@ -78,6 +99,12 @@ std::string summary_text(const RunReport& r) {
                   "  kafka      workers held every partition of %s after %.2f s (before the bench was created)\n",
                   r.kafka_raw_topic.c_str(), r.kafka_ready_seconds);
     s += buf;
+    std::string members;
+    for (const std::string& m : r.kafka_members) members += (members.empty() ? "" : ", ") + m;
+    s += "  kafka      group generation " + std::to_string(r.kafka_generation_at_start) + " at the start, " +
+         std::to_string(r.kafka_generation_at_end) + " at the end" +
+         (r.kafka_generation_at_end > r.kafka_generation_at_start ? " (REBALANCED during the run)" : "") +
+         "; members: " + (members.empty() ? std::string("(not known)") : members) + "\n";
   }
   if (r.uncertain_reposts > 0) {
     std::snprintf(buf, sizeof buf,
@@ -88,6 +115,8 @@ std::string summary_text(const RunReport& r) {
   }
   s += challenger_stats_text(r.challenger, answered, r.wall_seconds);
   if (!r.recording.empty()) s += "  recording  " + r.recording + "\n";
+  if (r.tls_insecure)
+    s += "  WARNING    --insecure: the challenger's TLS certificate and host name were not verified\n";
   for (const std::string& e : r.errors) s += "  error      " + e + "\n";
   for (const FailedBatch& f : r.failed)
     s += "  failed     " + (f.batch_id >= 0 ? "batch " + std::to_string(f.batch_id) : std::string("a batch")) + ": " +

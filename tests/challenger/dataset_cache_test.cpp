@@ -2,9 +2,11 @@
 // writer it stores with (io/golden_dataset.h), and the kernel read-once warm-up of served bytes.
 #include <doctest/doctest.h>
 #include <sys/wait.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <cstdlib>
 #include <fstream>
 
 #include "core/challenger/dataset_cache.h"
@@ -149,11 +151,47 @@ TEST_CASE("lpbf-bench loads a stream it prepared before from the cache, and scor
 }
 
 TEST_CASE("read_once_in_kernel passes any buffer through the kernel, empty or larger than a pipe") {
+  auto open_fds = [] {
+    size_t n = 0;
+    for ([[maybe_unused]] const auto& e : fs::directory_iterator("/proc/self/fd")) ++n;
+    return n;
+  };
   std::string big(3 << 20, 'x');
-  CHECK(read_once_in_kernel(std::as_bytes(std::span(big))));
-  CHECK(read_once_in_kernel({}));
+  big[12345] = 'y';
+  const std::string copy = big;
+  const size_t fds = open_fds();
+  CHECK(read_once_in_kernel(std::as_bytes(std::span(big))) == true);
+  CHECK(big == copy);        // read, never written
+  CHECK(open_fds() == fds);  // its pipe and /dev/null closed again
+  CHECK(read_once_in_kernel({}) == true);
   const char one = 1;
-  CHECK(read_once_in_kernel(std::as_bytes(std::span(&one, 1))));
+  CHECK(read_once_in_kernel(std::as_bytes(std::span(&one, 1))) == true);
+  CHECK(open_fds() == fds);
+  // No descriptor left for its pipe: false (the warm-up is skipped), and nothing leaked.
+  rlimit saved{};
+  REQUIRE(getrlimit(RLIMIT_NOFILE, &saved) == 0);
+  rlimit none = saved;
+  none.rlim_cur = 0;
+  REQUIRE(setrlimit(RLIMIT_NOFILE, &none) == 0);
+  const bool refused = read_once_in_kernel(std::as_bytes(std::span(big)));
+  REQUIRE(setrlimit(RLIMIT_NOFILE, &saved) == 0);
+  CHECK(refused == false);
+  CHECK(open_fds() == fds);
+}
+
+TEST_CASE("the tests cache in a temporary directory of their own, never the user's") {
+  const char* dir = std::getenv("LPBF_CACHE_DIR");
+  REQUIRE(dir != nullptr);
+  const fs::path expected = fs::temp_directory_path() / ("lpbf-tests-cache-" + std::to_string(::getpid()));
+  CHECK(fs::path(dir) == expected);
+  CHECK(DatasetCache::from_environment().dir == expected);
+  // A child lpbf-bench inherits it: its stream is stored there.
+  const auto r = test::run_command(test::binary() + " --layers 2 --grid 2 --tile 32 --threads 1 --quiet");
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  bool stored = false;
+  for (const auto& e : fs::directory_iterator(expected)) stored |= e.is_directory();
+  CHECK(stored);
 }
 
 TEST_CASE("the dataset cache: an interrupted preparation's temporary entry is removed, never served") {

@@ -1,14 +1,24 @@
 #pragma once
 // The fuzzed entry points: every parser that takes bytes from outside. Each takes any bytes and
-// must return without crashing, leaking or hanging; a libFuzzer harness (fuzz_main.cpp) drives
-// one of them, and tests/fuzz/fuzz_regression_test.cpp replays the seed corpora and every input that
-// once crashed through all of them in the ordinary test run.
+// must return without crashing, leaking or hanging, and checks its parser's invariants on what it
+// read (what decodes re-encodes to the same fields, what parses writes and reads back equal). A
+// broken invariant throws InvariantBroken: a libFuzzer harness (fuzz_main.cpp) drives one target
+// and aborts on it (a finding), and tests/fuzz/fuzz_regression_test.cpp replays the seed corpora
+// and every input that once crashed through all of them in the ordinary test run, failing on it.
 #include <cstddef>
 #include <cstdint>
+#include <stdexcept>
 
 namespace lpbf::fuzz {
 
 using Target = int (*)(const uint8_t* data, size_t size);
+
+// Thrown by a target when what it parsed breaks an invariant; what() names the invariant.
+struct InvariantBroken : std::logic_error {
+  using std::logic_error::logic_error;
+};
+// Throws InvariantBroken(what) unless ok.
+void require(bool ok, const char* what);
 
 int batch_decoder(const uint8_t* data, size_t size);       // a next_batch reply's msgpack
 int result_decoder(const uint8_t* data, size_t size);      // a result's msgpack, as the challenger reads it

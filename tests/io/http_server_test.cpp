@@ -1,13 +1,17 @@
 // The server cannot be held hostage: header timeout, idle timeout, connection cap (503 beyond it).
 #include <doctest/doctest.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <thread>
 
 #include "io/http_server.h"
@@ -76,39 +80,61 @@ void raise_fd_limit() {
   }
 }
 
-}  // namespace
-
-TEST_CASE("server: 1000 half-open connections are closed within the header timeout while a normal client is served") {
+// Whether the 1000-connection test can run (2100 descriptors, after raising the soft limit); when
+// it cannot, it is skipped (doctest counts and reports it as skipped) and this says why on stderr.
+bool too_few_fds_for_1000_connections() {
   raise_fd_limit();
   rlimit l{};
   getrlimit(RLIMIT_NOFILE, &l);
-  if (l.rlim_cur < 2100) {
-    MESSAGE("skipped: only " << l.rlim_cur << " file descriptors allowed");
-    return;
+  if (l.rlim_cur >= 2100) return false;
+  std::fprintf(stderr,
+               "http_server_test: SKIPPED the 1000 half-open connections test: only %llu file descriptors "
+               "allowed (it needs 2100; raise `ulimit -n`)\n",
+               (unsigned long long)l.rlim_cur);
+  return true;
+}
+
+// What the server sends on a socket until it closes it: a 30 s receive timeout (plain recv: asio's
+// blocking read would poll again) keeps a server that never closes from hanging the test.
+std::string read_until_closed(tcp::socket& s) {
+  timeval tv{30, 0};
+  ::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = ::recv(s.native_handle(), buf, sizeof buf, 0)) != 0;) {
+    if (n > 0) out.append(buf, size_t(n));
+    else if (errno != EINTR) break;
   }
+  return out;
+}
+
+}  // namespace
+
+// Timing: the header timeout is a duration by definition; the normal client must be served within it.
+TEST_CASE("server: 1000 half-open connections are closed within the header timeout while a normal client is served" *
+          doctest::skip(too_few_fds_for_1000_connections()) * doctest::test_suite("timing")) {
   HttpServerLimits limits;
-  limits.header_timeout = 1000ms;
+  limits.header_timeout = 2000ms;
   limits.max_connections = 2000;
+  size_t open_when_served = 0;
   TestServer srv(limits);
   net::io_context client_io;
   std::vector<std::unique_ptr<tcp::socket>> half_open;
-  const auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < 1000; ++i)
     half_open.push_back(open_raw(client_io, srv.server->port(), "GET / HTTP/1.1\r\nHost: x\r\n"));
-  CHECK(TestServer::wait_for([&] { return srv.server->open_connections() >= 1000; }, 2000ms));
+  CHECK(TestServer::wait_for([&] { return srv.server->open_connections() >= 1000; }, 30000ms));
 
-  // Meanwhile a normal client is served at once.
+  // Meanwhile a normal client is served: while the half-open ones are still held open, not after.
   test::HttpTestClient client(srv.url);
-  const auto before = std::chrono::steady_clock::now();
   const HttpResponse r = client.call(boost::beast::http::verb::get, "/normal");
+  open_when_served = srv.server->open_connections();
   CHECK(r.status == 200);
   CHECK(r.text() == "hello /normal");
-  CHECK(std::chrono::steady_clock::now() - before < 500ms);
+  CHECK(open_when_served >= 1000);
 
-  // Then every half-open one is closed, soon after the header timeout.
-  CHECK(TestServer::wait_for([&] { return srv.server->open_connections() <= 1; }, 3000ms));
-  CHECK(std::chrono::steady_clock::now() - start < 4000ms);
-  for (size_t i = 0; i < half_open.size(); i += 97) CHECK(read_all(*half_open[i]).empty());  // closed, unanswered
+  // Then every half-open one is closed, unanswered, by the header timeout (waiting on that event).
+  CHECK(TestServer::wait_for([&] { return srv.server->open_connections() <= 1; }, 30000ms));
+  for (size_t i = 0; i < half_open.size(); i += 97) CHECK(read_until_closed(*half_open[i]).empty());
 }
 
 TEST_CASE("server: beyond --max-connections a connection is answered 503 and closed; a kept-alive idle one is closed") {
@@ -127,13 +153,17 @@ TEST_CASE("server: beyond --max-connections a connection is answered 503 and clo
   held.clear();
   CHECK(TestServer::wait_for([&] { return srv.server->open_connections() == 0; }, 2000ms));
 
-  // A kept-alive connection with no next request is closed after the idle timeout.
+  // A kept-alive connection with no next request is closed by the server after the idle timeout
+  // (never before it: a timer does not fire early), having answered exactly its one request.
   auto idle = open_raw(client_io, srv.server->port(), "GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
   const auto before = std::chrono::steady_clock::now();
-  const std::string answered = read_all(*idle);  // the reply, then the close
+  const std::string answered = read_until_closed(*idle);  // the reply, then the close
+  const auto waited = std::chrono::steady_clock::now() - before;
   CHECK(answered.find("hello /a") != std::string::npos);
-  CHECK(std::chrono::steady_clock::now() - before >= 250ms);
-  CHECK(std::chrono::steady_clock::now() - before < 2000ms);
+  CHECK(answered.rfind("HTTP/1.1 200", 0) == 0);
+  CHECK(answered.find("HTTP/1.1", 1) == std::string::npos);  // one reply
+  CHECK(waited >= 250ms);
+  CHECK(waited < 25000ms);  // closed by the server, not by the test's 30 s receive timeout
 }
 
 TEST_CASE("server: one raw request in, the raw response out, without a socket") {

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +17,7 @@
 #include "core/kafka/kafka_bridge.h"
 #include "core/kafka/kafka_lookback.h"
 #include "core/kafka/kafka_options.h"
+#include "core/kafka/kafka_roster.h"
 #include "core/kafka/kafka_worker.h"
 #include "core/report/html_report.h"
 #include "io/golden_dataset.h"
@@ -187,20 +189,40 @@ TEST_CASE("kafka: two worker processes, one killed mid-run: every batch answered
   Background victim(test::binary() + " worker --kafka " + brokers);
   REQUIRE(survivor.wait_for("worker: "));
   REQUIRE(victim.wait_for("worker: "));
+  const std::string victim_name = "/" + std::to_string(victim.pid) + "/";
+  const fs::path report = fs::temp_directory_path() / ("lpbf-kafka-kill-" + std::to_string(::getpid()) + ".json");
   // One batch in flight at a time, so the run lasts long enough to lose a worker in the middle.
   Background runner("(" + test::binary() + " --url " + host.url() + " --kafka " + brokers +
-                    " --workers 0 --max-in-flight 1 --quiet; echo exit=$?)");
+                    " --workers 0 --max-in-flight 1 --quiet --report " + report.string() + "; echo exit=$?)");
   const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (verdict(host.challenger(), "results") < 20 && std::chrono::steady_clock::now() < end)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  // Mid-run: the run has answered 20 and not all of its 96 batches, and has not ended, when the
+  // victim dies (one batch is always in flight: --max-in-flight 1).
+  const int64_t answered_before_kill = verdict(host.challenger(), "results");
+  const bool runner_still_running = runner.output().find("exit=") == std::string::npos;
   ::kill(victim.pid, SIGKILL);
   victim.pid = -1;
   REQUIRE(runner.wait_for("exit=", std::chrono::seconds(90)));
   INFO(runner.output());
-  CHECK(runner.output().find("exit=0") != std::string::npos);
+  CHECK(answered_before_kill >= 20);
+  CHECK(answered_before_kill < 96);
+  CHECK(runner_still_running);
+  CHECK(runner.output().find("exit=0\n") != std::string::npos);  // exactly 0: every batch answered, none failed
   CHECK(verdict(host.challenger(), "results") == 96);
   CHECK(verdict(host.challenger(), "wrong") == 0);
   CHECK(verdict(host.challenger(), "duplicates") == 0);
+  // The victim held partitions of the run (it answered some of its batches), and the survivor took
+  // them over: the kill cost the run a worker with work, not an idle bystander.
+  const RunReport rr = parse_run_report(read_file_bytes(report), report.string());
+  fs::remove(report);
+  size_t by_victim = 0, by_survivor = 0;
+  for (const TracedBatch& b : rr.trace) (b.worker.find(victim_name) != std::string::npos ? by_victim : by_survivor)++;
+  MESSAGE("answered before the kill: " << answered_before_kill << "; by the victim " << by_victim
+                                       << ", by the survivor " << by_survivor);
+  CHECK(by_victim > 0);
+  CHECK(by_victim < size_t(answered_before_kill) + 1);  // nothing answered by the victim after its death
+  CHECK(by_survivor + by_victim == 96);
 }
 
 TEST_CASE("kafka: a group nobody joins is a set-up error within seconds, naming the group") {
@@ -226,21 +248,30 @@ TEST_CASE("kafka: a broker lost mid-run: the run ends with every batch answered 
   spec.layers = 6, spec.grid = 4, spec.tile = 120;
   ChallengerHost host(std::make_shared<const ServedDataset>(make_synthetic_dataset(spec, "raw")), "127.0.0.1", 0, 1);
   const fs::path report = fs::temp_directory_path() / ("lpbf-broker-" + std::to_string(::getpid()) + ".json");
+  std::atomic<bool> run_ended{false};
+  int64_t answered_before_loss = -1;
+  bool ended_before_loss = true;
   std::thread breaker([&] {
     const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (verdict(host.challenger(), "results") < 10 && std::chrono::steady_clock::now() < end)
+    while (verdict(host.challenger(), "results") < 10 && !run_ended && std::chrono::steady_clock::now() < end)
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    answered_before_loss = verdict(host.challenger(), "results");
+    ended_before_loss = run_ended;
     CHECK(cluster.set_broker_down(2, true).ok());
   });
   const auto t0 = std::chrono::steady_clock::now();
   const auto r =
       test::run_command(test::binary() + " --url " + host.url() + " --kafka " + cluster.bootstraps() +
                         " --workers 2 --max-in-flight 2 --kafka-timeout 5 --quiet --report " + report.string());
+  run_ended = true;
   breaker.join();
   MESSAGE("run took " << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() << " s");
   MESSAGE(r.output.substr(0, 3000));
   INFO(r.output);
-  CHECK((r.exit_code == 0 || r.exit_code == 1));
+  // Mid-run: 10 and not all 96 answered, and the run still going, when broker 2 went down.
+  CHECK(!ended_before_loss);
+  CHECK(answered_before_loss >= 10);
+  CHECK(answered_before_loss < 96);
   simdjson::dom::parser p;
   const std::string text = read_file_bytes(report);
   simdjson::dom::element doc = p.parse(text);
@@ -249,6 +280,10 @@ TEST_CASE("kafka: a broker lost mid-run: the run ends with every batch answered 
   CHECK(batches == 96);
   CHECK(results + int64_t(failed) >= batches);  // nothing silently lost
   CHECK(verdict(host.challenger(), "wrong") == 0);
+  // Exactly 1: with broker 2 gone, the batches of the partitions it led get no outcome within
+  // --kafka-timeout, and each is listed as failed (none answered wrongly, none silently lost).
+  CHECK(r.exit_code == 1);
+  CHECK(failed > 0);
   fs::remove(report);
 }
 
@@ -466,4 +501,111 @@ TEST_CASE("kafka: three interleaved prints with the same tile ids through --kafk
   CHECK(verdict(host.challenger(), "wrong") == 0);
   CHECK(verdict(host.challenger(), "missing") == 0);
   CHECK(verdict(host.challenger(), "duplicates") == 0);
+}
+
+TEST_CASE("kafka readiness: an outside worker already in the group, then 10 runs, none rebalancing after the clock") {
+  // Issue 23: with a `worker` process in the group, `--workers 1` once found every partition held
+  // (by the outside worker) before its own worker had joined; the join then rebalanced the group
+  // with the clock running. Each run's report records the group's generation when the clock
+  // started and the newest announced by its end: equal means no rebalance during the run.
+  Background mock(test::binary() + " kafka-mock");
+  REQUIRE(mock.wait_for("mock Kafka cluster: "));
+  std::string brokers = mock.output().substr(mock.output().find(": ") + 2);
+  brokers = brokers.substr(0, brokers.find('\n'));
+  Background outside(test::binary() + " worker --kafka " + brokers);
+  REQUIRE(outside.wait_for("worker: "));
+  const std::string outside_name = "/" + std::to_string(outside.pid) + "/";
+  {
+    // Already in the group: wait for the outside worker's announcement of an assignment.
+    KafkaTopology t;
+    t.kafka.brokers = brokers;
+    KafkaConsumer roster(t.kafka, KafkaConsumer::AssignAll{}, t.roster_topic(), {{0, 0}}, std::chrono::seconds(5));
+    bool assigned = false;
+    for (const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+         !assigned && std::chrono::steady_clock::now() < end;)
+      if (const auto m = next_message(roster, std::chrono::milliseconds(100))) {
+        const auto a = parse_announcement(
+            std::string_view(reinterpret_cast<const char*>(m->value.data()), m->value.size()), kMaxKafkaPartitions);
+        assigned = a && a->worker.find(outside_name) != std::string::npos && !a->partitions.empty();
+      }
+    REQUIRE(assigned);
+  }
+  ChallengerHost host(std::make_shared<const ServedDataset>(load_served_dataset(test::golden_dir() / "small")),
+                      "127.0.0.1", 0, 1);
+  const fs::path report = fs::temp_directory_path() / ("lpbf-kafka-outside-" + std::to_string(::getpid()) + ".json");
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int run = 0; run < 10; ++run) {
+    CAPTURE(run);
+    const auto r = test::run_command(test::binary() + " --url " + host.url() + " --kafka " + brokers +
+                                     " --workers 1 --kafka-ready-timeout 20 --report " + report.string());
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    const RunReport rr = parse_run_report(read_file_bytes(report), report.string());
+    MESSAGE("run " << run << ": ready after " << rr.kafka_ready_seconds << " s, generation "
+                   << rr.kafka_generation_at_start << " -> " << rr.kafka_generation_at_end << ", p50 " << rr.p50
+                   << " ms, max " << rr.max << " ms, " << rr.wall_seconds << " s");
+    CHECK(rr.kafka_generation_at_start >= 0);  // known
+    CHECK(rr.kafka_generation_at_end == rr.kafka_generation_at_start);
+    // Both workers were in the group when the clock started: the run's own, and the outside one.
+    REQUIRE(rr.kafka_members.size() == 2);
+    CHECK(rr.kafka_members[0].find("(this run)") != std::string::npos);
+    CHECK(rr.kafka_members[1].find(outside_name) != std::string::npos);
+    CHECK(r.output.find("group generation " + std::to_string(rr.kafka_generation_at_start) + " at the start, " +
+                        std::to_string(rr.kafka_generation_at_start) + " at the end") != std::string::npos);
+    CHECK(rr.results == 20);
+    CHECK(verdict(host.challenger(), "wrong") == 0);
+  }
+  fs::remove(report);
+  MESSAGE("10 runs in " << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() << " s");
+}
+
+TEST_CASE("kafka readiness: a worker joining during the run shows as a newer generation at the end") {
+  // The other side of the test above: the report's generations do tell a rebalance with the clock
+  // running. The joiner is started once the run answers, and the run is long enough (960 batches,
+  // one in flight) for the join to complete before its end; the test waits on the joiner's
+  // assignment, read from the roster, and requires the run to be still going then.
+  Background mock(test::binary() + " kafka-mock");
+  REQUIRE(mock.wait_for("mock Kafka cluster: "));
+  std::string brokers = mock.output().substr(mock.output().find(": ") + 2);
+  brokers = brokers.substr(0, brokers.find('\n'));
+  SyntheticSpec spec;
+  spec.layers = 60, spec.grid = 4, spec.tile = 48;
+  ChallengerHost host(std::make_shared<const ServedDataset>(make_synthetic_dataset(spec, "raw")), "127.0.0.1", 0, 1);
+  const fs::path report = fs::temp_directory_path() / ("lpbf-kafka-joiner-" + std::to_string(::getpid()) + ".json");
+  Background runner("(" + test::binary() + " --url " + host.url() + " --kafka " + brokers +
+                    " --workers 1 --max-in-flight 1 --report " + report.string() + "; echo exit=$?)");
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (verdict(host.challenger(), "results") < 1 && std::chrono::steady_clock::now() < end)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  KafkaTopology t;
+  t.kafka.brokers = brokers;
+  const Result<std::map<int32_t, int64_t>> roster_end =
+      kafka_end_offsets(t.kafka, t.roster_topic(), 1, std::chrono::seconds(5));
+  REQUIRE(roster_end.ok());
+  Background joiner(test::binary() + " worker --kafka " + brokers);
+  const std::string joiner_name = "/" + std::to_string(joiner.pid) + "/";
+  KafkaConsumer roster(t.kafka, KafkaConsumer::AssignAll{}, t.roster_topic(), roster_end.value(),
+                       std::chrono::seconds(5));
+  bool assigned = false;
+  while (!assigned && std::chrono::steady_clock::now() < end)
+    if (const auto m = next_message(roster, std::chrono::milliseconds(100))) {
+      const auto a = parse_announcement(
+          std::string_view(reinterpret_cast<const char*>(m->value.data()), m->value.size()), kMaxKafkaPartitions);
+      assigned = a && a->worker.find(joiner_name) != std::string::npos && a->generation >= 0;
+    }
+  REQUIRE(assigned);
+  const int64_t answered_when_joined = verdict(host.challenger(), "results");
+  REQUIRE_MESSAGE(runner.output().find("exit=") == std::string::npos, "the run ended before the join completed");
+  REQUIRE(runner.wait_for("exit=", std::chrono::seconds(90)));
+  INFO(runner.output());
+  CHECK(runner.output().find("exit=0\n") != std::string::npos);
+  const RunReport rr = parse_run_report(read_file_bytes(report), report.string());
+  fs::remove(report);
+  MESSAGE("joined after " << answered_when_joined << " answers; generation " << rr.kafka_generation_at_start << " -> "
+                          << rr.kafka_generation_at_end << "; max latency " << rr.max << " ms");
+  CHECK(rr.kafka_generation_at_start >= 0);
+  CHECK(rr.kafka_generation_at_end > rr.kafka_generation_at_start);
+  CHECK(runner.output().find("(REBALANCED during the run)") != std::string::npos);
+  CHECK(verdict(host.challenger(), "results") == 960);
+  CHECK(verdict(host.challenger(), "wrong") == 0);
 }

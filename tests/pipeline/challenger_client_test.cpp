@@ -25,7 +25,7 @@ HttpResponse reply(unsigned status, const std::string& body) {
   return r;
 }
 
-HttpError failed_at(const char* stage) { return HttpError{stage, boost::asio::error::connection_reset}; }
+HttpError failed_at(const char* stage) { return HttpError{stage, boost::asio::error::connection_reset, {}}; }
 
 std::shared_ptr<const ServedDataset> golden_small() { return test::served_golden("small"); }
 

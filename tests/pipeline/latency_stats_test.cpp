@@ -49,3 +49,43 @@ TEST_CASE("latency percentiles: the value at rank q * (n - 1) rounded half up, 0
   CHECK(none.max == 0);
   CHECK(none.mean == 0);
 }
+
+TEST_CASE("latency percentiles by hand: 2 values, 101 values, and ties on the rank boundary") {
+  // 2 values: rank q * 1 rounded half up: p50 is rank 1 (0.5 rounds up), so every percentile is the larger.
+  const LatencySummary two = summarise_latencies({7, 3});
+  CHECK(two.p50 == 7);
+  CHECK(two.p90 == 7);
+  CHECK(two.p99 == 7);
+  CHECK(two.max == 7);
+  CHECK(two.mean == 5);
+  // 101 values 1..101 (reversed): ranks 50, 90, 99 exactly, so p50 51, p90 91, p99 100.
+  std::vector<double> v;
+  for (int i = 101; i >= 1; --i) v.push_back(i);
+  const LatencySummary hundred_one = summarise_latencies(v);
+  CHECK(hundred_one.p50 == 51);
+  CHECK(hundred_one.p90 == 91);
+  CHECK(hundred_one.p99 == 100);
+  CHECK(hundred_one.max == 101);
+  CHECK(hundred_one.mean == 51);
+  // Ties: 90 values of 2 then 10 of 8. p90's rank is 89.1 + 0.5 -> 89, the last 2; p99's 98.01 + 0.5 -> 98, an 8.
+  std::vector<double> tied(90, 2.0);
+  tied.insert(tied.end(), 10, 8.0);
+  std::shuffle(tied.begin(), tied.end(), std::mt19937(7));
+  const LatencySummary t = summarise_latencies(tied);
+  CHECK(t.p50 == 2);
+  CHECK(t.p90 == 2);
+  CHECK(t.p99 == 8);
+  CHECK(t.max == 8);
+  CHECK(t.mean == doctest::Approx(2.6));
+  // Five values, four tied: ranks 2 (p50), 4.1 -> 4 (p90), 4.46 -> 4 (p99).
+  const LatencySummary five = summarise_latencies({5, 9, 5, 5, 5});
+  CHECK(five.p50 == 5);
+  CHECK(five.p90 == 9);
+  CHECK(five.p99 == 9);
+  CHECK(five.mean == doctest::Approx(5.8));
+  // All equal: every percentile is that value.
+  const LatencySummary same = summarise_latencies(std::vector<double>(100, 1.25));
+  CHECK(same.p50 == 1.25);
+  CHECK(same.p99 == 1.25);
+  CHECK(same.mean == 1.25);
+}

@@ -214,10 +214,11 @@ TEST_CASE("record: a full queue drops and counts, never waits; answers a dropped
   gate.set(true);  // the disk stalls: two batches fit in the queue, the next two do not
   CHECK(recorder.record_batch(fetched(4)));
   CHECK(recorder.record_batch(fetched(5)));
-  const auto t0 = std::chrono::steady_clock::now();
+  // Refused, not waited for: the writer is stalled until this thread opens the gate, so a call that
+  // waited for room would never return; and nothing was written meanwhile.
   CHECK(!recorder.record_batch(fetched(6)));
   CHECK(!recorder.record_batch(fetched(7)));
-  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(1));  // refused, not waited for
+  CHECK(recorder.status().batches_recorded == 4);
   CHECK(recorder.status().batches_dropped == 2);
   gate.set(false);
   for (size_t i = 8; i < golden.manifest.size(); ++i) {

@@ -5,12 +5,14 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "core/commands/benchmark_run.h"
 #include "core/challenger/challenger_host.h"
 #include "core/report/html_report.h"
 #include "core/report/report_file.h"
 #include "io/golden_dataset.h"
+#include "io/json_text.h"
 #include "tests/test_support.h"
 
 using namespace lpbf;
@@ -47,19 +49,28 @@ TEST_CASE("a run's report traces every batch through every stage, in order") {
   CHECK(r.command.find("--url") != std::string::npos);
   CHECK(!r.machine.empty());
   CHECK(!r.version.empty());
+  // Each batch's saturated count and cluster count are exactly golden/small's expected ones.
+  std::map<int64_t, TileResult> expected;
+  for (TileResult& e : parse_results_json(read_file_bytes(test::golden_dir() / "small" / "expected.json"), "small"))
+    expected[e.batch_id] = std::move(e);
+  REQUIRE(expected.size() == 20);
   for (const TracedBatch& b : r.trace) {
     INFO("batch " << b.batch_id);
+    REQUIRE(expected.count(b.batch_id) == 1);
+    CHECK(b.print_id == expected[b.batch_id].print_id);
+    CHECK(b.tile_id == expected[b.batch_id].tile_id);
     CHECK(b.outcome == "answered");
     CHECK(b.fetched >= 0);
     CHECK(b.decoded >= b.fetched);
     CHECK(b.analysed >= b.decoded);
     CHECK(b.submitted >= b.analysed);
     CHECK(b.acked >= b.submitted);
-    CHECK(b.saturated >= 0);
-    CHECK(b.clusters >= 0);
+    CHECK(b.saturated == expected[b.batch_id].saturated);
+    CHECK(b.clusters == int64_t(expected[b.batch_id].centroids.size()));
   }
   size_t clusters = 0;
   for (const TracedBatch& b : r.trace) clusters += size_t(b.clusters);
+  CHECK(clusters == 20);  // golden/small: 4 + 1 + 1 + 1 + 3 + 1 + 1 + 1 + 3 + 1 + 2 + 1
   CHECK(r.clusters.size() == clusters);
   CHECK(r.samples.size() >= 2);  // at the start and at the end at least
   CHECK(r.samples.back().answered == 20);

@@ -23,6 +23,8 @@ RunReport every_field_set() {
   r.p50 = 1.5, r.p90 = 2.25, r.p99 = 3.25, r.max = 4.0625, r.mean = 1.9;
   r.fetch_s = 0.001, r.decode_s = 0.2, r.analyse_s = 0.3, r.submit_s = 0.04;
   r.max_queue_depth = 6, r.kafka_ready_seconds = 0.75, r.uncertain_reposts = 2, r.max_batches = 10;
+  r.kafka_generation_at_start = 3, r.kafka_generation_at_end = 4;
+  r.kafka_members = {"host/12/0 [0,1] (this run)", "host/\"9\"/0 [2,3]"};
   r.recording = "9 batches, 7 results kept; 0 lost";
   r.failed = {{7, "TIFF has 8 bits per sample, need 16"}, {-1, "before an id"}};
   r.errors = {"challenger down", "refused \"end\""};
@@ -90,6 +92,9 @@ void check_same_report(const RunReport& a, const RunReport& b) {
   CHECK(a.submit_s == b.submit_s);
   CHECK(a.max_queue_depth == b.max_queue_depth);
   CHECK(a.kafka_ready_seconds == b.kafka_ready_seconds);
+  CHECK(a.kafka_generation_at_start == b.kafka_generation_at_start);
+  CHECK(a.kafka_generation_at_end == b.kafka_generation_at_end);
+  CHECK(a.kafka_members == b.kafka_members);
   CHECK(a.uncertain_reposts == b.uncertain_reposts);
   CHECK(a.max_batches == b.max_batches);
   CHECK(a.recording == b.recording);
@@ -121,12 +126,15 @@ TEST_CASE("a run report written and read back is the same report, every field") 
 
 TEST_CASE("a report's absent figures are written as null and read back as absent") {
   RunReport written = every_field_set();
-  written.kafka_ready_seconds = -1;        // not a Kafka run
+  written.kafka_ready_seconds = -1;  // not a Kafka run
+  written.kafka_generation_at_start = written.kafka_generation_at_end = -1;
+  written.kafka_members.clear();
   written.challenger = ChallengerStats{};  // the evaluation server gives no figures
   written.end_reply = "";
   written.wrong = written.missing = written.duplicates = -1;
   const std::string json = run_report_json(written);
   CHECK(json.find("\"kafka_ready_seconds\": null") != std::string::npos);
+  CHECK(json.find("\"kafka_group\": null") != std::string::npos);
   CHECK(json.find("\"challenger_stats\": null") != std::string::npos);
   check_same_report(written, parse_run_report(json, "r.json"));
 }
