@@ -1,10 +1,21 @@
-# lpbf-bench: `make run` and `make test` each do all set-up on a fresh Debian machine.
-# Targets: deps build run test perf perf-gate profile fuzz format format-check clean.
+# lpbf-bench: `make run`, `make test` and `make check` each do all set-up on a fresh Debian machine.
+# Targets: deps build run test check perf perf-gate profile fuzz format format-check clean.
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
-RUN_ARGS   ?=
+# make run's stream: 1920 batches (120 layers of 16 tiles, every TIFF layout), the first 320 left out
+# of the statistics, so that the figures are the steady state's, not start-up's. The first run
+# prepares the stream (tens of seconds on 2 cores), cached afterwards: about 0.9 GB on disk.
+RUN_ARGS   ?= --layers 120 --warmup 320
+# ccache, when installed, for every build directory configured here (a contributor's rebuilds);
+# `make CCACHE=` builds without it. CI's fresh clone has an empty cache either way.
+CCACHE     ?= $(shell command -v ccache 2>/dev/null)
+CMAKE_LAUNCHER = $(if $(CCACHE),-DCMAKE_CXX_COMPILER_LAUNCHER=$(CCACHE))
+# The tests make check runs again on one core (taskset -c 0): the doctest test suites of tests
+# that wait on time, signals or other processes.
+TIMING_SUITES ?= chaos,timing
+CHECK_REPEAT  ?= 3
 
 # Everything the build, the tests and the benchmarks need, from Debian. The browser and the Python
 # modules only for the tests (the HTML report drawn in headless Chromium; the organisers' client,
@@ -15,7 +26,7 @@ TEST_PACKAGES := chromium python3-requests python3-msgpack prometheus openssl
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps test-deps install-missing build run test unit-test sanitize-test fuzz fuzz-build fuzz-smoke perf perf-gate profile format format-check clean
+.PHONY: deps test-deps install-missing build run test check unit-test chaos-test repeat-test one-core-test sanitize-test fuzz fuzz-build fuzz-smoke perf perf-gate profile format format-check clean
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
@@ -41,24 +52,43 @@ install-missing:
 	fi
 
 $(BUILD)/CMakeCache.txt:
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_LAUNCHER)
 
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
-# Also draws the run as build/last-run.html (self-contained: open it in any browser).
-run: build
+# Builds only what it runs (lpbf-bench); also draws the run as build/last-run.html (self-contained:
+# open it in any browser).
+run: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS) --target lpbf-bench
 	./$(BUILD)/lpbf-bench --report $(BUILD)/last-run.html $(RUN_ARGS)
 
-# The throughput regression gate (ratios against perf/baseline.json), then unit and
-# end-to-end tests in the optimised build and again under ASan + UBSan, then each fuzzer briefly.
-test: test-deps perf-gate unit-test sanitize-test fuzz-smoke
+# A contributor's check, one optimised build (about 8 minutes from a clean clone on 2 cores): the
+# format check, the throughput regression gate (ratios against perf/baseline.json), then the unit
+# and end-to-end tests but the chaos seeds.
+test: test-deps format-check perf-gate unit-test
 
+# CI's (.ci/run): make test, then the chaos seeds, the unit and end-to-end tests CHECK_REPEAT
+# times in a row, the chaos and timing tests on one core, the tests under ASan + UBSan, and each
+# fuzzer briefly.
+check: test chaos-test repeat-test one-core-test sanitize-test fuzz-smoke
+
+# ctest runs the doctest suite (but the chaos seeds) and the golden replays side by side.
 unit-test: build
-	cd $(BUILD) && ctest --output-on-failure
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE check
+
+chaos-test: build
+	cd $(BUILD) && ctest --output-on-failure -L check
+
+repeat-test: build
+	@for i in $$(seq $(CHECK_REPEAT)); do echo "unit and end-to-end tests, round $$i of $(CHECK_REPEAT)"; \
+	  (cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE check) || exit 1; done
+
+one-core-test: build
+	taskset -c 0 ./$(BUILD)/lpbf-tests --test-suite=$(TIMING_SUITES)
 
 sanitize-test: deps
-	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLPBF_SANITIZE=ON >/dev/null
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLPBF_SANITIZE=ON $(CMAKE_LAUNCHER) >/dev/null
 	cmake --build $(ASAN_BUILD) -j $(JOBS) --target lpbf-bench lpbf-tests
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure
 
@@ -66,14 +96,14 @@ sanitize-test: deps
 fuzz-build: deps
 	@command -v clang++ >/dev/null && [ -n "$$(ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a 2>/dev/null)" ] || \
 	  { $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends clang libclang-rt-dev libomp-dev; }
-	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLPBF_FUZZ=ON >/dev/null
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLPBF_FUZZ=ON $(CMAKE_LAUNCHER) >/dev/null
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(addprefix fuzz-,$(FUZZ_TARGETS))
 
 # Each harness for FUZZ_SECONDS from the seeds in tests/fuzz/corpus/; prints executions and findings.
 fuzz: fuzz-build
 	@tests/fuzz/run_fuzzers.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
-# The same, FUZZ_SMOKE_SECONDS each: part of make test.
+# The same, FUZZ_SMOKE_SECONDS each: part of make check.
 fuzz-smoke: fuzz-build
 	@tests/fuzz/run_fuzzers.sh $(FUZZ_BUILD) $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGETS)
 
@@ -100,7 +130,7 @@ profile: deps
 	perf report -i $(PROFILE_BUILD)/perf.data --no-children --stdio --sort sym -g none 2>/dev/null | grep -E '^ +[0-9]' | head -30
 
 # The C++ sources in the style of .clang-format. format-check changes nothing and fails on any
-# difference (not yet part of make test).
+# difference (part of make test).
 FORMAT_SOURCES = $(shell git ls-files '*.h' '*.cpp' 2>/dev/null || find main.cpp analysis io core perf tests -name '*.h' -o -name '*.cpp')
 
 format:

@@ -30,7 +30,7 @@ EndToEnd measure_end_to_end(int layers, const std::string& layout, int threads, 
 // the `openssl` CLI), the runner verifying it (--cacert).
 EndToEnd measure_end_to_end_https(int layers, const std::string& layout, int threads, int connections);
 
-// The synthetic dataset those runs serve (prepared once per process).
+// The synthetic dataset those runs serve (once per process, through the dataset cache).
 const ServedDataset& perf_dataset(int layers, const std::string& layout);
 
 void run_end_to_end_benchmarks(Report& report, int layers);

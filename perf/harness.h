@@ -3,8 +3,10 @@
 // and for perf/results.json. Medians, because the machines are shared and noisy.
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace lpbf::perf {
@@ -36,6 +38,30 @@ double best_seconds(F&& body, int reps) {
     best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   }
   return best;
+}
+
+// Seconds of this thread's CPU time one call of `body` takes. For a single-threaded kernel on a
+// loaded machine: time the scheduler gives other work is not counted, so a long call (a reference
+// kernel) is not inflated more than a short one by being preempted more often.
+template <class F>
+double thread_cpu_seconds(F&& body) {
+  timespec t0, t1;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+  body();
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+  return double(t1.tv_sec - t0.tv_sec) + 1e-9 * double(t1.tv_nsec - t0.tv_nsec);
+}
+
+// The lowest thread CPU time of `a` and of `b`, alternating them `reps` times, so that a change of
+// the VM's speed state hits both.
+template <class A, class B>
+std::pair<double, double> best_cpu_paired(A&& a, B&& b, int reps) {
+  double best_a = 1e30, best_b = 1e30;
+  for (int i = 0; i < reps; ++i) {
+    best_a = std::min(best_a, thread_cpu_seconds(a));
+    best_b = std::min(best_b, thread_cpu_seconds(b));
+  }
+  return {best_a, best_b};
 }
 
 struct Row {

@@ -180,6 +180,8 @@ class BenchmarkRun {
     fetch_ = std::make_unique<FetchStage>(
         io_, target, options_.connections, max_in_flight_of(options_), options_.max_batches, *to_analysis,
         [this](FetchedBatch& fb) {  // in batch_id order
+          // --warmup N: the CPU counted starts with the last warm-up batch's release.
+          if (++released_ == options_.warmup) cpu_at_warmup_ = process_cpu_seconds();
           // A batch the recorder cannot keep is counted by it (its summary says how many).
           if (recorder_) static_cast<void>(recorder_->record_batch(fb.batch));
           if (!options_.kafka) analysis_.assign(fb);
@@ -208,7 +210,7 @@ class BenchmarkRun {
     io_.run();
     if (options_.progress) std::fprintf(stderr, "\r\033[K");
     result_.seconds = std::chrono::duration<double>(Clock::now() - start_).count();
-    result_.cpu_seconds = process_cpu_seconds() - cpu_at_start;
+    result_.cpu_seconds = process_cpu_seconds() - (cpu_at_warmup_ >= 0 ? cpu_at_warmup_ : cpu_at_start);
     sample_now();
     analysis_.close();
     workers.join();
@@ -308,6 +310,8 @@ class BenchmarkRun {
   net::steady_timer progress_timer_, sample_timer_;
   Clock::time_point start_;
   bool finished_ = false;
+  int64_t released_ = 0;       // batches released to analysis so far
+  double cpu_at_warmup_ = -1;  // this process's CPU seconds when the warm-up's last batch was released
 };
 
 // --rate: the schedule's figures, and each answered batch's latency from its scheduled send
@@ -343,9 +347,28 @@ RunReport make_run_report(const RunOptions& options, const RunResult& r) {
   p.machine = describe_machine(), p.version = build_version();
   p.connections = options.connections, p.threads = options.effective_threads();
   p.batches = int64_t(l.released), p.results = int64_t(l.answered);
-  p.wall_seconds = r.seconds, p.cpu_seconds = r.cpu_seconds;
-  p.throughput = r.seconds > 0 ? double(l.answered) / r.seconds : 0.0;
-  const LatencySummary lat = summarise_latencies(l.latencies_ms);
+  p.cpu_seconds = r.cpu_seconds;
+  // --warmup N: the statistics start with the (N+1)-th batch fetched (the trace holds the batches in
+  // that order): its latency is the first counted, its fetch starts the measured time.
+  p.warmup = options.warmup;
+  std::vector<double> latencies;
+  double window = r.seconds;
+  if (options.warmup <= 0) {
+    latencies = l.latencies_ms;
+  } else {
+    const auto& batches = l.trace.batches();
+    const size_t first = size_t(std::min<int64_t>(options.warmup, int64_t(batches.size())));
+    for (size_t i = first; i < batches.size(); ++i)
+      if (batches[i].outcome == BatchTrace::Outcome::answered)
+        latencies.push_back(std::chrono::duration<double, std::milli>(batches[i].acked - batches[i].fetched).count());
+    window = first < batches.size()
+                 ? r.seconds - std::chrono::duration<double>(batches[first].fetched - r.started).count()
+                 : 0.0;
+  }
+  p.measured = int64_t(latencies.size());
+  p.wall_seconds = window;
+  p.throughput = window > 0 ? double(latencies.size()) / window : 0.0;
+  const LatencySummary lat = summarise_latencies(std::move(latencies));
   p.p50 = lat.p50, p.p90 = lat.p90, p.p99 = lat.p99, p.max = lat.max, p.mean = lat.mean;
   p.fetch_s = double(r.fetch_ns) / 1e9, p.decode_s = double(r.decode_ns) / 1e9;
   p.analyse_s = double(r.analyse_ns) / 1e9, p.submit_s = double(r.submit_ns) / 1e9;

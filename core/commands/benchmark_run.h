@@ -28,6 +28,9 @@ struct RunOptions {
   std::string apitoken = "polimi-deib";
   bool test = true;
   int64_t max_batches = -1;  // -1: all; else the client stops fetching after this many (never sent to the challenger)
+  // --warmup: the first N batches fetched are answered and checked as every other, but left out of
+  // the report's throughput, latency and wall time (make_run_report).
+  int64_t warmup = 0;
   int connections = 4;
   int threads = 0;        // 0: all cores
   int max_in_flight = 0;  // batches fetched and not yet answered; 0: threads + connections + 1
@@ -73,6 +76,7 @@ struct RunResult {
   RunLedger ledger;
   double seconds = 0;         // first fetch to last result acknowledged
   double cpu_seconds = 0;     // this process's CPU time (all threads, user + system) in those seconds
+                              // (with --warmup, from the release of the warm-up's last batch)
   Clock::time_point started;  // the first fetch: the trace's time zero
   int64_t fetch_ns = 0, decode_ns = 0, analyse_ns = 0, submit_ns = 0;
   size_t max_queue_depth = 0;       // analyse -> submit and fetch -> analyse, the larger

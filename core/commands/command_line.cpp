@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "core/pipeline/memory_budget.h"
+#include "core/report/baseline_verdict.h"
 #include "io/tiff_encoder.h"
 
 namespace lpbf {
@@ -316,6 +317,12 @@ void add_run_options(CLI::App& app, RunArgs& a) {
       ->check(CLI::Range(0.001, 1e7))
       ->default_str("");
   whole_number(app, "--timeout-ms", a.timeout_ms, 1, 3600000, "MS", "per HTTP request (default 10000)");
+  whole_number(app, "--warmup", o.warmup, 0, INT64_MAX, "N",
+               "leave the first N batches fetched out of every statistic (throughput, latency, wall time); they are "
+               "still answered and checked (default 0)");
+  whole_number(app, "--repeat", a.repeat, 1, 1000, "K",
+               "run K benches back to back against the same challenger, one report: each figure as the median of the "
+               "K, with its spread (min-max); --repeat 5 for comparisons (default 1)");
   text(app, "--report", a.report_path, "FILE",
        "write a report: FILE.json (batches, failures, throughput, latency, stage times, every batch's trace) or "
        "FILE.html (the same drawn as charts, self-contained; `lpbf-bench report` reads either back)");
@@ -548,10 +555,21 @@ JSON) as one self-contained HTML page: verdict, throughput and latency over time
 percentiles, the pipeline's steps and depths, the print's defect map, failures. With BASELINE,
 both runs are overlaid (the baseline in orange) and the verdict shows the change of each figure.)");
   sub->add_option("RUN", a.run, "the run report, .json or .html")->required();
-  sub->add_option("BASELINE", a.baseline, "a second report to compare with");
+  CLI::Option* positional = sub->add_option("BASELINE", a.baseline, "a second report to compare with");
+  text(*sub, "--baseline", a.baseline, "BASE", "the report to compare with (the same as BASELINE)")
+      ->excludes(positional);
+  text(*sub, "--max-regression", a.max_regression, "LIMITS",
+       "with a baseline: the verdict for CI, e.g. throughput=5%,p99=10%: one line per figure (baseline, now, "
+       "change, limit, PASS or FAIL), exit 1 when a figure regressed beyond its limit. Figures: throughput "
+       "(lower is worse), p50, p90, p99, max, mean (latency, ms: higher is worse). With --repeat reports the "
+       "medians are compared, and a spread (max - min) wider than the limit is flagged: the test cannot tell");
+  text(*sub, "--markdown", a.markdown, "FILE",
+       "with --max-regression: also write the verdict as a Markdown table to FILE (for a CI job summary)");
   text(*sub, "--html", a.html, "OUT",
        "the page to write (default: RUN with the extension .html; RUN itself if it is HTML already is refused)");
-  sub->footer("Exit status: 0 written, 2 usage error or an unreadable report.");
+  sub->footer(
+      "Exit status: 0 written (and, with --max-regression, no figure regressed beyond its limit); 1 a figure "
+      "regressed beyond its limit; 2 usage error or an unreadable report.");
 }
 
 // The run's options as a configuration file would set them (what a report records): every option
@@ -623,6 +641,19 @@ computes Q1-Q3, posts the results, and prints a summary and the challenger's ver
   app.footer(R"(Exit status: 0 every batch answered (and, with the embedded challenger, correct); 1 some batch
 failed or was wrong; 2 usage or set-up error (e.g. the challenger cannot be reached).)");
   app.final_callback([this] {
+    if (command() == Command::report) {
+      if (!report_.max_regression.empty() && report_.baseline.empty())
+        throw CLI::ValidationError("--max-regression", "compares with a baseline: give --baseline BASE");
+      if (!report_.markdown.empty() && report_.max_regression.empty())
+        throw CLI::ValidationError("--markdown", "writes the verdict of --max-regression: give it too");
+      if (!report_.max_regression.empty()) {
+        try {
+          static_cast<void>(parse_regression_limits(report_.max_regression));
+        } catch (const std::invalid_argument& e) {
+          throw CLI::ValidationError("--max-regression", e.what());
+        }
+      }
+    }
     if (command() != Command::run) {
       // `lpbf-bench --threads 2 replay DIR` would drop --threads silently.
       if (!app_->parse_order().empty())
@@ -631,6 +662,8 @@ failed or was wrong; 2 usage or set-up error (e.g. the challenger cannot be reac
       return;
     }
     if (run_.run.url.empty()) check_dataset_options(run_.dataset);
+    if (run_.repeat > 1 && !run_.run.record_dir.empty())
+      throw CLI::ValidationError("--record", "keeps one bench's stream: it cannot be combined with --repeat");
   });
 }
 

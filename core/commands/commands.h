@@ -32,6 +32,7 @@ struct RunArgs {
                    // and the effective configuration, for the report
   int64_t timeout_ms = 10000;
   std::string report_path;  // empty: no report
+  int repeat = 1;           // --repeat: benches back to back, one report
   bool quiet = false;
   KafkaSetup kafka;               // not enabled: the in-process arrow
   DatasetOptions dataset;         // the embedded challenger's, without --url
@@ -93,8 +94,10 @@ struct KafkaMockArgs {
 // `lpbf-bench report RUN [BASELINE]`
 struct ReportArgs {
   std::string run;
-  std::string baseline;  // empty: none
-  std::string html;      // empty: RUN with the extension .html
+  std::string baseline;        // empty: none
+  std::string max_regression;  // --max-regression LIMITS (baseline_verdict.h); empty: no verdict
+  std::string markdown;        // --markdown FILE: the verdict as a table; empty: none
+  std::string html;            // empty: RUN with the extension .html
 };
 
 // `lpbf-bench end BENCH_ID`

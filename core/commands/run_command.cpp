@@ -15,11 +15,10 @@
 namespace lpbf {
 namespace {
 
-// Writes the report, prints the summary and what went wrong; the exit status.
-int finish_run(const RunArgs& args, const RunResult& r) {
-  const RunOptions& o = args.run;
+// Writes the report, prints the summary and what went wrong; the exit status. `report` holds every
+// repetition (combine_repetitions).
+int finish_run(const RunArgs& args, const RunReport& report) {
   const bool quiet = args.quiet;
-  const RunReport report = make_run_report(o, r);
   bool report_written = false;
   if (!args.report_path.empty()) {
     try {
@@ -30,20 +29,29 @@ int finish_run(const RunArgs& args, const RunResult& r) {
     }
   }
   const std::string summary = summary_text(report);
-  const bool failed = !r.ledger.failures.empty() || !r.ledger.errors.empty() || !r.ledger.incomplete_windows.empty();
-  const int64_t wrong = std::max<int64_t>(0, r.challenger.wrong);  // scored by this project's challenger only
+  const bool failed = !report.failed.empty() || !report.errors.empty() || !report.incomplete.empty();
+  const int64_t wrong = std::max<int64_t>(0, report.challenger.wrong);  // scored by this project's challenger only
   if (!quiet) std::fputs(summary.c_str(), stdout);
   else if (failed || wrong > 0) std::fputs(summary.c_str(), stderr);
   if (!quiet && report_written)
     std::printf("report: %s\n", args.report_path.c_str());  // after the summary: the line to open
-  if (!r.ledger.incomplete_windows.empty())
+  if (!report.incomplete.empty())
     std::fprintf(stderr, "lpbf-bench: %zu answer(s) computed on incomplete windows (see \"incomplete\")\n",
-                 r.ledger.incomplete_windows.size());
+                 report.incomplete.size());
+  if (wrong > 0) std::fprintf(stderr, "lpbf-bench: the challenger counted %lld wrong result(s)\n", (long long)wrong);
+  return (failed || wrong > 0) ? kExitBatchesFailed : kExitOk;
+}
+
+// What one bench of several leaves for the combined report; told at once on stderr.
+RunReport end_repetition(const RunArgs& args, const RunResult& r, int k) {
+  RunReport report = make_run_report(args.run, r);
   if (r.bench_forgotten)
     std::fprintf(stderr, "lpbf-bench: the challenger forgot bench %s mid-run; this run's results are incomplete\n",
                  r.bench_id.c_str());
-  if (wrong > 0) std::fprintf(stderr, "lpbf-bench: the challenger counted %lld wrong result(s)\n", (long long)wrong);
-  return (failed || wrong > 0) ? kExitBatchesFailed : kExitOk;
+  if (args.repeat > 1 && !args.quiet)
+    std::fprintf(stderr, "repetition %d/%d: bench %s, %lld answered, %.1f batches/s, p99 %.2f ms\n", k, args.repeat,
+                 report.bench_id.c_str(), (long long)report.results, report.throughput, report.p99);
+  return report;
 }
 
 }  // namespace
@@ -81,21 +89,30 @@ int run_command(RunArgs args) {
       std::fprintf(stderr, "embedded challenger at %s, serving %s\n", o.url.c_str(), dataset->description.c_str());
   }
 
-  // The summary, the report and the exit status, told as soon as the run ends: before the metrics
-  // endpoint lingers for a last scrape (--metrics-linger).
+  // --repeat K: K benches back to back against this challenger, one report. The summary, the report
+  // and the exit status are told as soon as the last one ends: before the metrics endpoint lingers
+  // for a last scrape (--metrics-linger; only after the last bench).
+  std::vector<RunReport> reports;
   int status = -1;
-  o.on_run_ended = [&](const RunResult& r) {
-    status = finish_run(args, r);
-    std::fflush(stdout);
-  };
-  RunResult r;
-  try {
-    r = run_benchmark(o);
-  } catch (const SetupError& e) {
-    std::fprintf(stderr, "lpbf-bench: %s\n", e.what());
-    return kExitSetupError;
+  for (int k = 1; k <= args.repeat; ++k) {
+    RunOptions once = o;
+    if (k < args.repeat) once.metrics_linger_seconds = 0;
+    once.on_run_ended = [&](const RunResult& r) {
+      reports.push_back(end_repetition(args, r, k));
+      if (k < args.repeat) return;
+      status = finish_run(args, combine_repetitions(reports));
+      std::fflush(stdout);
+    };
+    try {
+      static_cast<void>(run_benchmark(once));
+    } catch (const SetupError& e) {
+      std::fprintf(
+          stderr, "lpbf-bench: %s%s\n", e.what(),
+          k > 1 ? (" (repetition " + std::to_string(k) + " of " + std::to_string(args.repeat) + ")").c_str() : "");
+      return kExitSetupError;
+    }
   }
-  return status >= 0 ? status : finish_run(args, r);
+  return status >= 0 ? status : kExitSetupError;  // every bench ends by telling on_run_ended
 }
 
 }  // namespace lpbf

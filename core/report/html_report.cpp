@@ -15,7 +15,24 @@ namespace {
 
 constexpr const char* kRunColor = "#2e86c1";
 constexpr const char* kBaseColor = "#e67e22";
-constexpr int kMaxBins = 60;  // intervals of the over-time charts
+constexpr int kMaxBins = 60;       // intervals of the over-time charts
+constexpr int kChartWidth = 1050;  // drawn at the page's width (CSS), in these units
+constexpr double kSampleMs = 100;  // the run samples its depths this often
+
+// A rate or a count: its axis starts at zero and ends at the largest value (1 for none), so that
+// a line's height reads as its size.
+void from_zero(svg::Chart& c, const std::vector<svg::Series>& series) {
+  double hi = 0;
+  for (const svg::Series& s : series)
+    for (double y : s.y)
+      if (std::isfinite(y)) hi = std::max(hi, y);
+  c.y.min = 0, c.y.max = hi > 0 ? hi : 1;
+}
+
+// In place of a chart with nothing to draw: a figure saying why.
+std::string no_samples(const svg::Chart& c, const std::string& why) {
+  return "<figure class=\"no-samples\"><b>" + html_escape(c.title) + "</b><p>" + html_escape(why) + "</p></figure>";
+}
 
 std::string fmt(const char* f, double v) {
   char buf[64];
@@ -102,6 +119,120 @@ std::vector<svg::Bar> step_bars(const RunReport& r, const char* color) {
   return bars;
 }
 
+// The value of `name` in a --config text; "" when it is not set.
+std::string option_value(const std::string& config, const std::string& name) {
+  const std::string key = "\n" + name + "=";
+  const size_t at = ("\n" + config).find(key);
+  if (at == std::string::npos) return "";
+  const size_t from = at + key.size() - 1, end = config.find('\n', from);
+  std::string v = config.substr(from, end == std::string::npos ? std::string::npos : end - from);
+  return v == "\"\"" ? "" : v;
+}
+
+// The configuration without the options that did not apply: Kafka's without --kafka, the metrics
+// endpoint's without --metrics-port.
+std::string applicable_options(const std::string& config) {
+  static const std::set<std::string> kafka{
+      "group",         "raw-topic",           "results-topic",         "partitions",
+      "kafka-timeout", "kafka-ready-timeout", "kafka-partition-bytes", "session-timeout-ms",
+      "workers"};
+  static const std::set<std::string> metrics{"metrics-bind", "metrics-linger"};
+  const bool with_kafka = !option_value(config, "kafka").empty();
+  const bool with_metrics = !option_value(config, "metrics-port").empty();
+  std::string kept;
+  size_t from = 0;
+  while (from < config.size()) {
+    size_t end = config.find('\n', from);
+    if (end == std::string::npos) end = config.size();
+    const std::string line = config.substr(from, end - from);
+    const std::string name = line.substr(0, line.find('='));
+    from = end + 1;
+    if ((!with_kafka && kafka.count(name)) || (!with_metrics && metrics.count(name))) continue;
+    kept += line + "\n";
+  }
+  return kept;
+}
+
+std::string card(const std::string& label, const std::string& value, const std::string& note,
+                 const std::string& cls = "") {
+  return "<div class=\"card" + (cls.empty() ? "" : " " + cls) + "\"><div class=\"label\">" + html_escape(label) +
+         "</div><div class=\"value\">" + html_escape(value) + "</div><div class=\"note\">" + html_escape(note) +
+         "</div></div>";
+}
+
+// A figure's median, and its range over the repetitions when there are several.
+std::string spread_note(const RunReport& r, double Repetition::*f, const char* format, const std::string& otherwise) {
+  if (r.repetitions.empty()) return otherwise;
+  const Spread s = spread_of(r, f);
+  return "median of " + std::to_string(r.repetitions.size()) + ", " + fmt(format, s.min) + "-" + fmt(format, s.max);
+}
+
+// The run at a glance: answered, wrong, throughput, p99, and the verdict against the baseline.
+std::string headline_cards(const RunReport& r, const RunReport* base, const BaselineVerdict* verdict) {
+  const bool all = r.failed.empty() && r.errors.empty() && r.incomplete.empty();
+  std::string h = "<div class=\"cards\">";
+  h +=
+      card("answered", std::to_string(r.results),
+           std::to_string(r.failed.size()) + " failed" +
+               (r.warmup > 0 ? ", " + std::to_string(std::max<int64_t>(0, r.measured)) + " counted after warm-up" : ""),
+           all ? "good" : "bad");
+  h += card("wrong", r.wrong < 0 ? "-" : std::to_string(r.wrong),
+            r.wrong < 0 ? "not scored by this challenger" : "scored by the challenger (" + r.challenger.source + ")",
+            r.wrong > 0    ? "bad"
+            : r.wrong == 0 ? "good"
+                           : "");
+  h += card("throughput", fmt("%.1f", r.throughput) + " batches/s",
+            spread_note(r, &Repetition::throughput, "%.1f", fmt("over %.2f s", r.wall_seconds)));
+  h += card("latency p99", fmt("%.2f", r.p99) + " ms",
+            spread_note(r, &Repetition::p99, "%.2f", fmt("p50 %.2f ms", r.p50)));
+  if (verdict) {
+    size_t failed = 0, unsure = 0;
+    for (const FigureVerdict& v : verdict->figures) failed += !v.pass, unsure += v.cannot_tell;
+    h += card("vs baseline", verdict->word(),
+              failed   ? std::to_string(failed) + " figure(s) beyond the limit"
+              : unsure ? std::to_string(unsure) + " figure(s) too noisy to tell"
+                       : "every figure within its limit",
+              verdict->pass() ? "good" : "bad");
+  } else if (base && base->throughput > 0) {
+    const double d = (r.throughput - base->throughput) / base->throughput * 100;
+    h += card("vs baseline", fmt("%+.1f%%", d) + " throughput",
+              base->p99 > 0 ? fmt("%+.1f%% p99", (r.p99 - base->p99) / base->p99 * 100) : "");
+  }
+  return h + "</div>";
+}
+
+// --repeat: every bench's figures, and throughput and p99 of each drawn side by side.
+std::string repetitions_section(const RunReport& r) {
+  if (r.repetitions.empty()) return "";
+  std::string h = "<section><h2>Repetitions</h2><p>" + std::to_string(r.repetitions.size()) +
+                  " benches back to back against the same challenger; the figures above are their medians. The charts "
+                  "over time below show the last one.</p><table class=\"list verdict\"><tr><th>#</th><th>bench</th>"
+                  "<th>counted</th><th>time, s</th><th>batches/s</th><th>p50, ms</th><th>p99, ms</th><th>max, "
+                  "ms</th></tr>";
+  std::vector<svg::Bar> rate, p99;
+  for (size_t i = 0; i < r.repetitions.size(); ++i) {
+    const Repetition& p = r.repetitions[i];
+    const std::string n = "#" + std::to_string(i + 1);
+    h += "<tr><td>" + n + "</td><td>" + html_escape(p.bench_id) + "</td><td>" + std::to_string(p.measured) +
+         "</td><td>" + fmt("%.3f", p.wall_seconds) + "</td><td>" + fmt("%.1f", p.throughput) + "</td><td>" +
+         fmt("%.2f", p.p50) + "</td><td>" + fmt("%.2f", p.p99) + "</td><td>" + fmt("%.2f", p.max) + "</td></tr>";
+    rate.push_back({n, kRunColor, p.throughput, "batches/s"});
+    p99.push_back({n, "#1b4f72", p.p99, "ms"});
+  }
+  const Spread t = spread_of(r, &Repetition::throughput), l = spread_of(r, &Repetition::p99);
+  h += "<tr><th></th><th>median</th><td></td><td></td><td>" + fmt("%.1f", t.median) + "</td><td></td><td>" +
+       fmt("%.2f", l.median) + "</td><td></td></tr></table>";
+  h += "<p>Spread (max - min over the median): throughput " + fmt("%.1f%%", 100 * t.relative()) + ", p99 " +
+       fmt("%.1f%%", 100 * l.relative()) + ".</p>";
+  svg::Chart c;
+  c.width = kChartWidth;
+  c.height = 40 + 26 * int(r.repetitions.size());
+  c.title = "Throughput of each repetition (batches/s)";
+  svg::Chart c99 = c;
+  c99.title = "Latency p99 of each repetition (ms)";
+  return h + svg::bar_chart(c, rate) + svg::bar_chart(c99, p99) + "</section>";
+}
+
 std::string verdict_row(const std::string& what, double a, const RunReport* base, double b, const char* f,
                         bool higher_is_better) {
   std::string row = "<tr><th>" + html_escape(what) + "</th><td>" + (a < 0 ? "-" : fmt(f, a)) + "</td>";
@@ -156,7 +287,10 @@ std::string verdict_panel(const RunReport& r, const RunReport* base) {
     h += verdict_row("latency mean, ms" + who, c.latency_mean_ms, base, bc.latency_mean_ms, "%.2f", false);
     h += verdict_row("latency p99, ms" + who, c.latency_p99_ms, base, bc.latency_p99_ms, "%.2f", false);
   }
-  h += "</table><table class=\"about\">";
+  // Where the run came from, folded: the command, the machine, and the configuration as a --config
+  // file (copy it into one to run the same benchmark again), only the options that applied.
+  h += "</table><details><summary>Configuration: command, machine, version, options</summary><table "
+       "class=\"about\">";
   auto about = [&](const char* k, const std::string& a, const std::string& b) {
     h += "<tr><th>" + std::string(k) + "</th><td><code>" + html_escape(a) + "</code></td>";
     if (base) h += "<td><code>" + html_escape(b) + "</code></td>";
@@ -168,14 +302,14 @@ std::string verdict_panel(const RunReport& r, const RunReport* base) {
   about("bench", r.bench_id + " \"" + r.bench_name + "\" at " + r.url,
         base ? base->bench_id + " \"" + base->bench_name + "\" at " + base->url : "");
   about("report", r.origin, base ? base->origin : "");
-  // The configuration as a --config file: copy it into one to run the same benchmark again.
   if (!r.config.empty() || (base && !base->config.empty())) {
-    h += "<tr><th>configuration</th><td><pre>" + html_escape(r.config) + "</pre></td>";
-    if (base) h += "<td><pre>" + html_escape(base->config) + "</pre></td>";
+    h += "<tr><th>configuration</th><td><pre>" + html_escape(applicable_options(r.config)) + "</pre></td>";
+    if (base) h += "<td><pre>" + html_escape(applicable_options(base->config)) + "</pre></td>";
     h += "</tr>";
   }
+  h += "</table></details>";
   const bool ok = r.failed.empty() && r.errors.empty() && r.wrong <= 0 && r.incomplete.empty();
-  h += "</table><p class=\"" + std::string(ok ? "ok" : "bad") + "\">" +
+  h += "<p class=\"" + std::string(ok ? "ok" : "bad") + "\">" +
        (ok ? "Every batch answered" + std::string(r.wrong == 0 ? ", none wrong." : ".")
            : "Not every batch was answered correctly: see Failures below.") +
        "</p></section>";
@@ -185,6 +319,7 @@ std::string verdict_panel(const RunReport& r, const RunReport* base) {
 std::string over_time_charts(const RunReport& r, const RunReport* base) {
   const OverTime a = over_time(r);
   svg::Chart c;
+  c.width = kChartWidth;
   c.title = "Throughput over time (answered batches per second)";
   c.x.label = "seconds since the first fetch";
   c.y.label = "batches/s";
@@ -199,7 +334,7 @@ std::string over_time_charts(const RunReport& r, const RunReport* base) {
     lat.push_back({"baseline p50", kBaseColor, b.t_s, b.p50});
     lat.push_back({"baseline p99", "#a04000", b.t_s, b.p99});
   }
-  svg::Chart p;
+  svg::Chart p = c;
   p.title = "Latency by percentile (next_batch reply to result acknowledged)";
   p.x.label = "percentile";
   p.x.log = true;
@@ -208,12 +343,19 @@ std::string over_time_charts(const RunReport& r, const RunReport* base) {
   p.y.log = true;
   std::vector<svg::Series> pct{percentile_curve(r, "this run", kRunColor)};
   if (base) pct.push_back(percentile_curve(*base, "baseline", kBaseColor));
-  return "<section><h2>Throughput and latency</h2>" + svg::line_chart(c, rate) + svg::line_chart(l, lat) +
+  from_zero(c, rate);
+  // One interval is the whole run below about 40 batches: a rate over time needs two.
+  const bool too_short = r.trace.size() < 40 && (!base || base->trace.size() < 40);
+  const std::string why = r.trace.empty() ? "no batch was traced (a report from before traces, or no batch answered)"
+                                          : "run shorter than two intervals of 20 batches: nothing changes over time";
+  return "<section><h2>Throughput and latency</h2>" +
+         (too_short ? no_samples(c, why) + no_samples(l, why) : svg::line_chart(c, rate) + svg::line_chart(l, lat)) +
          svg::line_chart(p, pct) + "</section>";
 }
 
 std::string pipeline_charts(const RunReport& r, const RunReport* base) {
   svg::Chart steps;
+  steps.width = kChartWidth;
   steps.title = "Where a batch's time went (mean ms per step)";
   steps.height = base ? 260 : 150;
   std::vector<svg::Bar> bars = step_bars(r, kRunColor);
@@ -230,6 +372,7 @@ std::string pipeline_charts(const RunReport& r, const RunReport* base) {
                                         {"analyse", kRunColor, r.analyse_s, "s"},
                                         {"submit", kRunColor, r.submit_s, "s"}};
   svg::Chart depth;
+  depth.width = kChartWidth;
   depth.title = "In flight and queue depths over time (sampled every 100 ms)";
   depth.x.label = "seconds since the first fetch";
   depth.y.label = "batches";
@@ -241,8 +384,16 @@ std::string pipeline_charts(const RunReport& r, const RunReport* base) {
     analyse.y.push_back(double(s.to_analyse));
     submit.y.push_back(double(s.to_submit));
   }
+  const std::vector<svg::Series> depths{in_flight, analyse, submit};
+  from_zero(depth, depths);
+  // Sampled at the start, every 100 ms and at the end: fewer than 3 samples draw no shape.
+  const std::string depth_chart =
+      r.samples.size() >= 3 ? svg::line_chart(depth, depths)
+      : r.samples.empty()   ? no_samples(depth, "no samples in this report (a report from before they were taken)")
+                            : no_samples(depth, "run shorter than one " + fmt("%.0f", kSampleMs) +
+                                                    " ms sample: only its start and end were sampled");
   return "<section><h2>The pipeline</h2>" + svg::bar_chart(steps, bars) + svg::bar_chart(busy, busy_bars) +
-         svg::line_chart(depth, {in_flight, analyse, submit}) + "</section>";
+         depth_chart + "</section>";
 }
 
 std::string print_charts(const RunReport& r) {
@@ -273,11 +424,13 @@ std::string print_charts(const RunReport& r) {
            std::to_string(names[size_t(col)].second) + ": " + (std::isnan(v) ? "no answer" : fmt("%.0f cluster(s)", v));
   };
   svg::Chart map;
+  map.width = kChartWidth;
   map.title = "Defect map: clusters per tile (columns) and layer (rows); grey: not answered";
   map.x.label = "tile (print, tile id in order)";
   map.y.label = "layer";
   map.height = std::clamp(40 + 6 * g.rows, 200, 520);
   svg::Chart sat;
+  sat.width = kChartWidth;
   sat.title = "Saturated pixels per layer (all tiles)";
   sat.x.label = "layer";
   sat.y.label = "pixels";
@@ -315,8 +468,10 @@ std::string print_charts(const RunReport& r) {
     tc.x.max = tc.y.max = tile * side;
     worst = svg::scatter(tc, dots, tile);
   }
-  return "<section><h2>The print</h2>" + svg::heat_map(map, g) +
-         svg::line_chart(sat, {{"saturated", "#d4ac0d", lx, saturated}}) + worst + "</section>";
+  const std::vector<svg::Series> sat_series{{"saturated", "#d4ac0d", lx, saturated}};
+  from_zero(sat, sat_series);
+  return "<section><h2>The print</h2>" + svg::heat_map(map, g) + svg::line_chart(sat, sat_series) + worst +
+         "</section>";
 }
 
 std::string failures_section(const RunReport& r) {
@@ -353,6 +508,7 @@ std::string workers_section(const RunReport& r) {
   std::vector<svg::Bar> bars;
   for (const auto& [w, n] : per_worker) bars.push_back({w, kRunColor, n, "batches"});
   svg::Chart c;
+  c.width = kChartWidth;
   c.title = "Answered per Kafka worker";
   c.height = 40 + 26 * int(bars.size());
   // The group's lag on the raw topic, as the runner sampled it: what the workers have not yet
@@ -363,9 +519,11 @@ std::string workers_section(const RunReport& r) {
   std::string lag_chart;
   if (!lag.x.empty()) {
     svg::Chart l;
+    l.width = kChartWidth;
     l.title = "Consumer lag of the workers' group on the raw topic (sampled every 200 ms)";
     l.x.label = "seconds since the first fetch";
     l.y.label = "messages";
+    from_zero(l, {lag});
     lag_chart = svg::line_chart(l, {lag});
   }
   return "<section><h2>Kafka workers</h2>" + svg::bar_chart(c, bars) + lag_chart + "</section>";
@@ -405,12 +563,20 @@ std::string open_model_section(const RunReport& r) {
 
 }  // namespace
 
-std::string render_html_report(const RunReport& r, const RunReport* base) {
+std::string render_html_report(const RunReport& r, const RunReport* base, const BaselineVerdict* verdict) {
   std::string title = "lpbf-bench run " + r.bench_id + (base ? " vs " + base->bench_id : "");
   std::string h = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + html_escape(title) +
                   "</title><style>"
                   "body{font-family:sans-serif;margin:24px;color:#222;max-width:1100px}"
-                  "section{margin:18px 0;border-top:1px solid #ddd}svg.chart{display:block;margin:10px 0}"
+                  "section{margin:18px 0;border-top:1px solid #ddd}"
+                  "svg.chart{display:block;margin:10px 0;width:100%;height:auto}"
+                  "svg.chart[data-kind=scatter]{width:auto;max-width:100%}"
+                  ".cards{display:flex;flex-wrap:wrap;gap:12px;margin:12px 0}"
+                  ".card{flex:1 1 160px;border:1px solid #ddd;border-radius:6px;padding:10px 14px}"
+                  ".card .label{font-size:12px;color:#666}.card .value{font-size:24px;font-weight:bold}"
+                  ".card .note{font-size:12px;color:#666}.card.good .value{color:#1e8449}"
+                  ".card.bad .value{color:#b03a2e}figure.no-samples{margin:10px 0;padding:12px;border:1px dashed "
+                  "#ccc;color:#666}details{margin:8px 0}summary{cursor:pointer}pre.verdict{font-size:12px}"
                   "table{border-collapse:collapse;margin:8px 0}th,td{padding:3px 10px;text-align:left;font-size:13px}"
                   "table.verdict td{text-align:right;font-variant-numeric:tabular-nums}"
                   "table.list td,table.list th{border-bottom:1px solid #eee}"
@@ -418,9 +584,11 @@ std::string render_html_report(const RunReport& r, const RunReport* base) {
                   ".better{color:#1e8449}.worse{color:#b03a2e}code{font-size:12px}"
                   "</style></head><body><h1>" +
                   html_escape(title) + "</h1>";
+  h += headline_cards(r, base, verdict);
   if (base) h += "<p>Compared with <b>" + html_escape(base->origin) + "</b> (orange).</p>";
-  h += verdict_panel(r, base) + open_model_section(r) + over_time_charts(r, base) + pipeline_charts(r, base) +
-       print_charts(r) + workers_section(r) + failures_section(r);
+  if (verdict) h += "<pre class=\"verdict\">" + html_escape(verdict_text(*verdict)) + "</pre>";
+  h += verdict_panel(r, base) + open_model_section(r) + repetitions_section(r) + over_time_charts(r, base) +
+       pipeline_charts(r, base) + print_charts(r) + workers_section(r) + failures_section(r);
   // The one script: after layout, each chart records how many of its marks the browser drew with
   // a size (the browser test reads data-drawn; a viewer never needs it).
   h += "<script>addEventListener('load',function(){var n=0;document.querySelectorAll('svg.chart').forEach("

@@ -5,10 +5,12 @@
 // the page is viewed.
 #include <string>
 
+#include "core/report/baseline_verdict.h"
 #include "core/report/run_report.h"
 
 namespace lpbf {
 
-std::string render_html_report(const RunReport& run, const RunReport* baseline = nullptr);
+std::string render_html_report(const RunReport& run, const RunReport* baseline = nullptr,
+                               const BaselineVerdict* verdict = nullptr);
 
 }  // namespace lpbf

@@ -30,8 +30,8 @@ bool is_html_path(const std::filesystem::path& path) {
   return ext == ".html" || ext == ".htm";
 }
 
-std::string html_report_page(const RunReport& run, const RunReport* baseline) {
-  std::string page = render_html_report(run, baseline);
+std::string html_report_page(const RunReport& run, const RunReport* baseline, const BaselineVerdict* verdict) {
+  std::string page = render_html_report(run, baseline, verdict);
   const size_t body_end = page.rfind("</body>");
   const std::string embedded = std::string(kOpen) + script_safe(run.json) + std::string(kClose);
   return body_end == std::string::npos ? page + embedded : page.insert(body_end, embedded);

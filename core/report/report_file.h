@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <string>
 
+#include "core/report/baseline_verdict.h"
 #include "core/report/run_report.h"
 
 namespace lpbf {
@@ -16,9 +17,10 @@ void write_report_file(const std::filesystem::path& path, const std::string& rep
 // file and what is wrong.
 RunReport read_report_file(const std::filesystem::path& path);
 
-// The HTML page of a report (the baseline's figures overlaid, if given), with the report's JSON
-// embedded.
-std::string html_report_page(const RunReport& run, const RunReport* baseline = nullptr);
+// The HTML page of a report (the baseline's figures overlaid, and the verdict against it, if
+// given), with the report's JSON embedded.
+std::string html_report_page(const RunReport& run, const RunReport* baseline = nullptr,
+                             const BaselineVerdict* verdict = nullptr);
 
 bool is_html_path(const std::filesystem::path& path);
 

@@ -112,6 +112,8 @@ RunReport parse_run_report(std::string_view json, const std::string& origin) {
   read_if(o, "max_batches", r.max_batches);
   read_if(o, "recording", r.recording);
   read_if(o, "tls_insecure", r.tls_insecure);
+  read_if(o, "warmup", r.warmup);
+  read_if(o, "measured", r.measured);
   object lat;
   if (o["latency_ms"].get(lat) == simdjson::SUCCESS) {
     read_if(lat, "p50", r.p50), read_if(lat, "p90", r.p90), read_if(lat, "p99", r.p99);
@@ -169,6 +171,25 @@ RunReport parse_run_report(std::string_view json, const std::string& origin) {
           if (m.get(layer) == simdjson::SUCCESS) iw.missing_layers.push_back(layer);
         }
       r.incomplete.push_back(std::move(iw));
+    }
+  if (o["repetitions"].get(list) == simdjson::SUCCESS)
+    for (element e : list) {
+      object rep;
+      if (e.get(rep) != simdjson::SUCCESS) continue;
+      Repetition p;
+      read_if(rep, "bench_id", p.bench_id);
+      read_if(rep, "results", p.results), read_if(rep, "measured", p.measured);
+      read_if(rep, "wall_seconds", p.wall_seconds), read_if(rep, "throughput", p.throughput);
+      object replat;
+      if (rep["latency_ms"].get(replat) == simdjson::SUCCESS) {
+        read_if(replat, "p50", p.p50), read_if(replat, "p90", p.p90), read_if(replat, "p99", p.p99);
+        read_if(replat, "max", p.max), read_if(replat, "mean", p.mean);
+      }
+      read_if(rep, "cpu_seconds", p.cpu_seconds);
+      read_if(rep, "wrong", p.wrong), read_if(rep, "missing", p.missing);
+      read_if(rep, "challenger_throughput", p.challenger_throughput);
+      read_if(rep, "challenger_p99_ms", p.challenger_p99);
+      r.repetitions.push_back(std::move(p));
     }
   // The challenger's figures: as the run read them (challenger_stats), or, in reports from before
   // it did, from its /api/end reply kept as it came.

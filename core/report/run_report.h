@@ -50,6 +50,18 @@ struct OpenModelReport {
   bool operator==(const OpenModelReport&) const = default;
 };
 
+// One bench of a `--repeat K` run, its figures as the statistics count them (warm-up left out).
+struct Repetition {
+  std::string bench_id;
+  int64_t results = 0;   // answered, warm-up included
+  int64_t measured = 0;  // answered and counted: the latency samples
+  double wall_seconds = 0, throughput = 0, p50 = 0, p90 = 0, p99 = 0, max = 0, mean = 0;
+  double cpu_seconds = -1;
+  int64_t wrong = -1, missing = -1;                        // the challenger's, -1 where it did not say
+  double challenger_throughput = -1, challenger_p99 = -1;  // likewise
+  bool operator==(const Repetition&) const = default;
+};
+
 struct RunReport {
   std::string origin;  // the file it came from ("" for a report made from a run)
   std::string json;    // the report as it was read (likewise)
@@ -73,6 +85,13 @@ struct RunReport {
   int64_t max_batches = -1;       // --max-batches; -1: all
   std::string recording;          // with --record: what was kept and lost
   bool tls_insecure = false;      // --insecure: the challenger's certificate was not checked
+  // --warmup N: the first N batches of each bench (in the order they were fetched) are answered and
+  // checked but left out of throughput, latency and wall time; `measured` is how many answered
+  // batches those count (-1: an older report, where every answered batch counted).
+  int64_t warmup = 0, measured = -1;
+  // --repeat K (K > 1): one entry per bench, in order; the figures above are then their medians
+  // (counts are their sums), and the trace, samples and clusters are the last bench's.
+  std::vector<Repetition> repetitions;
   std::vector<FailedBatch> failed;
   std::vector<std::string> errors;
   std::vector<IncompleteWindow> incomplete;
@@ -88,6 +107,21 @@ struct RunReport {
   std::string kafka_raw_topic;  // with Kafka
   unsigned cores = 0;           // this machine's hardware threads
 };
+
+// A figure over a report's repetitions: the median, the least and the greatest; a report of one
+// bench has its own figure three times.
+struct Spread {
+  double median = 0, min = 0, max = 0;
+  double relative() const { return median != 0 ? (max - min) / median : 0; }  // (max - min) / median
+};
+Spread spread_of(const RunReport& report, double Repetition::*figure);
+
+// This bench's figures as a Repetition.
+Repetition repetition_of(const RunReport& report);
+
+// K reports of benches run back to back (K >= 1) as one: medians of the figures, sums of the
+// counts, every failure and error (each error naming its repetition), the last one's trace.
+RunReport combine_repetitions(const std::vector<RunReport>& runs);
 
 // The JSON report, one object and a newline; parse_run_report reads back every field it writes
 // (but the two above).

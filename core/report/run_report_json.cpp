@@ -39,6 +39,38 @@ std::string open_model_json(const OpenModelReport& m) {
       .str();
 }
 
+std::string repetitions_json(const std::vector<Repetition>& reps) {
+  std::vector<std::string> out;
+  for (const Repetition& p : reps) {
+    JsonObject o;
+    auto count = [&](const char* key, int64_t v) { v >= 0 ? o.field(key, v) : o.raw(key, "null"); };
+    auto number = [&](const char* key, double v) { v >= 0 ? o.field(key, v) : o.raw(key, "null"); };
+    o.field("bench_id", p.bench_id).field("results", p.results).field("measured", p.measured);
+    o.field("wall_seconds", p.wall_seconds).field("throughput", p.throughput);
+    o.raw("latency_ms", latency_json({p.p50, p.p90, p.p99, p.max, p.mean}));
+    number("cpu_seconds", p.cpu_seconds);
+    count("wrong", p.wrong), count("missing", p.missing);
+    number("challenger_throughput", p.challenger_throughput), number("challenger_p99_ms", p.challenger_p99);
+    out.push_back(o.str());
+  }
+  return json_array(out);
+}
+
+// --repeat: each figure's median, least and greatest over the repetitions (derived from them:
+// read back, they are computed again); null for a single bench.
+std::string spread_json(const RunReport& r) {
+  if (r.repetitions.empty()) return "null";
+  JsonObject o;
+  auto add = [&](const char* key, double Repetition::*f) {
+    const Spread s = spread_of(r, f);
+    o.raw(key, JsonObject().field("median", s.median).field("min", s.min).field("max", s.max).str());
+  };
+  add("throughput", &Repetition::throughput), add("wall_seconds", &Repetition::wall_seconds);
+  add("p50", &Repetition::p50), add("p90", &Repetition::p90), add("p99", &Repetition::p99);
+  add("max", &Repetition::max), add("mean", &Repetition::mean);
+  return o.str();
+}
+
 }  // namespace
 
 std::string run_report_json(const RunReport& r) {
@@ -109,6 +141,10 @@ std::string run_report_json(const RunReport& r) {
              .raw("challenger_stats", challenger_stats_json(r.challenger))
              .field("uncertain_reposts", r.uncertain_reposts)
              .field("max_batches", r.max_batches)
+             .field("warmup", r.warmup)
+             .field("measured", r.measured)
+             .raw("repetitions", repetitions_json(r.repetitions))
+             .raw("spread", spread_json(r))
              .field("recording", r.recording)
              .field("tls_insecure", r.tls_insecure)
              .field("command", r.command)

@@ -1,5 +1,6 @@
 #include "core/report/run_summary.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "core/pipeline/memory_budget.h"
@@ -7,23 +8,31 @@
 namespace lpbf {
 namespace {
 
-// The challenger's own figures beside lpbf-bench's: they differ by where each clock starts (the
-// challenger's latency from serving a batch, ours from its reply's arrival) and by what each counts.
-std::string challenger_stats_text(const ChallengerStats& c, size_t answered, double seconds) {
-  if (!c.any()) return {};
+std::string fmt(const char* f, double v) {
+  char b[64];
+  std::snprintf(b, sizeof b, f, v);
+  return b;
+}
+
+std::string count_text(int64_t v) { return v >= 0 ? std::to_string(v) : std::string("-"); }
+
+// The last line: the challenger's own verdict, formatted. Its figures differ from ours by where each
+// clock starts (the challenger's latency from serving a batch, ours from its reply's arrival) and by
+// what each counts (it sees the warm-up too). Its reply as it came is in the JSON report only.
+std::string challenger_line(const RunReport& r) {
+  const ChallengerStats& c = r.challenger;
+  if (!c.any())
+    return r.end_reply.empty() || r.end_reply.find_first_not_of('\n') == std::string::npos
+               ? "challenger: ended with an empty reply (the evaluation server publishes results on its web site)\n"
+               : "challenger: ended; its reply gives no figures lpbf-bench reads (kept in the JSON report)\n";
   char buf[512];
-  auto ms = [](double v) {
-    char b[32];
-    std::snprintf(b, sizeof b, "%.2f ms", v);
-    return v < 0 ? std::string("-") : std::string(b);
-  };
-  std::snprintf(buf, sizeof buf,
-                "  challenger %s served, %s answered, %s missing, %.1f batches/s, p99 %s, mean %s (ours: %zu answered, "
-                "%.1f batches/s)\n",
-                c.served >= 0 ? std::to_string(c.served).c_str() : "-",
-                c.results >= 0 ? std::to_string(c.results).c_str() : "-",
-                c.missing >= 0 ? std::to_string(c.missing).c_str() : "-", c.throughput, ms(c.latency_p99_ms).c_str(),
-                ms(c.latency_mean_ms).c_str(), answered, seconds > 0 ? double(answered) / seconds : 0.0);
+  std::snprintf(buf, sizeof buf, "challenger: %s answered, %s wrong, %s missing, %s batches/s, p99 %s (%s%s)\n",
+                count_text(c.results).c_str(), count_text(c.wrong).c_str(), count_text(c.missing).c_str(),
+                c.throughput >= 0 ? fmt("%.1f", c.throughput).c_str() : "-",
+                c.latency_p99_ms >= 0 ? fmt("%.2f ms", c.latency_p99_ms).c_str() : "-", c.source.c_str(),
+                r.repetitions.empty()
+                    ? ""
+                    : fmt(", %.0f benches: counts summed, figures medians", double(r.repetitions.size())).c_str());
   return buf;
 }
 
@@ -47,6 +56,28 @@ std::string open_model_text(const OpenModelReport& m) {
   return s;
 }
 
+// --repeat: the median and spread of each figure, then each bench.
+std::string repetitions_text(const RunReport& r) {
+  if (r.repetitions.empty()) return {};
+  auto figure = [&](const char* name, double Repetition::*f, const char* format, const char* unit) {
+    const Spread s = spread_of(r, f);
+    return std::string(name) + " " + fmt(format, s.median) + " " + unit + " (" + fmt(format, s.min) + "-" +
+           fmt(format, s.max) + ", spread " + fmt("%.1f%%", 100 * s.relative()) + ")";
+  };
+  std::string s = "  repeat     " + std::to_string(r.repetitions.size()) +
+                  " benches, medians: " + figure("throughput", &Repetition::throughput, "%.1f", "batches/s") + "; " +
+                  figure("p99", &Repetition::p99, "%.2f", "ms") + "\n";
+  for (size_t i = 0; i < r.repetitions.size(); ++i) {
+    const Repetition& p = r.repetitions[i];
+    char buf[256];
+    std::snprintf(buf, sizeof buf,
+                  "  #%-9zu bench %s: %lld counted, %.3f s, %.1f batches/s, p50 %.2f ms, p99 %.2f ms\n", i + 1,
+                  p.bench_id.c_str(), (long long)p.measured, p.wall_seconds, p.throughput, p.p50, p.p99);
+    s += buf;
+  }
+  return s;
+}
+
 }  // namespace
 
 std::string summary_text(const RunReport& r) {
@@ -60,6 +91,14 @@ std::string summary_text(const RunReport& r) {
   s += buf;
   std::snprintf(buf, sizeof buf, "  time       %.3f s, %.1f batches/s\n", r.wall_seconds, r.throughput);
   s += buf;
+  if (r.warmup > 0) {
+    std::snprintf(buf, sizeof buf,
+                  "  warm-up    the first %lld batch(es) of each bench left out of time and latency: %lld answered "
+                  "counted\n",
+                  (long long)r.warmup, (long long)std::max<int64_t>(0, r.measured));
+    s += buf;
+  }
+  s += repetitions_text(r);
   std::snprintf(
       buf, sizeof buf,
       "  latency    p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms (next_batch reply to result acknowledged)\n",
@@ -72,9 +111,13 @@ std::string summary_text(const RunReport& r) {
   s += buf;
   // Whether the run was CPU-bound: everything this process ran in the clock (the embedded
   // challenger and a mock Kafka cluster too, when they are in it).
+  // Over the batches the CPU was counted for (after the warm-up); with --repeat, a bench's median
+  // CPU over a bench's batches.
+  const int64_t counted = r.warmup > 0 && r.measured >= 0 ? r.measured : r.results;
+  const double per_bench = double(counted) / double(std::max<size_t>(1, r.repetitions.size()));
   std::snprintf(buf, sizeof buf, "  cpu        %.3f s user+system in this process, %.2f of %u cores, %.0f us a batch\n",
                 r.cpu_seconds, r.wall_seconds > 0 ? r.cpu_seconds / r.wall_seconds : 0.0, r.cores,
-                answered > 0 ? 1e6 * r.cpu_seconds / double(answered) : 0.0);
+                per_bench > 0 ? 1e6 * r.cpu_seconds / per_bench : 0.0);
   s += buf;
   if (r.memory_budget > 0) {
     s += "  memory     budget " + MemoryBudget::describe_bytes(uint64_t(r.memory_budget)) + ", at most " +
@@ -113,7 +156,6 @@ std::string summary_text(const RunReport& r) {
                   size_t(r.uncertain_reposts));
     s += buf;
   }
-  s += challenger_stats_text(r.challenger, answered, r.wall_seconds);
   if (!r.recording.empty()) s += "  recording  " + r.recording + "\n";
   if (r.tls_insecure)
     s += "  WARNING    --insecure: the challenger's TLS certificate and host name were not verified\n";
@@ -121,12 +163,7 @@ std::string summary_text(const RunReport& r) {
   for (const FailedBatch& f : r.failed)
     s += "  failed     " + (f.batch_id >= 0 ? "batch " + std::to_string(f.batch_id) : std::string("a batch")) + ": " +
          f.reason + "\n";
-  // The evaluation server answers /api/end with nothing: its results appear on the organisers' site.
-  s += "challenger: " +
-       (r.end_reply.empty()
-            ? std::string("(ended; an empty reply: the evaluation server publishes results on its web site)")
-            : r.end_reply) +
-       "\n";
+  s += challenger_line(r);
   return s;
 }
 

@@ -101,7 +101,8 @@ std::vector<HttpReply> hostile_replies() {
 
 }  // namespace
 
-TEST_CASE("hostile challenger: crafted replies fail alone and fast; the real stream is answered exactly") {
+TEST_CASE("hostile challenger: crafted replies fail alone and fast; the real stream is answered exactly" *
+          doctest::test_suite("timing")) {
   const auto ds = std::make_shared<const ServedDataset>(load_served_dataset(test::golden_dir() / "small"));
   const std::vector<HttpReply> hostile = hostile_replies();
   std::mutex m;

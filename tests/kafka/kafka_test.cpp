@@ -176,7 +176,8 @@ TEST_CASE("kafka: unreachable brokers are a set-up error within seconds") {
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(30));
 }
 
-TEST_CASE("kafka: two worker processes, one killed mid-run: every batch answered once and correct") {
+TEST_CASE("kafka: two worker processes, one killed mid-run: every batch answered once and correct" *
+          doctest::test_suite("timing")) {
   Background mock(test::binary() + " kafka-mock");
   REQUIRE(mock.wait_for("mock Kafka cluster: "));
   std::string brokers = mock.output().substr(mock.output().find(": ") + 2);
@@ -225,7 +226,8 @@ TEST_CASE("kafka: two worker processes, one killed mid-run: every batch answered
   CHECK(by_survivor + by_victim == 96);
 }
 
-TEST_CASE("kafka: a group nobody joins is a set-up error within seconds, naming the group") {
+TEST_CASE("kafka: a group nobody joins is a set-up error within seconds, naming the group" *
+          doctest::test_suite("timing")) {
   ChallengerHost host(std::make_shared<const ServedDataset>(load_served_dataset(test::golden_dir() / "small")),
                       "127.0.0.1", 0, 1);
   const auto start = std::chrono::steady_clock::now();
@@ -239,7 +241,8 @@ TEST_CASE("kafka: a group nobody joins is a set-up error within seconds, naming 
   CHECK(verdict(host.challenger(), "results") == -1);  // no bench was created: the clock never started
 }
 
-TEST_CASE("kafka: a broker lost mid-run: the run ends with every batch answered or listed") {
+TEST_CASE("kafka: a broker lost mid-run: the run ends with every batch answered or listed" *
+          doctest::test_suite("timing")) {
   MockKafkaCluster cluster(3);
   // librdkafka 2.0.2's mock cluster does not create topics on request: make all the run uses.
   for (const char* topic : {"raw-batch", "results", "raw-batch.dlq"}) REQUIRE(cluster.create_topic(topic, 8).ok());

@@ -69,3 +69,34 @@ TEST_CASE("the HTML report in headless Chromium: every chart draws, with no netw
   CHECK(fs::file_size(shot) > 50000);
   fs::remove_all(profile);
 }
+
+TEST_CASE("the page of a --repeat run in headless Chromium: every chart draws, the repetitions' too") {
+  REQUIRE_MESSAGE(fs::exists(kChromium), "Chromium is missing: `make deps` installs it (package chromium)");
+  const fs::path page = fs::path(LPBF_BUILD_DIR) / "report-repeat-browser-test.html";
+  const fs::path profile = fs::path(LPBF_BUILD_DIR) / "chromium-profile-repeat";
+  const auto run = test::run_command(test::binary() +
+                                     " --repeat 3 --warmup 50 --layers 30 --tile 250 --layout raw --threads 2 --quiet "
+                                     "--report " +
+                                     page.string());
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  fs::remove_all(profile);
+  const auto dom =
+      test::run_command(chromium("--virtual-time-budget=2000 --dump-dom file://" + page.string(), profile));
+  INFO(dom.output.substr(0, 2000));
+  REQUIRE(dom.exit_code == 0);
+  CHECK(dom.output.find("<h2>Repetitions</h2>") != std::string::npos);
+  CHECK(dom.output.find("Throughput of each repetition") != std::string::npos);
+  // The 9 charts of one run, and throughput and p99 of each repetition.
+  CHECK(dom.output.find("data-charts-drawn=\"11\"") != std::string::npos);
+  const std::regex drawn("data-drawn=\"([0-9]+)\"");
+  int charts = 0;
+  for (auto it = std::sregex_iterator(dom.output.begin(), dom.output.end(), drawn); it != std::sregex_iterator();
+       ++it) {
+    ++charts;
+    CHECK(std::stoi((*it)[1]) > 0);
+  }
+  CHECK(charts == 11);
+  fs::remove_all(profile);
+  fs::remove(page);
+}

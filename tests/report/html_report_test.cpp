@@ -82,9 +82,11 @@ TEST_CASE("the HTML report draws every chart with marks, and embeds its JSON") {
   const std::string page = read_file_bytes(html);
   CHECK(page.rfind("<!DOCTYPE html>", 0) == 0);
   CHECK(page.find("http://") == page.find("http://127.0.0.1"));  // no external resource, only the run's URL
-  CHECK(test::count_occurrences(page, "<svg class=\"chart\"") == 9);
+  // 20 batches in less than 100 ms: the charts over time say so instead of drawing (6 of 9 drawn).
+  CHECK(test::count_occurrences(page, "<svg class=\"chart\"") == 6);
+  CHECK(test::count_occurrences(page, "<figure class=\"no-samples\">") == 3);
   CHECK(test::count_occurrences(page, "no data") == 0);
-  CHECK(test::count_occurrences(page, "class=\"mark\"") > 40);
+  CHECK(test::count_occurrences(page, "class=\"mark\"") > 30);
   CHECK(page.find("report &lt;/script&gt; test") != std::string::npos);
   CHECK(page.find("CPU, s (the runner") != std::string::npos);
   // Read back from the page: the same report.

@@ -47,6 +47,9 @@ RunReport every_field_set() {
   r.trace = {a, b};
   r.samples = {{0.1, 3, 1, 2, 0, 0, -1}, {10.5, 1, 0, 1, 7, 1, 42}};
   r.clusters = {{0, 10.5, 20.25, 7}, {0, 100.125, 0.5, 3}};
+  r.warmup = 2, r.measured = 5;
+  r.repetitions = {{"b41", 7, 5, 1.5, 3.25, 1.25, 2.5, 3.5, 4.5, 1.75, 2.5, 0, 2, 6.25, 3.125},
+                   {"b42", 7, 5, 1.25, 4.0, 1.5, 2.25, 3.25, 4.0625, 1.9, 2.0, 1, -1, -1, -1}};
   return r;
 }
 
@@ -109,6 +112,9 @@ void check_same_report(const RunReport& a, const RunReport& b) {
   CHECK(a.trace == b.trace);
   CHECK(a.samples == b.samples);
   CHECK(a.clusters == b.clusters);
+  CHECK(a.warmup == b.warmup);
+  CHECK(a.measured == b.measured);
+  CHECK(a.repetitions == b.repetitions);
 }
 
 }  // namespace
@@ -168,18 +174,34 @@ TEST_CASE("the summary says what the report holds") {
   CHECK(s.find("  time       1.235 s, 5.7 batches/s\n") != std::string::npos);
   CHECK(s.find("  latency    p50 1.50 ms, p90 2.25 ms, p99 3.25 ms, max 4.06 ms") != std::string::npos);
   CHECK(s.find("; max queue depth 6\n") != std::string::npos);
-  CHECK(s.find("  cpu        2.000 s user+system in this process, 1.62 of 2 cores, 285714 us a batch\n") !=
+  // Two repetitions: a bench's (median) CPU over a bench's batches counted after the warm-up, 5 / 2.
+  CHECK(s.find("  cpu        2.000 s user+system in this process, 1.62 of 2 cores, 800000 us a batch\n") !=
         std::string::npos);
   CHECK(s.find("  incomplete batch 5 (print P0, tile 3, layer 2): its window lacks layer(s) 0, 1\n") !=
         std::string::npos);
   CHECK(s.find("  kafka      workers held every partition of raw-batch after 0.75 s") != std::string::npos);
   CHECK(s.find("  reposted   2 result(s)") != std::string::npos);
-  CHECK(s.find("  challenger 9 served, 7 answered, 2 missing, 6.5 batches/s, p99 3.30 ms, mean 1.10 ms (ours: 7 "
-               "answered, 5.7 batches/s)\n") != std::string::npos);
+  CHECK(s.find("  warm-up    the first 2 batch(es) of each bench left out of time and latency: 5 answered counted\n") !=
+        std::string::npos);
+  CHECK(s.find("  repeat     2 benches, medians: throughput 3.6 batches/s (3.2-4.0, spread 20.7%); p99 3.38 ms "
+               "(3.25-3.50, spread 7.4%)\n") != std::string::npos);
+  CHECK(s.find("  #1         bench b41: 5 counted, 1.500 s, 3.2 batches/s, p50 1.25 ms, p99 3.50 ms\n") !=
+        std::string::npos);
   CHECK(s.find("  recording  9 batches, 7 results kept; 0 lost\n") != std::string::npos);
   CHECK(s.find("  error      refused \"end\"\n") != std::string::npos);
   CHECK(s.find("  failed     batch 7: TIFF has 8 bits per sample, need 16\n") != std::string::npos);
   CHECK(s.find("  failed     a batch: before an id\n") != std::string::npos);
-  const std::string last = "\nchallenger: {\"count\": 9}\n";
+  // Ends with one formatted line from the challenger; its raw reply is in the JSON report only.
+  const std::string last =
+      "\nchallenger: 7 answered, 1 wrong, 2 missing, 6.5 batches/s, p99 3.30 ms (micro, 2 benches: counts summed, "
+      "figures medians)\n";
   CHECK(s.substr(s.size() - last.size()) == last);
+  CHECK(s.find("{\"count\": 9}") == std::string::npos);
+  r.challenger = ChallengerStats{};
+  r.end_reply = "";
+  CHECK(summary_text(r).find("challenger: ended with an empty reply") != std::string::npos);
+  r.end_reply = "whatever it said";
+  const std::string other = summary_text(r);
+  CHECK(other.find("whatever it said") == std::string::npos);
+  CHECK(other.find("challenger: ended; its reply gives no figures") != std::string::npos);
 }
