@@ -22,6 +22,12 @@ class TileWindow {
   std::string push(Image16 image, std::vector<PixelPos>& outliers, int64_t layer_number = kUnknownLayer);
 
   int depth() const { return depth_; }
+  // The pixel bytes this window holds (its three slots), for the run's memory budget.
+  uint64_t bytes() const {
+    uint64_t n = 0;
+    for (const Image16& i : images_) n += i.pixels.capacity() * sizeof(uint16_t);
+    return n;
+  }
 
   // The layers the newest one's window should hold but does not: those of L-2 and L-1 that are at
   // least `first_layer` (the tile's, or its print's, first layer) and are not in the window.

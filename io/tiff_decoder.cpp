@@ -138,4 +138,28 @@ std::string tiff_layout_name(std::span<const uint8_t> bytes) {
   return name;
 }
 
+uint64_t tiff_declared_pixels(std::span<const uint8_t> b) {
+  if (b.size() < 8) return 0;
+  const bool little = b[0] == 'I' && b[1] == 'I';
+  if (!little && !(b[0] == 'M' && b[1] == 'M')) return 0;
+  auto u16 = [&](size_t at) -> uint32_t { return little ? b[at] | b[at + 1] << 8 : b[at] << 8 | b[at + 1]; };
+  auto u32 = [&](size_t at) -> uint64_t {
+    return little ? uint64_t(u16(at)) | uint64_t(u16(at + 2)) << 16 : uint64_t(u16(at)) << 16 | u16(at + 2);
+  };
+  if (u16(2) != 42) return 0;
+  const uint64_t ifd = u32(4);
+  if (ifd > b.size() - 2) return 0;
+  const uint64_t entries = u16(size_t(ifd));
+  if (ifd + 2 + entries * 12 > b.size()) return 0;
+  uint64_t width = 0, length = 0;
+  for (uint64_t i = 0; i < entries; ++i) {
+    const size_t e = size_t(ifd + 2 + i * 12);
+    const uint32_t tag = u16(e), type = u16(e + 2);
+    if (tag != TIFFTAG_IMAGEWIDTH && tag != TIFFTAG_IMAGELENGTH) continue;
+    const uint64_t value = type == TIFF_SHORT ? u16(e + 8) : type == TIFF_LONG ? u32(e + 8) : 0;
+    (tag == TIFFTAG_IMAGEWIDTH ? width : length) = value;
+  }
+  return width * length;
+}
+
 }  // namespace lpbf

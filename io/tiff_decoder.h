@@ -30,6 +30,11 @@ DecodedTiff decode_tiff(std::span<const uint8_t> bytes);
 // "_tiled", "_big_endian" (e.g. "lzw_tiled_big_endian"). "unreadable" when there is no TIFF header.
 std::string tiff_layout_name(std::span<const uint8_t> bytes);
 
+// Width x height as the first image directory of a classic TIFF declares them, read without
+// decoding or allocating anything (the memory budget checks a batch with it before its image
+// exists); 0 when the header or those tags cannot be read (BigTIFF included: decode_tiff decides).
+uint64_t tiff_declared_pixels(std::span<const uint8_t> bytes);
+
 // libtiff alone: the reference the fast path is tested against, and where its errors come from.
 DecodedTiff decode_tiff_with_libtiff(std::span<const uint8_t> bytes);
 

@@ -1,6 +1,9 @@
 #include "core/challenger/dataset_cache.h"
 
+#include <signal.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <cstdlib>
@@ -22,6 +25,23 @@ uint64_t directory_bytes(const fs::path& dir) {
   return bytes;
 }
 
+// An entry is written as ENTRY.tmp-PID and renamed when complete: a run interrupted (SIGINT, a
+// crash) part-way leaves only such a directory, never a half entry. Those of processes that no
+// longer exist are removed here; a live one's is another run still writing.
+void remove_abandoned_entries(const fs::path& cache) {
+  std::error_code ec;
+  for (const auto& d : fs::directory_iterator(cache, ec)) {
+    const std::string name = d.path().filename().string();
+    const size_t at = name.rfind(".tmp-");
+    if (name.rfind("synthetic-", 0) != 0 || at == std::string::npos) continue;
+    char* end = nullptr;
+    const long pid = std::strtol(name.c_str() + at + 5, &end, 10);
+    if (pid <= 0 || *end != '\0') continue;
+    if (::kill(pid_t(pid), 0) == 0 || errno != ESRCH) continue;  // alive, or not ours to tell
+    fs::remove_all(d.path(), ec);
+  }
+}
+
 // Removes the oldest entries until `incoming` more bytes fit in the budget.
 void make_room(const fs::path& cache, uint64_t budget, uint64_t incoming) {
   struct Entry {
@@ -33,7 +53,8 @@ void make_room(const fs::path& cache, uint64_t budget, uint64_t incoming) {
   uint64_t total = 0;
   std::error_code ec;
   for (const auto& d : fs::directory_iterator(cache, ec)) {
-    if (!d.is_directory(ec) || d.path().filename().string().rfind("synthetic-", 0) != 0) continue;
+    const std::string name = d.path().filename().string();
+    if (!d.is_directory(ec) || name.rfind("synthetic-", 0) != 0 || name.find(".tmp-") != std::string::npos) continue;
     entries.push_back({d.path(), d.last_write_time(ec), directory_bytes(d.path())});
     total += entries.back().bytes;
   }
@@ -83,11 +104,22 @@ fs::path DatasetCache::entry(const SyntheticSpec& s, const std::string& layout) 
                 std::to_string(s.prints) + "-seed" + std::to_string(s.seed) + "-" + (layout.empty() ? "all" : layout));
 }
 
-ServedDataset DatasetCache::synthetic(const SyntheticSpec& spec, const std::string& layout, std::string& note) const {
+std::string DatasetCache::too_large(const SyntheticSpec& s) const {
+  const uint64_t bytes = synthetic_tiff_bound(s);
+  if (bytes <= budget_bytes) return {};
+  auto gib = [](uint64_t b) { return std::to_string(double(b) / double(uint64_t(1) << 30)).substr(0, 4) + " GiB"; };
+  return "the synthetic stream would take up to " + gib(bytes) + " of TIFF (2 bytes a pixel), more than the dataset " +
+         "cache's budget of " + gib(budget_bytes) + " in $LPBF_CACHE_DIR (" +
+         (dir.empty() ? std::string("not set") : dir.string()) +
+         "): use fewer --layers, --prints or a smaller --grid or --tile";
+}
+
+ServedDataset DatasetCache::synthetic(const SyntheticSpec& spec, const std::string& layout, std::string& note,
+                                      const SyntheticProgress& progress) const {
   note.clear();
   if (dir.empty()) {
     note = "no cache directory (set LPBF_CACHE_DIR, XDG_CACHE_HOME or HOME)";
-    return make_synthetic_dataset(spec, layout);
+    return make_synthetic_dataset(spec, layout, progress);
   }
   const fs::path path = entry(spec, layout);
   std::error_code ec;
@@ -107,9 +139,10 @@ ServedDataset DatasetCache::synthetic(const SyntheticSpec& spec, const std::stri
     }
     fs::remove_all(path, ec);
   }
-  ServedDataset ds = make_synthetic_dataset(spec, layout);
+  ServedDataset ds = make_synthetic_dataset(spec, layout, progress);
   try {
     fs::create_directories(dir);
+    remove_abandoned_entries(dir);
     make_room(dir, budget_bytes, ds.tiff_bytes);
     if (ds.tiff_bytes > budget_bytes) {
       if (note.empty()) note = "prepared; too large for the cache's budget";

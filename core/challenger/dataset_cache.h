@@ -7,7 +7,8 @@
 // expected.json), named after everything that shapes its bytes, so `lpbf-bench replay DIR
 // --check` and `challenger --dataset DIR` read it too. Entries are written to a temporary
 // directory and renamed into place, so concurrent runs never see half an entry; the oldest are
-// removed when the cache would grow past its budget.
+// removed when the cache would grow past its budget. An interrupted preparation leaves at most a
+// temporary directory, removed by the next run that stores an entry.
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -26,9 +27,16 @@ struct DatasetCache {
   // The entry's directory for this stream (whether or not it exists yet).
   std::filesystem::path entry(const SyntheticSpec& spec, const std::string& layout) const;
 
+  // Empty, or why this stream is refused: its TIFF bytes, bounded by 2 bytes a pixel whatever the
+  // layout, would exceed the budget (the message names $LPBF_CACHE_DIR and the budget). Checked
+  // with the other options, before any preparation.
+  std::string too_large(const SyntheticSpec& spec) const;
+
   // The cached dataset, or prepares it and stores it. `note` says which happened (or why the
-  // cache could not be used: the dataset is then prepared as without a cache).
-  ServedDataset synthetic(const SyntheticSpec& spec, const std::string& layout, std::string& note) const;
+  // cache could not be used: the dataset is then prepared as without a cache). `progress`, if
+  // any, is told how far the preparation is.
+  ServedDataset synthetic(const SyntheticSpec& spec, const std::string& layout, std::string& note,
+                          const SyntheticProgress& progress = {}) const;
 };
 
 }  // namespace lpbf

@@ -1,6 +1,10 @@
 #include "core/challenger/served_dataset.h"
 
+#include <omp.h>
+
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -31,6 +35,8 @@ std::vector<Centroid> reference_centroids(const Image16& oldest, const Image16& 
 void warm_for_sending(const ServedDataset& ds) {
   for (const auto& b : ds.batches) read_once_in_kernel(std::as_bytes(std::span(*b)));
 }
+
+constexpr auto kProgressPeriod = std::chrono::milliseconds(250);
 
 }  // namespace
 
@@ -95,7 +101,8 @@ std::string synthetic_description(const SyntheticSpec& spec, const std::string& 
   return spec.describe() + (layout.empty() ? ", all TIFF layouts" : ", TIFF layout " + layout);
 }
 
-ServedDataset make_synthetic_dataset(const SyntheticSpec& spec, const std::string& layout_name) {
+ServedDataset make_synthetic_dataset(const SyntheticSpec& spec, const std::string& layout_name,
+                                     const SyntheticProgress& progress) {
   std::vector<TiffLayout> layouts;
   for (const TiffLayout& l : standard_tiff_layouts())
     if (layout_name.empty() || l.name == layout_name) layouts.push_back(l);
@@ -114,6 +121,8 @@ ServedDataset make_synthetic_dataset(const SyntheticSpec& spec, const std::strin
   };
   // One (print, tile) sequence per iteration: its window needs its layers in order.
   std::vector<uint64_t> bytes(size_t(spec.prints) * size_t(tiles), 0);
+  std::atomic<size_t> made{0};
+  auto last_told = std::chrono::steady_clock::now();
 #pragma omp parallel for schedule(dynamic, 1)
   for (int seq = 0; seq < spec.prints * tiles; ++seq) {
     const int print = seq / tiles, tile = seq % tiles;
@@ -134,8 +143,14 @@ ServedDataset make_synthetic_dataset(const SyntheticSpec& spec, const std::strin
       ds.batch_ids[pos] = b.batch_id;
       ds.encodings[pos] = layouts[pos % layouts.size()].name;
       ds.expected[pos] = std::move(expected);
+      const size_t done = made.fetch_add(1) + 1;
+      if (progress && omp_get_thread_num() == 0 && std::chrono::steady_clock::now() - last_told > kProgressPeriod) {
+        last_told = std::chrono::steady_clock::now();  // thread 0's alone
+        progress(done, n);
+      }
     }
   }
+  if (progress) progress(n, n);
   for (uint64_t b : bytes) ds.tiff_bytes += b;
   warm_for_sending(ds);
   return ds;

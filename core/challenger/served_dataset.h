@@ -3,6 +3,7 @@
 // with the expected result of each (SPEC §4 golden directory, or the synthetic stream scored by
 // the reference kernels).
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,7 +33,15 @@ ServedDataset load_served_dataset(const std::filesystem::path& golden_dir);
 // Layers of each print in order, prints interleaved, tiles in order; TIFF layouts rotate through
 // SPEC §3's list (or all `layout` when named, e.g. "raw"). Expected results come from the
 // reference kernels (find_outliers_reference), computed on all cores.
-ServedDataset make_synthetic_dataset(const SyntheticSpec& spec, const std::string& layout = "");
+// `progress` (optional) is called now and then, on one thread, with the batches made and their total.
+using SyntheticProgress = std::function<void(size_t done, size_t total)>;
+ServedDataset make_synthetic_dataset(const SyntheticSpec& spec, const std::string& layout = "",
+                                     const SyntheticProgress& progress = {});
+// The most TIFF bytes a synthetic stream can take: 2 bytes a pixel (raw, headers aside).
+inline uint64_t synthetic_tiff_bound(const SyntheticSpec& s) {
+  return uint64_t(s.layers) * uint64_t(s.prints) * uint64_t(s.grid) * uint64_t(s.grid) * uint64_t(s.tile) *
+         uint64_t(s.tile) * 2;
+}
 std::string synthetic_description(const SyntheticSpec& spec, const std::string& layout);
 
 // The same batches numbered first, first + 1, ... in serving order, as both organiser servers

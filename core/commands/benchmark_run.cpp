@@ -11,6 +11,7 @@
 
 #include "core/pipeline/analysis_stage.h"
 #include "core/pipeline/fetch_stage.h"
+#include "core/pipeline/memory_budget.h"
 #include "core/kafka/kafka_bridge.h"
 #include "core/kafka/kafka_options.h"
 #include "core/kafka/kafka_roster.h"
@@ -186,6 +187,11 @@ class BenchmarkRun {
           if (!options_.kafka) analysis_.assign(fb);
         },
         result_.ledger, metrics_, on_change);
+    // Through Kafka the batches leave this process: their bytes are the workers' to bound.
+    if (!options_.kafka) {
+      fetch_->set_memory_budget(&budget_);
+      analysis_.set_memory_budget(&budget_);
+    }
     if (options_.rate > 0) fetch_->pace(options_.rate);
   }
 
@@ -217,6 +223,7 @@ class BenchmarkRun {
     result_.fetch_ns = metrics_.fetch_ns, result_.decode_ns = metrics_.decode_ns;
     result_.analyse_ns = metrics_.analyse_ns, result_.submit_ns = metrics_.submit_ns;
     result_.max_queue_depth = std::max(to_analyse_.max_depth(), to_submit_.max_depth());
+    if (!options_.kafka) result_.memory_budget = budget_.capacity(), result_.memory_peak = budget_.peak();
     if (const SendSchedule* schedule = fetch_->schedule()) result_.pacing = schedule->stats();
   }
 
@@ -284,6 +291,13 @@ class BenchmarkRun {
   net::io_context io_;
   ChallengerClient client_;
   StageMetrics metrics_;
+  // Before everything that holds a charge on it (the channels' batches, the windows): dies after them.
+  // A release after a refused fetch wakes the fetch stage on the io thread.
+  MemoryBudget budget_{options_.memory_budget ? options_.memory_budget : default_memory_budget(), [this] {
+                         net::post(io_, [this] {
+                           if (fetch_) fetch_->wake();
+                         });
+                       }};
   QueueChannel<FetchedBatch> to_analyse_;
   QueueChannel<BatchOutcome> to_submit_{[this] { net::post(io_, [this] { submit_->wake(); }); }};
   RunMetrics metrics_text_;  // what the metrics server answers, kept between scrapes
@@ -360,6 +374,7 @@ RunReport make_run_report(const RunOptions& options, const RunResult& r) {
   p.analyse_s = double(r.analyse_ns) / 1e9, p.submit_s = double(r.submit_ns) / 1e9;
   p.max_queue_depth = int64_t(r.max_queue_depth);
   p.kafka_ready_seconds = r.kafka_ready_seconds;
+  p.memory_budget = int64_t(r.memory_budget), p.memory_peak = int64_t(r.memory_peak);
   p.kafka_generation_at_start = r.kafka_generation_at_start, p.kafka_generation_at_end = r.kafka_generation_at_end;
   p.kafka_members = r.kafka_members;
   p.uncertain_reposts = int64_t(l.uncertain_reposts);

@@ -38,6 +38,8 @@ struct RunOptions {
   // send_schedule.h), the in-flight bound still holding; 0: as soon as a slot frees (closed model).
   double rate = 0;
   std::chrono::milliseconds timeout{10000};
+  // --memory-budget: bytes held in batches fetched, decoded images and tile windows; 0: default_memory_budget().
+  uint64_t memory_budget = 0;
   bool progress = false;  // the live line on stderr
   // With Kafka, fetched batches go through its topics and `kafka_workers` in-process workers
   // (0: only other processes, `lpbf-bench worker`) analyse them.
@@ -83,6 +85,8 @@ struct RunResult {
   bool bench_forgotten = false;     // the challenger lost the bench mid-run (404 naming it, on next_batch or end)
   std::string recording;            // with --record: what was kept and lost (StreamRecorder's summary)
   double kafka_ready_seconds = -1;  // with Kafka: the wait for workers to hold every raw partition
+  uint64_t memory_budget = 0;       // the budget in force (--memory-budget or its default)
+  uint64_t memory_peak = 0;         // the most bytes it ever held
   std::optional<SendSchedule::Stats> pacing;                             // with --rate: the send schedule's figures
   int64_t kafka_generation_at_start = -1, kafka_generation_at_end = -1;  // the group's (RunReport says)
   std::vector<std::string> kafka_members;                                // when the clock started

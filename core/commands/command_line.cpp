@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/pipeline/memory_budget.h"
 #include "core/report/baseline_verdict.h"
 #include "io/tiff_encoder.h"
 
@@ -295,6 +296,17 @@ void add_run_options(CLI::App& app, RunArgs& a) {
                "batches fetched but not yet answered, at most (default threads + connections + 1; with --kafka 64): "
                "fewer lowers latency, more can hide a slow network")
       ->default_str("");
+  app.add_option_function<std::string>(
+         "--memory-budget", [&o](const std::string& text) { o.memory_budget = *parse_byte_size(text); },
+         "bytes the run may hold in batches fetched, decoded images and tile windows; fetching waits while they "
+         "would exceed it (suffix K, M, G, T: binary; default a quarter of physical memory, at most 4G); a batch "
+         "whose image alone exceeds it fails")
+      ->option_text("BYTES")
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            return parse_byte_size(text) ? "" : "takes a size such as 512M or 4G, not '" + text + "'";
+          },
+          ""));
   app.add_option("--rate", o.rate,
                  "the open model: next_batch requests leave on a fixed schedule of R a second (request i at start + "
                  "i/R), not when a slot frees up; --max-in-flight still bounds memory, and a send it delays is the "

@@ -42,8 +42,22 @@ void AnalysisStage::analyse(TileWindow& window, Decoded&& d) {
     StageMetrics::Timer t(metrics_.analyse_ns);
     a = answer_decoded(window, d.fetched.batch, std::move(d.tiff), d.fetched.print_first_layer);
   }
+  if (budget_) charge_window(window);
+  d.fetched.memory.reset();  // its body and image: released, the window has what it kept
   out_.send(BatchOutcome{d.fetched.batch.batch_id, std::move(a.result), std::move(a.error), d.fetched.fetched_at,
                          std::move(a.missing_layers), d.fetched.batch.layer, d.decoded_at, Clock::now()});
+}
+
+// Only the worker running the window's tile calls this for it: the map alone needs the lock.
+void AnalysisStage::charge_window(const TileWindow& window) {
+  MemoryCharge* charge = nullptr;
+  {
+    std::lock_guard lock(window_charges_mutex_);
+    auto& slot = window_charges_[&window];
+    if (!slot) slot = std::make_unique<MemoryCharge>(*budget_, 0);
+    charge = slot.get();
+  }
+  charge->resize(window.bytes());
 }
 
 }  // namespace lpbf

@@ -5,9 +5,12 @@
 #include <algorithm>
 #include <atomic>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 
 #include "core/pipeline/channel.h"
+#include "core/pipeline/memory_budget.h"
 #include "core/pipeline/pipeline_messages.h"
 #include "core/pipeline/stage_metrics.h"
 #include "core/pipeline/tile_sequencer.h"
@@ -33,6 +36,10 @@ class AnalysisStage {
     fb.print_first_layer = first;
   }
 
+  // --memory-budget: each tile's window is charged the images it holds (the batch's own charge,
+  // made by the fetch stage, goes with the batch). Not owned; outlives the stage.
+  void set_memory_budget(MemoryBudget* budget) { budget_ = budget; }
+
   // Runs `threads` workers until close() was called and the input is drained.
   void run(int threads);
   void close() { closed_.store(true); }
@@ -45,6 +52,7 @@ class AnalysisStage {
   };
   void work_on(FetchedBatch&& fb);
   void analyse(TileWindow& window, Decoded&& d);
+  void charge_window(const TileWindow& window);
 
   Receiver<FetchedBatch>& in_;
   Sender<BatchOutcome>& out_;
@@ -52,7 +60,10 @@ class AnalysisStage {
   const bool transport_only_;
   TileSequencer<Decoded> sequencer_;
   std::atomic<bool> closed_{false};
-  std::map<std::string, int64_t> first_layer_of_print_;  // the assigning thread's only
+  MemoryBudget* budget_ = nullptr;
+  std::mutex window_charges_mutex_;
+  std::map<const TileWindow*, std::unique_ptr<MemoryCharge>> window_charges_;  // each tile's, with a budget
+  std::map<std::string, int64_t> first_layer_of_print_;                        // the assigning thread's only
 };
 
 }  // namespace lpbf

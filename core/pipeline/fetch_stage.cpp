@@ -1,6 +1,7 @@
 #include "core/pipeline/fetch_stage.h"
 
 #include "io/msgpack_codec.h"
+#include "io/tiff_decoder.h"
 
 namespace lpbf {
 
@@ -52,7 +53,9 @@ void FetchStage::wake() {
 void FetchStage::pump(size_t i) {
   Session& s = sessions_[i];
   if (s.busy || exhausted_) return;
-  if (ledger_.outstanding() + reorderer_.held() + in_flight_ >= max_in_flight_) return;  // backpressure
+  const size_t pending = ledger_.outstanding() + reorderer_.held();
+  if (pending + in_flight_ >= max_in_flight_) return;  // backpressure
+  if (budget_ && !budget_->may_fetch(in_flight_, pending == 0)) return;
   // --max-batches: the client stops asking (the challenger is not told: the evaluation server has no
   // such setting), counting the requests under way as batches to come.
   if (max_batches_ >= 0 && received_ + int64_t(in_flight_) >= max_batches_) return;
@@ -142,9 +145,18 @@ void FetchStage::take_batch(uint64_t ticket, Clock::time_point fetched_at, Clock
   if (!bad_id.empty()) {
     ledger_.fail(id, bad_id + (d.ok() ? "" : "; and " + d.error), false);
     reorderer_.request_failed(ticket);
+  } else if (const uint64_t image = budget_ ? 2 * tiff_declared_pixels(d.batch.tif) : 0;
+             d.ok() && budget_ && !budget_->oversized(image).empty()) {
+    ledger_.fail(id, "batch too large for the memory budget: " + budget_->oversized(image), false);
+    reorderer_.request_done(ticket, id, std::nullopt);
   } else if (d.ok()) {
-    reorderer_.request_done(ticket, id,
-                            FetchedBatch{std::move(d.batch), 0, INT64_MIN, fetched_at, std::move(body), scheduled});
+    FetchedBatch fb{std::move(d.batch), 0, INT64_MIN, fetched_at, std::move(body), scheduled};
+    if (budget_) {
+      budget_->charge_batch(body_bytes + image);  // they exist (the body) or will (the image)
+      fb.memory = std::make_shared<MemoryCharge>(*budget_, body_bytes + image);
+      fb.image_bytes = image;
+    }
+    reorderer_.request_done(ticket, id, std::move(fb));
   } else if (d.id_known) {
     ledger_.fail(id, "unreadable batch: " + d.error, false);
     reorderer_.request_done(ticket, id, std::nullopt);

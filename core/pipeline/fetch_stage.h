@@ -34,6 +34,10 @@ class FetchStage {
              int64_t max_batches, Sender<FetchedBatch>& out, Number number, RunLedger& ledger, StageMetrics& metrics,
              std::function<void()> on_change);
 
+  // --memory-budget: fetching waits while it is spent; each batch's body and declared image are charged
+  // to it on arrival (memory_budget.h). Not owned; outlives the stage.
+  void set_memory_budget(MemoryBudget* budget) { budget_ = budget; }
+
   // Before start(): fetch on a schedule of `rate` requests a second (the open model).
   void pace(double rate);
   // The schedule's figures (backlog, achieved rate); null without pace().
@@ -71,6 +75,7 @@ class FetchStage {
   std::function<void()> on_change_;
   std::vector<Session> sessions_;
   BatchReorderer<std::optional<FetchedBatch>> reorderer_;
+  MemoryBudget* budget_ = nullptr;
   size_t in_flight_ = 0;    // next_batch requests under way
   int64_t received_ = 0;    // replies that brought a batch (readable or not)
   bool exhausted_ = false;  // end of stream, max_batches fetched, or fetching given up

@@ -2,11 +2,13 @@
 // What travels on the pipeline's arrows: fetch -> analyse carries FetchedBatch, analyse -> submit
 // carries BatchOutcome. A failed batch is an outcome with an error, never an exception.
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "analysis/tile_result.h"
+#include "core/pipeline/memory_budget.h"
 #include "io/batch.h"
 
 namespace lpbf {
@@ -20,6 +22,10 @@ struct FetchedBatch {
   Clock::time_point fetched_at;           // when its next_batch reply arrived: latency starts here
   SharedBytes wire{};                     // the msgpack map it was decoded from (the Kafka bridge forwards it)
   Clock::time_point scheduled_at{};       // with --rate: its request's slot on the send schedule; else unset
+  // Its body and decoded image charged to the --memory-budget (none: no budget); released with the
+  // last copy. `image_bytes`: the image's share, which its tile's window takes over once analysed.
+  std::shared_ptr<MemoryCharge> memory{};
+  uint64_t image_bytes = 0;
 };
 
 struct BatchOutcome {

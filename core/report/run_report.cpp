@@ -95,6 +95,8 @@ RunReport parse_run_report(std::string_view json, const std::string& origin) {
   read_if(o, "challenger_end_reply", r.end_reply);
   read_if(o, "max_queue_depth", r.max_queue_depth);
   read_if(o, "kafka_ready_seconds", r.kafka_ready_seconds);  // null: stays -1
+  read_if(o, "memory_budget_bytes", r.memory_budget);
+  read_if(o, "memory_peak_bytes", r.memory_peak);
   object group;
   if (o["kafka_group"].get(group) == simdjson::SUCCESS) {
     read_if(group, "generation_at_start", r.kafka_generation_at_start);

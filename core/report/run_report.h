@@ -79,6 +79,8 @@ struct RunReport {
   // known), and its members then ("host/pid/n [partitions] (this run)").
   int64_t kafka_generation_at_start = -1, kafka_generation_at_end = -1;
   std::vector<std::string> kafka_members;
+  int64_t memory_budget = 0;      // --memory-budget in force, bytes; 0: not recorded (older reports, Kafka runs)
+  int64_t memory_peak = 0;        // the most bytes the budget ever held
   int64_t uncertain_reposts = 0;  // results posted again with the first post's fate unknown
   int64_t max_batches = -1;       // --max-batches; -1: all
   std::string recording;          // with --record: what was kept and lost

@@ -134,6 +134,8 @@ std::string run_report_json(const RunReport& r) {
              .raw("stage_busy_seconds", stages)
              .field("max_queue_depth", r.max_queue_depth)
              .raw("kafka_ready_seconds", kafka_ready)
+             .field("memory_budget_bytes", r.memory_budget)
+             .field("memory_peak_bytes", r.memory_peak)
              .raw("kafka_group", kafka_group)
              .field("challenger_end_reply", r.end_reply)
              .raw("challenger_stats", challenger_stats_json(r.challenger))

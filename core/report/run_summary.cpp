@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "core/pipeline/memory_budget.h"
+
 namespace lpbf {
 namespace {
 
@@ -117,6 +119,11 @@ std::string summary_text(const RunReport& r) {
                 r.cpu_seconds, r.wall_seconds > 0 ? r.cpu_seconds / r.wall_seconds : 0.0, r.cores,
                 per_bench > 0 ? 1e6 * r.cpu_seconds / per_bench : 0.0);
   s += buf;
+  if (r.memory_budget > 0) {
+    s += "  memory     budget " + MemoryBudget::describe_bytes(uint64_t(r.memory_budget)) + ", at most " +
+         MemoryBudget::describe_bytes(uint64_t(r.memory_peak)) +
+         " held (batches fetched, decoded images, tile windows)\n";
+  }
   if (!r.incomplete.empty()) {
     std::snprintf(buf, sizeof buf,
                   "  incomplete %zu answer(s) computed on windows lacking a layer (Q1 exact; Q2/Q3 may differ):\n",

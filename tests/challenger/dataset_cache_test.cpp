@@ -1,6 +1,7 @@
 // The on-disk cache of prepared synthetic datasets (core/challenger/dataset_cache.h), the golden-format
 // writer it stores with (io/golden_dataset.h), and the kernel read-once warm-up of served bytes.
 #include <doctest/doctest.h>
+#include <sys/wait.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -191,4 +192,41 @@ TEST_CASE("the tests cache in a temporary directory of their own, never the user
   bool stored = false;
   for (const auto& e : fs::directory_iterator(expected)) stored |= e.is_directory();
   CHECK(stored);
+}
+
+TEST_CASE("the dataset cache: an interrupted preparation's temporary entry is removed, never served") {
+  DatasetCache cache{fresh_dir("abandoned")};
+  const SyntheticSpec spec = small_spec();
+  // A process that has ended: its pid is no one's now (reaped at once).
+  const pid_t gone = fork();
+  if (gone == 0) _exit(0);
+  REQUIRE(gone > 0);
+  int status = 0;
+  waitpid(gone, &status, 0);
+  const fs::path abandoned = cache.entry(spec, "").string() + ".tmp-" + std::to_string(gone);
+  const fs::path live = cache.entry(spec, "raw").string() + ".tmp-" + std::to_string(::getpid());
+  fs::create_directories(abandoned);
+  fs::create_directories(live);
+  std::ofstream(abandoned / "b000000.tif") << "half";
+  std::string note;
+  cache.synthetic(spec, "", note);
+  CHECK(note.find("stored in the cache") != std::string::npos);  // not loaded from the half entry
+  CHECK_FALSE(fs::exists(abandoned));
+  CHECK(fs::exists(live));  // a running process's: still being written
+  fs::remove_all(cache.dir);
+}
+
+TEST_CASE("the dataset cache refuses a stream that could exceed its budget, naming $LPBF_CACHE_DIR and the budget") {
+  DatasetCache cache{fresh_dir("too-large")};
+  SyntheticSpec spec;
+  spec.layers = 600, spec.grid = 4, spec.tile = 500;  // 4.8 GB at most: within 8 GiB
+  CHECK(cache.too_large(spec).empty());
+  spec.layers = 1200;  // 9.6 GB
+  const std::string why = cache.too_large(spec);
+  CHECK(why.find("$LPBF_CACHE_DIR") != std::string::npos);
+  CHECK(why.find("8.00 GiB") != std::string::npos);
+  CHECK(why.find(cache.dir.string()) != std::string::npos);
+  const auto r = test::run_command(test::binary() + " --layers 1200 --grid 4 --tile 500");
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find("$LPBF_CACHE_DIR") != std::string::npos);
 }

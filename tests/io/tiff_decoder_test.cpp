@@ -122,3 +122,19 @@ TEST_CASE("TIFF layout names: a layout the golden data lacks is named after what
   CHECK(tiff_layout_name(not_a_tiff) == "unreadable");
   CHECK(tiff_layout_name({}) == "unreadable");
 }
+
+TEST_CASE("tiff_declared_pixels: width x height from the header of every layout, 0 for what is not a TIFF") {
+  const Image16 image(37, 1000);  // rows 37, cols (width) 1000: above 255, so a SHORT's two bytes matter
+  for (const TiffLayout& layout : standard_tiff_layouts()) {
+    INFO(layout.name);
+    CHECK(tiff_declared_pixels(encode_tiff(image, layout)) == 37u * 1000u);
+  }
+  const std::vector<uint8_t> bytes = encode_tiff(image, standard_tiff_layouts().front());
+  CHECK(tiff_declared_pixels(std::span(bytes).first(7)) == 0);
+  CHECK(tiff_declared_pixels(std::span(bytes).first(12)) == 0);  // the directory cut off
+  std::vector<uint8_t> garbage(64, 'x');
+  CHECK(tiff_declared_pixels(garbage) == 0);
+  std::vector<uint8_t> far = bytes;
+  far[4] = far[5] = far[6] = far[7] = 0xff;  // a directory offset beyond the file
+  CHECK(tiff_declared_pixels(far) == 0);
+}
