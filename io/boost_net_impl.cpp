@@ -11,7 +11,6 @@
 #include <boost/asio/impl/src.hpp>
 #include <boost/asio/ssl/impl/src.hpp>  // TLS (io/tls.h): the OpenSSL engine and error categories
 #include <boost/beast/src.hpp>
-#include <boost/asio/ssl/impl/src.hpp>
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif
