@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "core/challenger/challenger.h"
+#include "core/report/report_file.h"
 #include "io/golden_dataset.h"
 #include "io/json_text.h"
 #include "tests/faulty_challenger.h"
@@ -143,6 +144,24 @@ fs::path golden_small_expecting_wrong_saturated(int64_t id) {
   return dir;
 }
 
+// A run whose JSON report is read back: the challenger's raw /api/end reply is kept there (the
+// terminal shows one formatted line of it).
+struct RunWithReply {
+  int exit_code = -1;
+  std::string output;  // the terminal's
+  std::string reply;   // the challenger's /api/end reply, as it came
+};
+RunWithReply run_with_reply(const std::string& args) {
+  static int n = 0;
+  const fs::path report = fs::temp_directory_path() /
+                          ("lpbf-challenger-process-" + std::to_string(::getpid()) + "-" + std::to_string(n++) + ".json");
+  const auto r = test::run_command(test::binary() + " " + args + " --report " + report.string());
+  RunWithReply out{r.exit_code, r.output, {}};
+  if (fs::exists(report)) out.reply = read_report_file(report).end_reply;
+  fs::remove(report);
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("challenger process: --dataset served on --bind's address, --max-connections enforced, SIGTERM exits 0") {
@@ -157,12 +176,12 @@ TEST_CASE("challenger process: --dataset served on --bind's address, --max-conne
   CHECK_FALSE(HeldConnection("127.0.0.1", port).connected);  // not listening on 127.0.0.1
 
   // A run served from the dataset: 20 batches, all correct, the verdict printed by the runner.
-  const auto run = test::run_command(test::binary() + " --url " + url + " --connections 1 --threads 1");
+  const auto run = run_with_reply("--url " + url + " --connections 1 --threads 1");
   INFO(run.output);
   CHECK(run.exit_code == 0);
   CHECK(run.output.find("20 answered") != std::string::npos);
-  CHECK(run.output.find("\"results\": 20") != std::string::npos);
-  CHECK(run.output.find("\"wrong\": 0") != std::string::npos);
+  CHECK(run.reply.find("\"results\": 20") != std::string::npos);
+  CHECK(run.reply.find("\"wrong\": 0") != std::string::npos);
 
   // Three connections held (answered 200 and kept alive); the run's closed ones may take a moment
   // to be noticed, so a 503 while they drain is retried.
@@ -185,14 +204,14 @@ TEST_CASE("run against a challenger process: --max-batches 5 fetches and answers
   ChallengerProcess ch({"--dataset", (test::golden_dir() / "small").string()});
   const std::string url = ch.url();
   REQUIRE(!url.empty());
-  const auto run = test::run_command(test::binary() + " --url " + url + " --max-batches 5 --threads 1");
+  const auto run = run_with_reply("--url " + url + " --max-batches 5 --threads 1");
   INFO(run.output);
   CHECK(run.exit_code == 0);
   CHECK(run.output.find("5 answered") != std::string::npos);
-  CHECK(run.output.find("\"served\": 5") != std::string::npos);
-  CHECK(run.output.find("\"results\": 5") != std::string::npos);
-  CHECK(run.output.find("\"unserved\": 15") != std::string::npos);
-  CHECK(run.output.find("\"missing\": 0") != std::string::npos);
+  CHECK(run.reply.find("\"served\": 5") != std::string::npos);
+  CHECK(run.reply.find("\"results\": 5") != std::string::npos);
+  CHECK(run.reply.find("\"unserved\": 15") != std::string::npos);
+  CHECK(run.reply.find("\"missing\": 0") != std::string::npos);
   CHECK(ch.stop(SIGINT) == 0);
 }
 
@@ -201,14 +220,14 @@ TEST_CASE("run: exit 1 when the challenger counts a result wrong, though every b
   ChallengerProcess ch({"--dataset", dir.string()});
   const std::string url = ch.url();
   REQUIRE(!url.empty());
-  const auto run = test::run_command(test::binary() + " --url " + url + " --threads 1");
+  const auto run = run_with_reply("--url " + url + " --threads 1");
   INFO(run.output);
   CHECK(run.exit_code == 1);
   CHECK(run.output.find("20 answered") != std::string::npos);
-  CHECK(run.output.find("\"results\": 20") != std::string::npos);
-  CHECK(run.output.find("\"wrong\": 1") != std::string::npos);
-  CHECK(run.output.find("\"missing\": 0") != std::string::npos);
-  CHECK(run.output.find("\"wrong_batches\": [3]") != std::string::npos);
+  CHECK(run.reply.find("\"results\": 20") != std::string::npos);
+  CHECK(run.reply.find("\"wrong\": 1") != std::string::npos);
+  CHECK(run.reply.find("\"missing\": 0") != std::string::npos);
+  CHECK(run.reply.find("\"wrong_batches\": [3]") != std::string::npos);
   CHECK(ch.stop(SIGTERM) == 0);
   fs::remove_all(dir);
 }
@@ -218,19 +237,19 @@ TEST_CASE("challenger process: --faults misbehaves on the share asked, and says 
   const std::string url = ch.url();
   REQUIRE(!url.empty());
   CHECK(ch.output().find("injecting faults on 30.0% of next_batch and result requests (seed 2)") != std::string::npos);
-  const auto run = test::run_command(test::binary() + " --url " + url + " --threads 1");
+  const auto run = run_with_reply("--url " + url + " --threads 1");
   INFO(run.output);
-  CHECK(run.output.find("\"faults_injected\": 0") == std::string::npos);
-  CHECK(run.output.find("\"faults_injected\": ") != std::string::npos);
+  CHECK(run.reply.find("\"faults_injected\": 0") == std::string::npos);
+  CHECK(run.reply.find("\"faults_injected\": ") != std::string::npos);
   CHECK((run.exit_code == 0 || run.exit_code == 1));  // 1 when a batch was cut in flight (lost)
   CHECK(ch.stop(SIGTERM) == 0);
   // Without --faults, none.
   ChallengerProcess calm({"--dataset", (test::golden_dir() / "small").string()});
   const std::string calm_url = calm.url();
   REQUIRE(!calm_url.empty());
-  const auto quiet = test::run_command(test::binary() + " --url " + calm_url + " --threads 1");
+  const auto quiet = run_with_reply("--url " + calm_url + " --threads 1");
   CHECK(quiet.exit_code == 0);
-  CHECK(quiet.output.find("\"faults_injected\": 0") != std::string::npos);
+  CHECK(quiet.reply.find("\"faults_injected\": 0") != std::string::npos);
 }
 
 TEST_CASE("run: --no-test creates the bench with \"test\": false; without it, true") {
