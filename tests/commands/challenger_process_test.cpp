@@ -153,8 +153,8 @@ struct RunWithReply {
 };
 RunWithReply run_with_reply(const std::string& args) {
   static int n = 0;
-  const fs::path report = fs::temp_directory_path() /
-                          ("lpbf-challenger-process-" + std::to_string(::getpid()) + "-" + std::to_string(n++) + ".json");
+  const fs::path report = fs::temp_directory_path() / ("lpbf-challenger-process-" + std::to_string(::getpid()) + "-" +
+                                                       std::to_string(n++) + ".json");
   const auto r = test::run_command(test::binary() + " " + args + " --report " + report.string());
   RunWithReply out{r.exit_code, r.output, {}};
   if (fs::exists(report)) out.reply = read_report_file(report).end_reply;

@@ -78,10 +78,11 @@ TEST_CASE("the page of a --repeat run in headless Chromium: every chart draws, t
   REQUIRE_MESSAGE(fs::exists(kChromium), "Chromium is missing: `make deps` installs it (package chromium)");
   const fs::path page = fs::path(LPBF_BUILD_DIR) / "report-repeat-browser-test.html";
   const fs::path profile = fs::path(LPBF_BUILD_DIR) / "chromium-profile-repeat";
-  const auto run = test::run_command(test::binary() +
-                                     " --repeat 3 --warmup 50 --layers 30 --tile 250 --layout raw --threads 2 --rate 1500 --quiet "
-                                     "--report " +
-                                     page.string());
+  const auto run =
+      test::run_command(test::binary() +
+                        " --repeat 3 --warmup 50 --layers 30 --tile 250 --layout raw --threads 2 --rate 1500 --quiet "
+                        "--report " +
+                        page.string());
   INFO(run.output);
   REQUIRE(run.exit_code == 0);
   fs::remove_all(profile);
