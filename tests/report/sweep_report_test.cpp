@@ -30,8 +30,9 @@ TEST_CASE("sweep knee: the first point that falls behind, lowest offered rate fi
 }
 
 TEST_CASE("sweep knee: a jump of the corrected p99, even when the rate is followed") {
-  CHECK(find_knee({point(100, 100, 3), point(200, 200, 40)}) == 1);    // 13x and +37 ms
+  CHECK(find_knee({point(100, 100, 3), point(200, 200, 80)}) == 1);    // 27x and +77 ms
   CHECK(find_knee({point(100, 100, 3), point(200, 200, 11)}) == -1);   // 3.7x but +8 ms: noise
+  CHECK(find_knee({point(100, 100, 6), point(200, 200, 25)}) == -1);   // 4x but +19 ms: a late timer
   CHECK(find_knee({point(100, 100, 20), point(200, 200, 45)}) == -1);  // +25 ms but 2.25x
 }
 
