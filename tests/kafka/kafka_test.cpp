@@ -52,8 +52,10 @@ TEST_CASE("kafka: golden/small exact through --kafka mock --workers 2, workers r
   ChallengerHost host(std::make_shared<const ServedDataset>(load_served_dataset(test::golden_dir() / "small")),
                       "127.0.0.1", 0, 1);
   const fs::path report = fs::temp_directory_path() / ("lpbf-kafka-ready-" + std::to_string(::getpid()) + ".json");
-  const auto r = test::run_command(test::binary() + " --url " + host.url() + " --kafka mock --workers 2 --report " +
-                                   report.string());
+  // --rate 10: the 20 batches take 2 s, so the lag, measured every 200 ms on its own thread, is
+  // sampled during the run (an unpaced run can end in 20 ms, before the first measurement).
+  const auto r = test::run_command(test::binary() + " --url " + host.url() +
+                                   " --kafka mock --workers 2 --rate 10 --report " + report.string());
   INFO(r.output);
   CHECK(r.exit_code == 0);
   CHECK(r.output.find("mock Kafka cluster at 127.0.0.1:") != std::string::npos);
