@@ -10,6 +10,7 @@ namespace lpbf {
 
 struct LatencySummary {
   double p50 = 0, p90 = 0, p99 = 0, max = 0, mean = 0;
+  bool operator==(const LatencySummary&) const = default;
 };
 
 // The value at quantile q (0..1) of sorted, non-empty values: the one whose 0-based rank is

@@ -40,6 +40,11 @@ double number(simdjson::dom::element e, const char* key) {
   return e[key].get(d) == simdjson::SUCCESS ? d : 0;
 }
 
+// What latency_json wrote.
+LatencySummary latency_summary(simdjson::dom::element o) {
+  return {number(o, "p50"), number(o, "p90"), number(o, "p99"), number(o, "max"), number(o, "mean")};
+}
+
 }  // namespace
 
 SweepPoint sweep_point(const RunReport& run) {
@@ -50,8 +55,8 @@ SweepPoint sweep_point(const RunReport& run) {
   p.achieved = m.open() ? m.achieved_rate : run.throughput;
   p.batches = run.batches, p.results = run.results, p.failed = int64_t(run.failed.size());
   p.wall_seconds = run.wall_seconds;
-  p.served_p50 = run.p50, p.served_p99 = run.p99;
-  p.corrected_p50 = m.open() ? m.p50 : run.p50, p.corrected_p99 = m.open() ? m.p99 : run.p99;
+  p.served = {run.p50, run.p90, run.p99, run.max, run.mean};
+  p.corrected = m.open() ? LatencySummary{m.p50, m.p90, m.p99, m.max, m.mean} : p.served;
   p.max_backlog = m.max_backlog, p.max_lateness_ms = m.max_lateness_ms;
   p.bench_id = run.bench_id;
   return p;
@@ -62,8 +67,8 @@ int find_knee(const std::vector<SweepPoint>& points) {
   for (size_t i : open_points(points)) {
     const SweepPoint& p = points[i];
     if (p.achieved < kKneeShare * p.offered) return int(i);
-    if (before && p.corrected_p99 > kKneeJump * before->corrected_p99 &&
-        p.corrected_p99 > before->corrected_p99 + kKneeJumpMs)
+    if (before && p.corrected.p99 > kKneeJump * before->corrected.p99 &&
+        p.corrected.p99 > before->corrected.p99 + kKneeJumpMs)
       return int(i);
     before = &p;
   }
@@ -89,8 +94,8 @@ std::string sweep_json(const SweepReport& r) {
             .field("results", p.results)
             .field("failed", p.failed)
             .field("wall_seconds", p.wall_seconds)
-            .raw("served_latency_ms", JsonObject().field("p50", p.served_p50).field("p99", p.served_p99).str())
-            .raw("corrected_latency_ms", JsonObject().field("p50", p.corrected_p50).field("p99", p.corrected_p99).str())
+            .raw("served_latency_ms", latency_json(p.served))
+            .raw("corrected_latency_ms", latency_json(p.corrected))
             .raw("backlog", JsonObject().field("max_batches", p.max_backlog).field("max_ms", p.max_lateness_ms).str())
             .field("bench_id", p.bench_id)
             .str());
@@ -137,10 +142,8 @@ SweepReport parse_sweep_report(std::string_view json, const std::string& origin)
     p.failed = int64_t(number(e, "failed"));
     p.wall_seconds = number(e, "wall_seconds");
     simdjson::dom::element o;
-    if (e["served_latency_ms"].get(o) == simdjson::SUCCESS)
-      p.served_p50 = number(o, "p50"), p.served_p99 = number(o, "p99");
-    if (e["corrected_latency_ms"].get(o) == simdjson::SUCCESS)
-      p.corrected_p50 = number(o, "p50"), p.corrected_p99 = number(o, "p99");
+    if (e["served_latency_ms"].get(o) == simdjson::SUCCESS) p.served = latency_summary(o);
+    if (e["corrected_latency_ms"].get(o) == simdjson::SUCCESS) p.corrected = latency_summary(o);
     if (e["backlog"].get(o) == simdjson::SUCCESS)
       p.max_backlog = int64_t(number(o, "max_batches")), p.max_lateness_ms = number(o, "max_ms");
     p.bench_id = text(e, "bench_id");
@@ -156,8 +159,8 @@ std::string sweep_summary_text(const SweepReport& r) {
   for (size_t i = 0; i < r.points.size(); ++i) {
     const SweepPoint& p = r.points[i];
     std::snprintf(buf, sizeof buf, "  %7s  %9.1f  %8lld   %8.2f / %-8.2f  %9.2f / %-9.2f   %lld (%.1f ms)%s\n",
-                  rate_label(p.offered).c_str(), p.achieved, (long long)p.results, p.served_p50, p.served_p99,
-                  p.corrected_p50, p.corrected_p99, (long long)p.max_backlog, p.max_lateness_ms,
+                  rate_label(p.offered).c_str(), p.achieved, (long long)p.results, p.served.p50, p.served.p99,
+                  p.corrected.p50, p.corrected.p99, (long long)p.max_backlog, p.max_lateness_ms,
                   int(i) == r.knee ? "  <- knee" : "");
     s += buf;
   }
@@ -174,10 +177,10 @@ std::string render_sweep_html(const SweepReport& r) {
   for (size_t i : open) {
     const SweepPoint& p = r.points[i];
     x.push_back(p.offered);
-    sp50.push_back(p.served_p50), sp99.push_back(p.served_p99);
-    cp50.push_back(p.corrected_p50), cp99.push_back(p.corrected_p99);
+    sp50.push_back(p.served.p50), sp99.push_back(p.served.p99);
+    cp50.push_back(p.corrected.p50), cp99.push_back(p.corrected.p99);
     achieved.push_back(p.achieved);
-    for (double v : {p.served_p50, p.served_p99, p.corrected_p50, p.corrected_p99})
+    for (double v : {p.served.p50, p.served.p99, p.corrected.p50, p.corrected.p99})
       if (v > 0) lo = std::min(lo, v), hi = std::max(hi, v);
   }
   const bool knee = r.knee >= 0;
@@ -229,8 +232,8 @@ std::string render_sweep_html(const SweepReport& r) {
         (p.offered > 0 ? fmt("%g", p.offered) : std::string("max (closed model)")) + (is_knee ? " (knee)" : "") +
         "</td><td>" + fmt("%.1f", p.achieved) + (p.offered > 0 ? fmt(" (%.1f%%)", 100 * p.achieved / p.offered) : "") +
         "</td><td>" + std::to_string(p.results) + "</td><td>" + std::to_string(p.failed) + "</td><td>" +
-        fmt("%.2f", p.served_p50) + " / " + fmt("%.2f", p.served_p99) + "</td><td>" + fmt("%.2f", p.corrected_p50) +
-        " / " + fmt("%.2f", p.corrected_p99) + "</td><td>" + std::to_string(p.max_backlog) + " (" +
+        fmt("%.2f", p.served.p50) + " / " + fmt("%.2f", p.served.p99) + "</td><td>" + fmt("%.2f", p.corrected.p50) +
+        " / " + fmt("%.2f", p.corrected.p99) + "</td><td>" + std::to_string(p.max_backlog) + " (" +
         fmt("%.1f", p.max_lateness_ms) + " ms)</td><td><code>" + html_escape(p.bench_id) + "</code></td></tr>";
   }
   table += "</table>";

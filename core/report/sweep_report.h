@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/pipeline/latency_stats.h"
 #include "core/report/run_report.h"
 
 namespace lpbf {
@@ -19,8 +20,8 @@ struct SweepPoint {
   double throughput = 0;  // results acknowledged per second, first fetch to last result
   int64_t batches = 0, results = 0, failed = 0;
   double wall_seconds = 0;
-  double served_p50 = 0, served_p99 = 0;        // ms, next_batch reply to result acknowledged
-  double corrected_p50 = 0, corrected_p99 = 0;  // ms, scheduled send to result acknowledged (the closed model: served)
+  LatencySummary served;     // ms, next_batch reply to result acknowledged
+  LatencySummary corrected;  // ms, scheduled send to result acknowledged (the closed model: served)
   int64_t max_backlog = 0;
   double max_lateness_ms = 0;
   std::string bench_id;

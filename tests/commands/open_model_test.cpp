@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <regex>
+#include <algorithm>
 
 #include "core/challenger/challenger_host.h"
 #include "core/challenger/served_dataset.h"
@@ -16,6 +16,7 @@
 #include "core/report/run_summary.h"
 #include "core/report/sweep_report.h"
 #include "io/golden_dataset.h"
+#include "tests/report/headless_chromium.h"
 #include "tests/test_support.h"
 
 using namespace lpbf;
@@ -127,16 +128,6 @@ TEST_CASE("without --rate: no schedule, no open-model figures (the closed model,
 
 namespace {
 
-constexpr const char* kChromium = "/usr/bin/chromium";
-
-std::string chromium(const std::string& args, const fs::path& profile) {
-  return std::string(kChromium) +
-         " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking"
-         " --disable-component-update --disable-sync --host-resolver-rules='MAP * ~NOTFOUND'"
-         " --user-data-dir=" +
-         profile.string() + " " + args;
-}
-
 // The slow stream: one analysis thread, 40 batches of 500x500 tiles.
 const std::string kSlowStream = " --threads 1 --layers 10 --grid 2 --tile 500 --layout raw";
 
@@ -161,24 +152,18 @@ TEST_CASE("sweep --rates 20,40,20000,max: four points, the knee at 20000, a page
   CHECK(s.points[0].achieved == doctest::Approx(20).epsilon(0.05));
   CHECK(s.points[2].achieved < 0.95 * 20000);
   CHECK(s.knee == 2);
-  for (const SweepPoint& p : s.points) CHECK(p.corrected_p99 >= p.served_p99);
+  for (const SweepPoint& p : s.points) CHECK(p.corrected.p99 >= p.served.p99);
   CHECK(find_knee(s.points) == s.knee);
 
-  REQUIRE_MESSAGE(fs::exists(kChromium), "Chromium is missing: `make deps` installs it (package chromium)");
+  REQUIRE_MESSAGE(fs::exists(test::kChromium), "Chromium is missing: `make deps` installs it (package chromium)");
   const fs::path profile = dir / "chromium-profile";
-  const auto dom = test::run_command(
-      chromium("--virtual-time-budget=2000 --dump-dom file://" + (dir / "sweep.html").string(), profile));
+  const auto dom = test::chromium_dom(dir / "sweep.html", profile);
   INFO(dom.output.substr(0, 2000));
   REQUIRE(dom.exit_code == 0);
   CHECK(dom.output.find("data-charts-drawn=\"2\"") != std::string::npos);
-  const std::regex drawn("data-drawn=\"([0-9]+)\"");
-  int charts = 0;
-  for (auto it = std::sregex_iterator(dom.output.begin(), dom.output.end(), drawn); it != std::sregex_iterator();
-       ++it) {
-    ++charts;
-    CHECK(std::stoi((*it)[1]) > 0);
-  }
-  CHECK(charts == 2);
+  const std::vector<int> marks = test::drawn_marks(dom.output);
+  CHECK(marks.size() == 2);
+  CHECK(std::all_of(marks.begin(), marks.end(), [](int m) { return m > 0; }));
   CHECK(dom.output.find("Knee at 20000") != std::string::npos);
   fs::remove_all(dir);
 }

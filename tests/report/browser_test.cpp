@@ -4,34 +4,21 @@
 // here).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
-#include <regex>
 
 #include "core/commands/benchmark_run.h"
 #include "core/challenger/challenger_host.h"
 #include "core/report/report_file.h"
 #include "io/golden_dataset.h"
+#include "tests/report/headless_chromium.h"
 #include "tests/test_support.h"
 
 using namespace lpbf;
 namespace fs = std::filesystem;
 
-namespace {
-
-constexpr const char* kChromium = "/usr/bin/chromium";
-
-std::string chromium(const std::string& args, const fs::path& profile) {
-  return std::string(kChromium) +
-         " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking"
-         " --disable-component-update --disable-sync --host-resolver-rules='MAP * ~NOTFOUND'"
-         " --user-data-dir=" +
-         profile.string() + " " + args;
-}
-
-}  // namespace
-
 TEST_CASE("the HTML report in headless Chromium: every chart draws, with no network") {
-  REQUIRE_MESSAGE(fs::exists(kChromium), "Chromium is missing: `make deps` installs it (package chromium)");
+  REQUIRE_MESSAGE(fs::exists(test::kChromium), "Chromium is missing: `make deps` installs it (package chromium)");
   SyntheticSpec spec;
   spec.layers = 30;  // 480 batches: long enough for the over-time charts to show a shape
   spec.tile = 250;
@@ -51,23 +38,18 @@ TEST_CASE("the HTML report in headless Chromium: every chart draws, with no netw
   write_report_file(page, run_report_json(make_run_report(o, run_benchmark(o))));
 
   fs::remove_all(profile);
-  const auto dom =
-      test::run_command(chromium("--virtual-time-budget=2000 --dump-dom file://" + page.string(), profile));
+  const auto dom = test::chromium_dom(page, profile);
   INFO(dom.output.substr(0, 2000));
   REQUIRE(dom.exit_code == 0);
   CHECK(dom.output.find("data-charts-drawn=\"10\"") != std::string::npos);
-  const std::regex drawn("data-drawn=\"([0-9]+)\"");
-  int charts = 0;
-  for (auto it = std::sregex_iterator(dom.output.begin(), dom.output.end(), drawn); it != std::sregex_iterator();
-       ++it) {
-    ++charts;
-    CHECK(std::stoi((*it)[1]) > 0);
-  }
-  CHECK(charts == 10);  // 9 of every run, and the open model's (--rate)
+  const std::vector<int> marks = test::drawn_marks(dom.output);
+  CHECK(marks.size() == 10);
+  CHECK(std::all_of(marks.begin(), marks.end(),
+                    [](int m) { return m > 0; }));  // 9 of every run, and the open model's (--rate)
 
   fs::remove(shot);
-  const auto png = test::run_command(
-      chromium("--window-size=1150,3300 --screenshot=" + shot.string() + " file://" + page.string(), profile));
+  const auto png =
+      test::run_chromium("--window-size=1150,3300 --screenshot=" + shot.string() + " file://" + page.string(), profile);
   CHECK(png.exit_code == 0);
   REQUIRE(fs::exists(shot));
   CHECK(fs::file_size(shot) > 50000);
@@ -75,7 +57,7 @@ TEST_CASE("the HTML report in headless Chromium: every chart draws, with no netw
 }
 
 TEST_CASE("the page of a --repeat run in headless Chromium: every chart draws, the repetitions' too") {
-  REQUIRE_MESSAGE(fs::exists(kChromium), "Chromium is missing: `make deps` installs it (package chromium)");
+  REQUIRE_MESSAGE(fs::exists(test::kChromium), "Chromium is missing: `make deps` installs it (package chromium)");
   const fs::path page = fs::path(LPBF_BUILD_DIR) / "report-repeat-browser-test.html";
   const fs::path profile = fs::path(LPBF_BUILD_DIR) / "chromium-profile-repeat";
   const auto run =
@@ -86,22 +68,16 @@ TEST_CASE("the page of a --repeat run in headless Chromium: every chart draws, t
   INFO(run.output);
   REQUIRE(run.exit_code == 0);
   fs::remove_all(profile);
-  const auto dom =
-      test::run_command(chromium("--virtual-time-budget=2000 --dump-dom file://" + page.string(), profile));
+  const auto dom = test::chromium_dom(page, profile);
   INFO(dom.output.substr(0, 2000));
   REQUIRE(dom.exit_code == 0);
   CHECK(dom.output.find("<h2>Repetitions</h2>") != std::string::npos);
   CHECK(dom.output.find("Throughput of each repetition") != std::string::npos);
   // The 10 charts of one run at --rate, and throughput and p99 of each repetition.
   CHECK(dom.output.find("data-charts-drawn=\"12\"") != std::string::npos);
-  const std::regex drawn("data-drawn=\"([0-9]+)\"");
-  int charts = 0;
-  for (auto it = std::sregex_iterator(dom.output.begin(), dom.output.end(), drawn); it != std::sregex_iterator();
-       ++it) {
-    ++charts;
-    CHECK(std::stoi((*it)[1]) > 0);
-  }
-  CHECK(charts == 12);
+  const std::vector<int> marks = test::drawn_marks(dom.output);
+  CHECK(marks.size() == 12);
+  CHECK(std::all_of(marks.begin(), marks.end(), [](int m) { return m > 0; }));
   fs::remove_all(profile);
   fs::remove(page);
 }

@@ -12,8 +12,8 @@ namespace {
 SweepPoint point(double offered, double achieved, double p99) {
   SweepPoint p;
   p.offered = offered, p.achieved = achieved, p.throughput = achieved;
-  p.served_p50 = p.corrected_p50 = p99 / 2;
-  p.served_p99 = p99, p.corrected_p99 = p99;
+  p.served.p50 = p.corrected.p50 = p99 / 2;
+  p.served.p99 = p99, p.corrected.p99 = p99;
   p.results = 100, p.batches = 100;
   return p;
 }
@@ -41,7 +41,7 @@ TEST_CASE("sweep report: JSON read back, terminal table, and a page with both ch
   r.url = "http://127.0.0.1:1", r.command = "lpbf-bench sweep --rates 100,200,400,max", r.version = "test";
   r.point_seconds = 2;
   r.points = {point(100, 100, 3), point(200, 200, 3.5), point(400, 250, 300), point(0, 260, 4)};
-  r.points[2].corrected_p99 = 900, r.points[2].max_backlog = 120, r.points[2].max_lateness_ms = 450;
+  r.points[2].corrected.p99 = 900, r.points[2].max_backlog = 120, r.points[2].max_lateness_ms = 450;
   r.points[3].bench_id = "b<4>";
   r.knee = find_knee(r.points);
   REQUIRE(r.knee == 2);
