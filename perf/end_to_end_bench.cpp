@@ -114,6 +114,17 @@ double median(std::vector<double> v) {
   return v.empty() ? 0.0 : v[v.size() / 2];
 }
 
+// The ratio of every round, " 0.91 0.88 ...", for a row's note.
+std::string each_round(const std::vector<double>& ratios) {
+  std::string each;
+  for (double r : ratios) {
+    char one[16];
+    std::snprintf(one, sizeof one, " %.2f", r);
+    each += one;
+  }
+  return each;
+}
+
 }  // namespace
 
 void run_recording_benchmark(Report& report) {
@@ -130,14 +141,9 @@ void run_recording_benchmark(Report& report) {
     plain_cpu.push_back(plain.cpu_us), recorded_cpu.push_back(recorded.cpu_us);
     kept = recorded.recording;
   }
-  std::string each;
-  for (double r : ratios) {
-    char one[16];
-    std::snprintf(one, sizeof one, " %.2f", r);
-    each += one;
-  }
   const std::string label = "uncompressed TIFF, 1600 batches, --record DIR";
-  report.add("record", label + " / without", median(ratios), "ratio", "bar: >= 0.9; median of the rounds'" + each);
+  report.add("record", label + " / without", median(ratios), "ratio",
+             "bar: >= 0.9; median of the rounds'" + each_round(ratios));
   report.add("record", label + " CPU a batch", median(recorded_cpu), "us",
              "without: " + std::to_string(int(median(plain_cpu))) + " us; the last round " + kept);
 }
@@ -154,14 +160,9 @@ void run_tls_benchmark(Report& report) {
     plain_cpu.push_back(plain.cpu_us), tls_cpu.push_back(tls.cpu_us);
     answered = tls.answered, failed = tls.failed;
   }
-  std::string each;
-  for (double r : ratios) {
-    char one[16];
-    std::snprintf(one, sizeof one, " %.2f", r);
-    each += one;
-  }
   const std::string label = "uncompressed TIFF, 1600 batches, https";
-  report.add("tls", label + " / http", median(ratios), "ratio", "bar: >= 0.7; median of the rounds'" + each);
+  report.add("tls", label + " / http", median(ratios), "ratio",
+             "bar: >= 0.7; median of the rounds'" + each_round(ratios));
   report.add("tls", label + " throughput", median(tls_bps), "batches/s",
              "http: " + std::to_string(int(median(plain_bps))) + " batches/s; the last round " +
                  std::to_string(answered) + " answered, " + std::to_string(failed) + " failed");
@@ -243,14 +244,8 @@ void run_end_to_end_benchmarks(Report& report, int layers) {
     report.add("kafka", label + " throughput", median_of(k, &EndToEnd::batches_per_s), "batches/s", counts_of(k));
     report.add("kafka", label + " CPU a batch", median_of(k, &EndToEnd::cpu_us), "us",
                "all threads, mock brokers included");
-    std::string each;
-    for (double r : ratios[workers]) {
-      char one[16];
-      std::snprintf(one, sizeof one, " %.2f", r);
-      each += one;
-    }
     report.add("kafka", label + " / in-process", median(ratios[workers]), "ratio",
-               "bar: >= 0.5; median of the rounds'" + each);
+               "bar: >= 0.5; median of the rounds'" + each_round(ratios[workers]));
     report.add("kafka", label + " latency p50", median_of(k, &EndToEnd::p50_ms), "ms");
     report.add("kafka", label + " latency p99", median_of(k, &EndToEnd::p99_ms), "ms");
   }
