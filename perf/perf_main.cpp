@@ -10,6 +10,7 @@
 #include "perf/kernels_bench.h"
 #include "perf/one_shot_bench.h"
 #include "perf/recorder_bench.h"
+#include "perf/runner_alone_bench.h"
 
 namespace lpbf::perf {
 
@@ -36,6 +37,11 @@ int main(int argc, char** argv) {
     lpbf::perf::run_recording_benchmark(report);
     return 0;
   }
+  if (argc > 1 && std::strcmp(argv[1], "--alone") == 0) {  // only the two-process rows, quickly: no results file
+    lpbf::perf::Report report;
+    lpbf::perf::run_runner_alone_benchmarks(report);
+    return 0;
+  }
   if (argc > 1 && std::strcmp(argv[1], "--tls") == 0) {  // only the https row, quickly: no results file
     lpbf::perf::Report report;
     lpbf::perf::run_tls_benchmark(report);
@@ -44,13 +50,14 @@ int main(int argc, char** argv) {
   if (argc > 1 && argv[1][0] == '-') {
     std::fprintf(stderr,
                  "usage: lpbf-perf [RESULTS.json] | lpbf-perf --gate BASELINE.json | lpbf-perf --recorder | "
-                 "lpbf-perf --tls\n");
+                 "lpbf-perf --tls | lpbf-perf --alone\n");
     return 2;
   }
   const std::string out_path = argc > 1 ? argv[1] : "perf/results.json";
   lpbf::perf::Report report;
   std::printf("%-10s %-46s %12s %-10s %s\n", "group", "benchmark", "median", "unit", "note");
   lpbf::perf::run_one_shot_benchmarks(report);  // first: a fresh machine state, as a user's run
+  lpbf::perf::run_runner_alone_benchmarks(report);
   lpbf::perf::run_kernel_benchmarks(report);
   lpbf::perf::run_recorder_benchmarks(report);
   lpbf::perf::run_end_to_end_benchmarks(report, 30);
