@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -45,12 +46,23 @@ Result<std::shared_ptr<const std::string>> ServedDataset::batch(size_t pos) cons
   if (!from_disk()) return batches.at(pos);
   const OnDisk& d = on_disk.at(pos);
   if (d.bytes > UINT32_MAX) return Error{d.file.string() + " is larger than a msgpack bin can hold (4 GiB)"};
-  auto map = std::make_shared<std::string>(
-      encode_batch_head(batch_ids[pos], d.print_id, d.tile_id, d.layer, uint32_t(d.bytes)));
-  const size_t head = map->size();
-  map->resize(head + d.bytes);  // zero-filled first: a few microseconds beside reading the file
-  if (Status s = read_file_into(d.file, std::span(map->data() + head, d.bytes)); !s) return Error{s.error()};
-  return std::shared_ptr<const std::string>(std::move(map));
+  const std::string head = encode_batch_head(batch_ids[pos], d.print_id, d.tile_id, d.layer, uint32_t(d.bytes));
+  std::unique_ptr<std::string> map;
+  {
+    std::lock_guard lock(buffers->mutex);
+    if (!buffers->free.empty()) map = std::move(buffers->free.back()), buffers->free.pop_back();
+  }
+  if (!map) map = std::make_unique<std::string>();
+  // Only growing zero-fills (the difference): a reused buffer of a batch the same size is not written twice.
+  if (map->size() != head.size() + d.bytes) map->resize(head.size() + d.bytes);
+  std::memcpy(map->data(), head.data(), head.size());
+  if (Status s = read_file_into(d.file, std::span(map->data() + head.size(), d.bytes)); !s) return Error{s.error()};
+  constexpr size_t kKeptBuffers = 32;  // 16 MB of 500 KB batches: more than a run has in flight
+  return std::shared_ptr<const std::string>(map.release(), [pool = buffers](const std::string* done) {
+    std::unique_ptr<std::string> back(const_cast<std::string*>(done));
+    std::lock_guard lock(pool->mutex);
+    if (pool->free.size() < kKeptBuffers) pool->free.push_back(std::move(back));
+  });
 }
 
 ServedDataset load_served_dataset(const std::filesystem::path& dir, bool from_disk) {

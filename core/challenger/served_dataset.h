@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,14 @@ struct ServedDataset {
     uint64_t bytes = 0;          // its size when the dataset was loaded
   };
   std::vector<OnDisk> on_disk;
+  // The buffers maps are built in when served from disk: a reply gives its buffer back here when it
+  // is sent (a few are kept), so serving a batch allocates and zero-fills nothing, and writes pages
+  // the kernel has touched before (a first touch is slow on this machine kind: ../shared/PERF-NOTES.md).
+  struct Buffers {
+    std::mutex mutex;
+    std::vector<std::unique_ptr<std::string>> free;
+  };
+  std::shared_ptr<Buffers> buffers = std::make_shared<Buffers>();
 
   size_t size() const { return batch_ids.size(); }
   bool from_disk() const { return !on_disk.empty(); }
