@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <simdjson.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -81,6 +82,39 @@ Status write_file(const std::filesystem::path& path, std::span<const uint8_t> by
   if (err == 0) return {};
   ::unlink(path.c_str());
   return io_error("cannot write", path, err);
+}
+
+Status read_file_into(const std::filesystem::path& path, std::span<char> out) {
+  // open, fstat, pread, close: no descriptor is kept between batches (a served stream has
+  // thousands of files; opening one costs a few microseconds beside reading its 500 KB).
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return io_error("cannot open", path, errno);
+  struct stat st {};
+  Status status;
+  if (::fstat(fd, &st) != 0) {
+    status = io_error("cannot stat", path, errno);
+  } else if (uint64_t(st.st_size) != out.size()) {
+    status = Error{path.string() + " has " + std::to_string(st.st_size) + " bytes, not the " +
+                   std::to_string(out.size()) + " it had when the dataset was loaded"};
+  } else {
+    size_t done = 0;
+    while (done < out.size()) {
+      const ssize_t n = ::pread(fd, out.data() + done, out.size() - done, off_t(done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        status = io_error("cannot read", path, errno);
+        break;
+      }
+      if (n == 0) {
+        status = Error{path.string() + " ended after " + std::to_string(done) + " of its " +
+                       std::to_string(out.size()) + " bytes (truncated while read)"};
+        break;
+      }
+      done += size_t(n);
+    }
+  }
+  ::close(fd);
+  return status;
 }
 
 Status replace_file(const std::filesystem::path& path, std::string_view text) {

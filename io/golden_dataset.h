@@ -55,6 +55,9 @@ Status write_file(const std::filesystem::path& path, std::span<const uint8_t> by
 Status replace_file(const std::filesystem::path& path, std::string_view text);
 
 std::string read_file_bytes(const std::filesystem::path& path);
+// Reads the whole of `path` into `out`, which must be exactly its size: an Error names the file
+// when it cannot be opened or read, or is not out.size() bytes (truncated or rewritten meanwhile).
+Status read_file_into(const std::filesystem::path& path, std::span<char> out);
 
 // Writes a recorded stream in the same format, one batch at a time (a stream of 1 600 500x500
 // tiles is 800 MB: it is never held twice). Throws std::runtime_error naming the file it could

@@ -98,20 +98,38 @@ struct StringSink {
 
 }  // namespace
 
+namespace {
+
+template <class Sink>
+void pack_batch_head(msgpack::packer<Sink>& pk, int64_t batch_id, const std::string& print_id, int64_t tile_id,
+                     int64_t layer, uint32_t tif_bytes) {
+  pk.pack_map(5);
+  pk.pack("batch_id"), pk.pack(batch_id);
+  pk.pack("print_id"), pk.pack(print_id);
+  pk.pack("tile_id"), pk.pack(tile_id);
+  pk.pack("layer"), pk.pack(layer);
+  pk.pack("tif");
+  pk.pack_bin(tif_bytes);
+}
+
+}  // namespace
+
 std::string encode_batch(const Batch& b) {
   // Packed straight into the string it returns: a 500 KB batch is copied once, not twice (the
   // Kafka bridge encodes every fetched batch).
   StringSink buf;
   buf.bytes.reserve(b.tif.size() + 128);
   msgpack::packer<StringSink> pk(buf);
-  pk.pack_map(5);
-  pk.pack("batch_id"), pk.pack(b.batch_id);
-  pk.pack("print_id"), pk.pack(b.print_id);
-  pk.pack("tile_id"), pk.pack(b.tile_id);
-  pk.pack("layer"), pk.pack(b.layer);
-  pk.pack("tif");
-  pk.pack_bin(uint32_t(b.tif.size()));
+  pack_batch_head(pk, b.batch_id, b.print_id, b.tile_id, b.layer, uint32_t(b.tif.size()));
   pk.pack_bin_body(reinterpret_cast<const char*>(b.tif.data()), uint32_t(b.tif.size()));
+  return std::move(buf.bytes);
+}
+
+std::string encode_batch_head(int64_t batch_id, const std::string& print_id, int64_t tile_id, int64_t layer,
+                              uint32_t tif_bytes) {
+  StringSink buf;
+  msgpack::packer<StringSink> pk(buf);
+  pack_batch_head(pk, batch_id, print_id, tile_id, layer, tif_bytes);
   return std::move(buf.bytes);
 }
 

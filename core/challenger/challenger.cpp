@@ -139,7 +139,7 @@ Challenger::Bench& Challenger::add_bench(std::string id, std::string name, bool 
   b->id = std::move(id);
   b->name = std::move(name);
   b->test = test;
-  const size_t total = dataset_->batches.size();
+  const size_t total = dataset_->size();
   b->limit = max_batches >= 0 ? std::min(total, size_t(max_batches)) : total;
   b->served_at.resize(b->limit);
   b->answered.assign(b->limit, 0);
@@ -190,12 +190,20 @@ HttpReply Challenger::start(Bench& b) {
 
 HttpReply Challenger::next_batch(Bench& b) {
   if (b.ended || b.next >= b.limit) return text(404, "no more batches");
+  // Served from disk, the map is built here; a file gone or cut short since loading is a 500 that
+  // names it, counted, and the position is not passed: nothing was served.
+  auto map = dataset_->batch(b.next);
+  if (!map) {
+    ++read_errors_total_;
+    return text(500,
+                "next_batch: cannot serve batch " + std::to_string(dataset_->batch_ids[b.next]) + ": " + map.error());
+  }
   const size_t pos = b.next++;
   ++served_total_;
   const auto now = Clock::now();
   if (pos == 0) b.first_served = now;
   b.served_at[pos] = now;
-  return HttpReply{200, "application/msgpack", {}, dataset_->batches[pos]};
+  return HttpReply{200, "application/msgpack", {}, std::move(map).value()};
 }
 
 HttpReply Challenger::result(Bench& b, const std::string& batch_id_text, const std::string& body) {
@@ -320,8 +328,10 @@ HttpReply Challenger::metrics() const {
             {{{{"verdict", "correct"}}, double(results - std::min(results, wrong))},
              {{{"verdict", "wrong"}}, double(wrong)},
              {{{"verdict", "duplicate"}}, double(duplicates)}});
-  t.gauge("lpbf_challenger_dataset_batches", "Batches in the served dataset.",
-          {{{}, double(dataset_->batches.size())}});
+  t.counter("lpbf_challenger_batch_read_errors_total",
+            "next_batch calls answered 500: the batch's file could not be read (a dataset served from disk).",
+            {{{}, double(read_errors_total_)}});
+  t.gauge("lpbf_challenger_dataset_batches", "Batches in the served dataset.", {{{}, double(dataset_->size())}});
   t.histogram("lpbf_challenger_latency_seconds", "From serving a batch to taking its result.", latency_seconds_);
   return HttpReply{200, kPrometheusContentType, t.str(), nullptr};
 }

@@ -104,6 +104,7 @@ class Challenger {
   // scrape costs the same however many results are held (the bench states alone are counted per
   // scrape, O(benches)).
   size_t served_total_ = 0, results_total_ = 0, wrong_total_ = 0, duplicates_total_ = 0;
+  size_t read_errors_total_ = 0;  // next_batch answered 500: a batch file unreadable
   HistogramData latency_seconds_ = empty_histogram(kLatencyBucketsSeconds);
   FaultPlan faults_;
   EmulationOptions emulation_;

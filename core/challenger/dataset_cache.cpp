@@ -66,8 +66,12 @@ void make_room(const fs::path& cache, uint64_t budget, uint64_t incoming) {
   }
 }
 
+fs::path temporary_entry(const fs::path& entry) {
+  return entry.parent_path() / (entry.filename().string() + ".tmp-" + std::to_string(::getpid()));
+}
+
 void store(const ServedDataset& ds, const fs::path& entry) {
-  const fs::path tmp = entry.parent_path() / (entry.filename().string() + ".tmp-" + std::to_string(::getpid()));
+  const fs::path tmp = temporary_entry(entry);
   std::error_code ec;
   fs::remove_all(tmp, ec);
   try {
@@ -115,8 +119,10 @@ std::string DatasetCache::too_large(const SyntheticSpec& s) const {
 }
 
 ServedDataset DatasetCache::synthetic(const SyntheticSpec& spec, const std::string& layout, std::string& note,
-                                      const SyntheticProgress& progress) const {
+                                      const SyntheticProgress& progress, bool from_disk) const {
   note.clear();
+  if (dir.empty() && from_disk)
+    throw std::runtime_error("serving a stream from disk needs the dataset cache: set LPBF_CACHE_DIR");
   if (dir.empty()) {
     note = "no cache directory (set LPBF_CACHE_DIR, XDG_CACHE_HOME or HOME)";
     return make_synthetic_dataset(spec, layout, progress);
@@ -125,9 +131,9 @@ ServedDataset DatasetCache::synthetic(const SyntheticSpec& spec, const std::stri
   std::error_code ec;
   if (fs::exists(path / "manifest.json", ec)) {
     try {
-      ServedDataset ds = load_served_dataset(path);
-      if (ds.batches.size() == size_t(spec.layers) * size_t(spec.prints) * size_t(spec.grid * spec.grid) &&
-          ds.expected.size() == ds.batches.size()) {
+      ServedDataset ds = load_served_dataset(path, from_disk);
+      if (ds.size() == size_t(spec.layers) * size_t(spec.prints) * size_t(spec.grid * spec.grid) &&
+          ds.expected.size() == ds.size()) {
         ds.description = synthetic_description(spec, layout);
         fs::last_write_time(path, fs::file_time_type::clock::now(), ec);  // most recently used
         note = "loaded from the cache " + path.string();
@@ -138,6 +144,28 @@ ServedDataset DatasetCache::synthetic(const SyntheticSpec& spec, const std::stri
       note = "the cached " + path.string() + " is unreadable (" + e.what() + "); prepared again";
     }
     fs::remove_all(path, ec);
+  }
+  if (from_disk) {
+    // Straight into ENTRY.tmp-PID, renamed when whole: an interrupted preparation leaves only that,
+    // which the next run that stores an entry removes.
+    fs::create_directories(dir, ec);
+    if (ec) throw std::runtime_error("cannot create the dataset cache " + dir.string() + ": " + ec.message());
+    remove_abandoned_entries(dir);
+    make_room(dir, budget_bytes, synthetic_tiff_bound(spec));
+    const fs::path tmp = temporary_entry(path);
+    fs::remove_all(tmp, ec);
+    try {
+      make_synthetic_dataset(spec, layout, progress, tmp);
+    } catch (...) {
+      fs::remove_all(tmp, ec);
+      throw;
+    }
+    fs::rename(tmp, path, ec);
+    if (ec) fs::remove_all(tmp, ec);  // another run stored the same entry meanwhile: theirs is served
+    ServedDataset ds = load_served_dataset(path, true);
+    ds.description = synthetic_description(spec, layout);
+    if (note.empty()) note = "prepared and stored in the cache " + path.string();
+    return ds;
   }
   ServedDataset ds = make_synthetic_dataset(spec, layout, progress);
   try {

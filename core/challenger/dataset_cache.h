@@ -35,8 +35,13 @@ struct DatasetCache {
   // The cached dataset, or prepares it and stores it. `note` says which happened (or why the
   // cache could not be used: the dataset is then prepared as without a cache). `progress`, if
   // any, is told how far the preparation is.
+  //
+  // `from_disk`: the dataset is served from the entry's files (ServedDataset::from_disk), and a
+  // stream being prepared is written into the entry's temporary directory as it is made, never
+  // held in memory; then the cache is needed (a directory that cannot be written throws
+  // std::runtime_error, naming it) and the budget is made room for before preparing.
   ServedDataset synthetic(const SyntheticSpec& spec, const std::string& layout, std::string& note,
-                          const SyntheticProgress& progress = {}) const;
+                          const SyntheticProgress& progress = {}, bool from_disk = false) const;
 };
 
 }  // namespace lpbf

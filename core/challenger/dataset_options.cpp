@@ -9,12 +9,45 @@
 
 namespace lpbf {
 
+namespace {
+
+// "4578 MiB", "0.3 MiB".
+std::string mib(uint64_t bytes) {
+  char text[32];
+  const double m = double(bytes) / double(uint64_t(1) << 20);
+  std::snprintf(text, sizeof text, m < 10 ? "%.1f MiB" : "%.0f MiB", m);
+  return text;
+}
+
+}  // namespace
+
+bool serves_from_disk(const DatasetOptions& o, uint64_t tiff_bytes) {
+  switch (o.serve_from) {
+    case ServeFrom::memory: return false;
+    case ServeFrom::disk: return true;
+    case ServeFrom::automatic: return tiff_bytes > o.memory_limit;
+  }
+  return false;
+}
+
 std::string dataset_options_problem(const DatasetOptions& o) {
   const SyntheticSpec& s = o.spec;
   const double pixels = double(s.layers) * s.prints * s.grid * s.grid * double(s.tile) * s.tile;
   if (!o.dir && pixels > 4e10)
     return "the synthetic stream would hold " + std::to_string(pixels / 1e9) + " Gpixels; make it smaller";
-  if (!o.dir) return DatasetCache::from_environment().too_large(s);
+  if (o.dir) return "";
+  const DatasetCache cache = DatasetCache::from_environment();
+  if (std::string too_large = cache.too_large(s); !too_large.empty()) return too_large;
+  // A synthetic stream is served from disk out of its cache entry: without one it is held in memory.
+  const uint64_t bound = synthetic_tiff_bound(s);
+  if ((!o.cache || cache.dir.empty()) && serves_from_disk(o, bound)) {
+    const std::string why = !o.cache ? "--no-cache" : "no cache directory ($LPBF_CACHE_DIR, $XDG_CACHE_HOME, $HOME)";
+    if (o.serve_from == ServeFrom::disk)
+      return "--serve-from disk serves a synthetic stream from its cache entry: not with " + why;
+    return "the synthetic stream would take up to " + mib(bound) + " of TIFF (2 bytes a pixel), more than " +
+           "--serve-memory-limit (" + mib(o.memory_limit) + ") lets it hold in memory, and with " + why +
+           " it cannot be served from disk: use the cache, or --serve-from memory to hold it all the same";
+  }
   return "";
 }
 
@@ -35,21 +68,26 @@ SyntheticProgress progress_line(std::FILE* log) {
 std::shared_ptr<const ServedDataset> prepare_dataset(const DatasetOptions& o, std::FILE* log) {
   const auto start = std::chrono::steady_clock::now();
   std::string how;
-  std::shared_ptr<const ServedDataset> ds;
+  ServedDataset ds;
+  const DatasetCache cache = DatasetCache::from_environment();
   if (o.dir) {
-    ds = std::make_shared<const ServedDataset>(load_served_dataset(*o.dir));
+    ds = load_served_dataset(*o.dir, true);  // metadata only: the policy needs the stream's size
+    if (!serves_from_disk(o, ds.tiff_bytes)) ds = load_served_dataset(*o.dir, false);
     how = "loaded";
   } else if (o.cache) {
-    ds = std::make_shared<const ServedDataset>(
-        DatasetCache::from_environment().synthetic(o.spec, o.layout, how, progress_line(log)));
+    ds = cache.synthetic(o.spec, o.layout, how, progress_line(log), serves_from_disk(o, synthetic_tiff_bound(o.spec)));
   } else {
-    ds = std::make_shared<const ServedDataset>(make_synthetic_dataset(o.spec, o.layout, progress_line(log)));
+    ds = make_synthetic_dataset(o.spec, o.layout, progress_line(log));
     how = "prepared (--no-cache)";
   }
+  // The description (the line a run and `challenger` print) says where the batches are served from.
+  ds.description += ds.from_disk() ? ", served from disk (" + mib(ds.tiff_bytes) + " of TIFF, read as served)"
+                                   : ", held in memory (" + mib(ds.tiff_bytes) + " of TIFF)";
   if (log)
-    std::fprintf(log, "dataset: %zu batches %s in %.1f s\n", ds->batches.size(), how.c_str(),
-                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  return ds;
+    std::fprintf(log, "dataset: %zu batches %s in %.1f s, %s\n", ds.size(), how.c_str(),
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+                 ds.from_disk() ? "served from disk" : "held in memory");
+  return std::make_shared<const ServedDataset>(std::move(ds));
 }
 
 }  // namespace lpbf

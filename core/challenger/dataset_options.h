@@ -20,11 +20,18 @@ struct DatasetOptions {
   SyntheticSpec spec;
   std::string layout;  // "" rotates through every layout
   bool cache = true;
+  ServeFrom serve_from = ServeFrom::automatic;       // --serve-from
+  uint64_t memory_limit = kDefaultServeMemoryLimit;  // --serve-memory-limit: automatic's threshold
 };
 
-// Empty, or why these options cannot make a dataset (a synthetic stream too large to hold). Each
-// value's own range is checked where it is read.
+// Empty, or why these options cannot make a dataset (a synthetic stream too large to hold, or to
+// hold in memory without the cache to serve it from). Each value's own range is checked where it
+// is read.
 std::string dataset_options_problem(const DatasetOptions& options);
+
+// Whether a stream of `tiff_bytes` (for a synthetic stream: its bound, synthetic_tiff_bound) is
+// served from disk under these options.
+bool serves_from_disk(const DatasetOptions& options, uint64_t tiff_bytes);
 
 // Loads or generates the dataset (through the cache for a synthetic stream). `log` gets one
 // line on how it was prepared, when not null.

@@ -166,6 +166,21 @@ std::vector<CLI::Option*> add_dataset_options(CLI::App& app, DatasetOptions& o, 
       "prepare the synthetic stream anew; by default a prepared stream is kept in $LPBF_CACHE_DIR "
       "(else $XDG_CACHE_HOME/lpbf-bench, else ~/.cache/lpbf-bench; 8 GiB at most, oldest "
       "removed first) and the next run loads it at once"));
+  add(app.add_option_function<std::string>(
+             "--serve-from",
+             [&o](const std::string& v) {
+               o.serve_from = v == "memory" ? ServeFrom::memory : v == "disk" ? ServeFrom::disk : ServeFrom::automatic;
+             },
+             "where the batches are kept: memory (all of them), disk (read from the dataset's files as each is "
+             "served; a synthetic stream from its cache entry, written there as it is made) or auto (the default: "
+             "memory up to --serve-memory-limit of TIFF, disk above it)")
+          ->option_text("memory|disk|auto")
+          ->check(CLI::IsMember({"memory", "disk", "auto"})));
+  add(whole_number(
+      app, "--serve-memory-limit", [&o](const int64_t& mib) { o.memory_limit = uint64_t(mib) << 20; },
+      int64_t(kDefaultServeMemoryLimit >> 20), 1, int64_t(1) << 30, "MIB",
+      "--serve-from auto serves from disk a stream of more TIFF than this (default 1024 MiB; for a synthetic "
+      "stream its bound, 2 bytes a pixel); without the cache (--no-cache) such a stream is refused"));
   return added;
 }
 
