@@ -176,19 +176,21 @@ TEST_CASE("TIFF fast path: given the bytes' owner, uncompressed little-endian st
         CHECK(buffer.use_count() == 1);  // a copy does not keep the bytes
         continue;
       }
-      const auto* p = reinterpret_cast<const uint8_t*>(d.image.pixels.data());
+      const Image16& image = d.image;  // read through const: a non-const data() would copy the view
+      const auto* p = reinterpret_cast<const uint8_t*>(image.pixels.data());
       CHECK((p >= bytes.data() && p + 129 * 300 * 2 <= bytes.data() + bytes.size()));
       CHECK(d.image.pixels.capacity() == 129u * 300u);
 
       // A copy of the image views the same pixels; the image outlives every other owner of the bytes.
       const Image16 copy = d.image;
       CHECK(copy.pixels.is_view());
-      CHECK(copy.pixels.data() == d.image.pixels.data());
+      CHECK(copy.pixels.data() == image.pixels.data());
+      CHECK(image.pixels.is_view());
       const std::vector<uint8_t> before = *buffer;
       const size_t at = size_t(p - buffer->data());
       const auto* bytes_left = buffer.get();
       buffer.reset();
-      CHECK(d.image.pixels == img.pixels);
+      CHECK(image.pixels == img.pixels);
 
       // Writing to a view copies it first: the bytes (and the other view) never change.
       d.image.at(3, 7) = uint16_t(img.at(3, 7) ^ 1);
