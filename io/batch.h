@@ -36,6 +36,8 @@ class SharedBytes {
   // A part of these bytes, sharing their owner.
   SharedBytes part(std::span<const uint8_t> inside) const { return SharedBytes(owner_, inside); }
 
+  // What keeps these bytes alive (null for none): a decoded image may share it to view them.
+  const std::shared_ptr<const void>& owner() const { return owner_; }
   const uint8_t* data() const { return part_.data(); }
   size_t size() const { return part_.size(); }
   bool empty() const { return part_.empty(); }

@@ -186,6 +186,8 @@ void HttpConnection::on_header(beast::error_code ec, std::size_t) {
   // here because the size is about to be allocated.
   if (*length > kMaxResponseBody) return finish("read", http::error::body_limit);
   body_ = ByteBuffer();
+  // One byte spare: room for the fetch stage to move a batch's TIFF to an even address in place.
+  body_.reserve(static_cast<size_t>(*length) + 1);
   body_.resize(static_cast<size_t>(*length));  // not zero-filled
   const size_t have = std::min(body_.size(), buffer_.size());
   net::buffer_copy(net::buffer(body_.data(), have), buffer_.data());

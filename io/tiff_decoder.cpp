@@ -23,9 +23,9 @@ T field_or(TIFF* tif, ttag_t tag, T fallback) {
 
 }  // namespace
 
-DecodedTiff decode_tiff(std::span<const uint8_t> bytes) {
+DecodedTiff decode_tiff(std::span<const uint8_t> bytes, std::shared_ptr<const void> keep_alive) {
   DecodedTiff fast;
-  if (decode_tiff_fast(bytes, fast.image)) return fast;
+  if (decode_tiff_fast(bytes, fast.image, std::move(keep_alive))) return fast;
   return decode_tiff_with_libtiff(bytes);
 }
 

@@ -3,6 +3,7 @@
 // or tiles, either byte order, any compression libtiff decodes (none, LZW, Deflate, PackBits, ...).
 // Anything else is an error naming what was wrong; never a crash.
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 
@@ -20,7 +21,9 @@ struct DecodedTiff {
 };
 
 // The common layouts go through io/tiff_fast_decoder.h; anything it declines goes to libtiff.
-DecodedTiff decode_tiff(std::span<const uint8_t> bytes);
+// `keep_alive`: the bytes' owner, to let an uncompressed image view its pixels where they lie
+// instead of copying them (see decode_tiff_fast); the image then keeps the bytes alive.
+DecodedTiff decode_tiff(std::span<const uint8_t> bytes, std::shared_ptr<const void> keep_alive = {});
 
 // The name a golden manifest gives a TIFF's layout (its "encoding"), read from the header alone:
 // little-endian strips "raw" (uncompressed, one strip), "tf_strips_raw" (uncompressed, several),

@@ -3,6 +3,7 @@
 #include <libdeflate.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <vector>
@@ -153,7 +154,7 @@ bool packbits_decode_tiff(std::span<const uint8_t> in, std::span<uint8_t> out) {
   return occ == 0;
 }
 
-bool decode_tiff_fast(std::span<const uint8_t> bytes, Image16& out) {
+bool decode_tiff_fast(std::span<const uint8_t> bytes, Image16& out, std::shared_ptr<const void> keep_alive) {
   if (bytes.size() < 8) return false;
   const uint8_t* b = bytes.data();
   Reader r{b, bytes.size(), false};
@@ -281,6 +282,24 @@ bool decode_tiff_fast(std::span<const uint8_t> bytes, Image16& out) {
 
   thread_local DeflateDecompressor inflater;  // a libdeflate decompressor is 32 KB: one a thread
   if (deflate && inflater.d == nullptr) return false;
+
+  // Uncompressed little-endian strips lying end to end, at an even address, already are the image's
+  // pixels in order: with an owner to keep the bytes alive, the image views them instead of copying.
+  if (keep_alive && !tiled && compression == kNone && !r.big_endian && predictor == 1 &&
+      reinterpret_cast<uintptr_t>(b + offsets[0]) % alignof(uint16_t) == 0) {
+    const uint64_t pixels = uint64_t(width) * length, strip_bytes = uint64_t(block_h) * width * 2;
+    bool contiguous = offsets[0] + pixels * 2 <= r.size;
+    for (uint64_t s = 0; contiguous && s < blocks; ++s) {
+      const uint64_t rows = std::min<uint64_t>(block_h, length - s * block_h);
+      contiguous = offsets[s] == offsets[0] + s * strip_bytes && counts[s] >= rows * width * 2;
+    }
+    if (contiguous) {
+      out.rows = int(length), out.cols = int(width);
+      out.pixels =
+          PixelBuffer::view(std::move(keep_alive), reinterpret_cast<const uint16_t*>(b + offsets[0]), size_t(pixels));
+      return true;
+    }
+  }
 
   out = Image16::uninitialised(int(length), int(width));
   uint16_t* const img = out.pixels.data();

@@ -16,6 +16,7 @@
 // a strip that does not lie wholly inside the bytes, a code stream with any irregularity. So every
 // error message still comes from libtiff, and a corrupt stream costs one extra attempt.
 #include <cstdint>
+#include <memory>
 #include <span>
 
 #include "analysis/image.h"
@@ -23,7 +24,10 @@
 namespace lpbf {
 
 // True: `out` holds the image. False: not decoded here (out is unspecified); use libtiff.
-bool decode_tiff_fast(std::span<const uint8_t> bytes, Image16& out);
+// `keep_alive`, when set, owns `bytes` and keeps them unchanged while it lives: an uncompressed
+// little-endian image whose strips lie end to end at an even address is then not copied, `out`
+// views its pixels in `bytes` (and shares `keep_alive`). Without it, `out` has pixels of its own.
+bool decode_tiff_fast(std::span<const uint8_t> bytes, Image16& out, std::shared_ptr<const void> keep_alive = {});
 
 // PackBits exactly as libtiff 4.5 decodes it (runs past the end are cut). False: input ran out.
 bool packbits_decode_tiff(std::span<const uint8_t> in, std::span<uint8_t> out);

@@ -1,5 +1,8 @@
 #include "core/challenger/challenger_host.h"
 
+#include <pthread.h>
+#include <time.h>
+
 namespace lpbf {
 
 ChallengerHost::ChallengerHost(std::shared_ptr<const ServedDataset> dataset, const std::string& bind,
@@ -17,6 +20,18 @@ ChallengerHost::ChallengerHost(std::shared_ptr<const ServedDataset> dataset, con
 }
 
 ChallengerHost::~ChallengerHost() { stop(); }
+
+double ChallengerHost::cpu_seconds() const {
+  double s = 0;
+  for (const std::thread& t : threads_) {
+    clockid_t clock;
+    timespec ts{};
+    if (pthread_getcpuclockid(const_cast<std::thread&>(t).native_handle(), &clock) == 0 &&
+        clock_gettime(clock, &ts) == 0)
+      s += double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+  }
+  return s;
+}
 
 void ChallengerHost::stop() {
   if (threads_.empty()) return;

@@ -24,6 +24,8 @@ class ChallengerHost {
   std::string url() const { return url_; }
   unsigned short port() const { return port_; }
   Challenger& challenger() { return challenger_; }
+  // The CPU time (user + system) its io threads have run so far: all its serving and scoring.
+  double cpu_seconds() const;
   void stop();
 
  private:

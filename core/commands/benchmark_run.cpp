@@ -181,7 +181,10 @@ class BenchmarkRun {
         io_, target, options_.connections, max_in_flight_of(options_), options_.max_batches, *to_analysis,
         [this](FetchedBatch& fb) {  // in batch_id order
           // --warmup N: the CPU counted starts with the last warm-up batch's release.
-          if (++released_ == options_.warmup) cpu_at_warmup_ = process_cpu_seconds();
+          if (++released_ == options_.warmup) {
+            cpu_at_warmup_ = process_cpu_seconds();
+            if (options_.embedded_cpu_seconds) embedded_cpu_at_warmup_ = options_.embedded_cpu_seconds();
+          }
           // A batch the recorder cannot keep is counted by it (its summary says how many).
           if (recorder_) static_cast<void>(recorder_->record_batch(fb.batch));
           if (!options_.kafka) analysis_.assign(fb);
@@ -204,6 +207,7 @@ class BenchmarkRun {
     auto keep_running = net::make_work_guard(io_);
     start_ = result_.started = Clock::now();
     const double cpu_at_start = process_cpu_seconds();
+    const double embedded_at_start = options_.embedded_cpu_seconds ? options_.embedded_cpu_seconds() : 0;
     fetch_->start();
     take_sample();
     if (options_.progress) show_progress();
@@ -211,6 +215,9 @@ class BenchmarkRun {
     if (options_.progress) std::fprintf(stderr, "\r\033[K");
     result_.seconds = std::chrono::duration<double>(Clock::now() - start_).count();
     result_.cpu_seconds = process_cpu_seconds() - (cpu_at_warmup_ >= 0 ? cpu_at_warmup_ : cpu_at_start);
+    if (options_.embedded_cpu_seconds)
+      result_.embedded_cpu_seconds = options_.embedded_cpu_seconds() -
+                                     (embedded_cpu_at_warmup_ >= 0 ? embedded_cpu_at_warmup_ : embedded_at_start);
     sample_now();
     analysis_.close();
     workers.join();
@@ -310,8 +317,9 @@ class BenchmarkRun {
   net::steady_timer progress_timer_, sample_timer_;
   Clock::time_point start_;
   bool finished_ = false;
-  int64_t released_ = 0;       // batches released to analysis so far
-  double cpu_at_warmup_ = -1;  // this process's CPU seconds when the warm-up's last batch was released
+  int64_t released_ = 0;                // batches released to analysis so far
+  double cpu_at_warmup_ = -1;           // this process's CPU seconds when the warm-up's last batch was released
+  double embedded_cpu_at_warmup_ = -1;  // the embedded challenger's, then
 };
 
 // --rate: the schedule's figures, and each answered batch's latency from its scheduled send
@@ -348,6 +356,7 @@ RunReport make_run_report(const RunOptions& options, const RunResult& r) {
   p.connections = options.connections, p.threads = options.effective_threads();
   p.batches = int64_t(l.released), p.results = int64_t(l.answered);
   p.cpu_seconds = r.cpu_seconds;
+  p.embedded_cpu_seconds = r.embedded_cpu_seconds;
   // --warmup N: the statistics start with the (N+1)-th batch fetched (the trace holds the batches in
   // that order): its latency is the first counted, its fetch starts the measured time.
   p.warmup = options.warmup;

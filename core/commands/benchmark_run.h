@@ -48,6 +48,9 @@ struct RunOptions {
   // perf only, never a command-line option: answer each batch at once with an empty result (the
   // HTTP path alone; see AnalysisStage).
   bool transport_only = false;
+  // The embedded challenger's CPU so far (its threads' user + system seconds), when it runs in this
+  // process: sampled with the process's, so that the summary can tell the runner's own CPU apart.
+  std::function<double()> embedded_cpu_seconds;
   std::string command_line;   // as the user typed it, for the report
   std::string configuration;  // the effective options, as `name=value` lines (a --config file), for the report
   // Prometheus metrics at http://metrics_bind:metrics_port/metrics while the run lasts; -1: none
@@ -74,10 +77,11 @@ inline constexpr int kDefaultMetricsLingerSeconds = 30;
 struct RunResult {
   std::string bench_id;
   RunLedger ledger;
-  double seconds = 0;         // first fetch to last result acknowledged
-  double cpu_seconds = 0;     // this process's CPU time (all threads, user + system) in those seconds
-                              // (with --warmup, from the release of the warm-up's last batch)
-  Clock::time_point started;  // the first fetch: the trace's time zero
+  double seconds = 0;                // first fetch to last result acknowledged
+  double cpu_seconds = 0;            // this process's CPU time (all threads, user + system) in those seconds
+                                     // (with --warmup, from the release of the warm-up's last batch)
+  double embedded_cpu_seconds = -1;  // of which the embedded challenger's threads ran (-1: none in this process)
+  Clock::time_point started;         // the first fetch: the trace's time zero
   int64_t fetch_ns = 0, decode_ns = 0, analyse_ns = 0, submit_ns = 0;
   size_t max_queue_depth = 0;       // analyse -> submit and fetch -> analyse, the larger
   std::string end_reply;            // the challenger's /api/end answer, as it came

@@ -85,6 +85,7 @@ int run_command(RunArgs args) {
     embedded = std::make_unique<ChallengerHost>(dataset, "127.0.0.1", 0, 1, o.apitoken, HttpServerLimits{},
                                                 EmulationOptions{}, std::move(tls));
     o.url = embedded->url();
+    o.embedded_cpu_seconds = [host = embedded.get()] { return host->cpu_seconds(); };
     if (!quiet)
       std::fprintf(stderr, "embedded challenger at %s, serving %s\n", o.url.c_str(), dataset->description.c_str());
   }

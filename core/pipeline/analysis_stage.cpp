@@ -26,10 +26,11 @@ void AnalysisStage::work_on(FetchedBatch&& fb) {
   Decoded d;
   {
     StageMetrics::Timer t(metrics_.decode_ns);
-    d.tiff = decode_tiff(fb.batch.tif);
+    // An uncompressed tile's image views its pixels in the fetched body (no copy) and keeps the body.
+    d.tiff = decode_tiff(fb.batch.tif, fb.batch.tif.owner());
   }
   d.decoded_at = Clock::now();
-  fb.batch.tif = {};  // the bytes are no longer needed: free them before waiting for the tile
+  fb.batch.tif = {};  // free the bytes before waiting for the tile, unless the image views them
   const TileKey key{fb.batch.print_id, fb.batch.tile_id};
   const uint64_t seq = fb.tile_seq;
   d.fetched = std::move(fb);

@@ -64,6 +64,9 @@ RunReport combine_repetitions(const std::vector<RunReport>& runs) {
   c.p50 = median(&Repetition::p50), c.p90 = median(&Repetition::p90), c.p99 = median(&Repetition::p99);
   c.max = median(&Repetition::max), c.mean = median(&Repetition::mean);
   c.cpu_seconds = median(&Repetition::cpu_seconds);
+  std::vector<double> embedded;
+  for (const RunReport& r : runs) embedded.push_back(r.embedded_cpu_seconds);
+  c.embedded_cpu_seconds = median_of(embedded);
   c.batches = c.results = c.measured = c.uncertain_reposts = 0;
   c.fetch_s = c.decode_s = c.analyse_s = c.submit_s = 0;
   c.max_queue_depth = 0;

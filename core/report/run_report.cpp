@@ -84,6 +84,7 @@ RunReport parse_run_report(std::string_view json, const std::string& origin) {
   read_if(o, "command", r.command);
   read_if(o, "config", r.config);
   read_if(o, "cpu_seconds", r.cpu_seconds);
+  read_if(o, "embedded_challenger_cpu_seconds", r.embedded_cpu_seconds);
   read_if(o, "machine", r.machine);
   read_if(o, "version", r.version);
   read_if(o, "connections", r.connections);

@@ -69,7 +69,8 @@ struct RunReport {
   std::string config;  // the run's effective configuration, as --config reads it back ("" in older reports)
   int64_t connections = 0, threads = 0, batches = 0, results = 0;
   double wall_seconds = 0, throughput = 0;
-  double cpu_seconds = -1;                              // -1: not recorded (older reports)
+  double cpu_seconds = -1;           // -1: not recorded (older reports)
+  double embedded_cpu_seconds = -1;  // of cpu_seconds, the embedded challenger's (-1: none in the process)
   double p50 = 0, p90 = 0, p99 = 0, max = 0, mean = 0;  // latency, ms (next_batch reply to result acknowledged)
   double fetch_s = 0, decode_s = 0, analyse_s = 0, submit_s = 0;  // busy seconds per stage
   int64_t max_queue_depth = 0;                                    // analyse -> submit and fetch -> analyse, the larger

@@ -128,6 +128,7 @@ std::string run_report_json(const RunReport& r) {
              .raw("incomplete_windows", json_array(incomplete))
              .field("wall_seconds", r.wall_seconds)
              .field("cpu_seconds", r.cpu_seconds)
+             .field("embedded_challenger_cpu_seconds", r.embedded_cpu_seconds)
              .field("throughput", r.throughput)
              .raw("latency_ms", latency_json({r.p50, r.p90, r.p99, r.max, r.mean}))
              .raw("open_model", open_model_json(r.open_model))

@@ -119,6 +119,15 @@ std::string summary_text(const RunReport& r) {
                 r.cpu_seconds, r.wall_seconds > 0 ? r.cpu_seconds / r.wall_seconds : 0.0, r.cores,
                 per_bench > 0 ? 1e6 * r.cpu_seconds / per_bench : 0.0);
   s += buf;
+  // The embedded challenger's threads (serving batches, scoring results) apart from the runner's own.
+  if (r.embedded_cpu_seconds >= 0 && r.cpu_seconds >= 0 && per_bench > 0) {
+    std::snprintf(buf, sizeof buf,
+                  "  cpu        of which the runner %.0f us a batch, the embedded challenger (serving, scoring) %.0f "
+                  "us a batch\n",
+                  1e6 * std::max(0.0, r.cpu_seconds - r.embedded_cpu_seconds) / per_bench,
+                  1e6 * r.embedded_cpu_seconds / per_bench);
+    s += buf;
+  }
   if (r.memory_budget > 0) {
     s += "  memory     budget " + MemoryBudget::describe_bytes(uint64_t(r.memory_budget)) + ", at most " +
          MemoryBudget::describe_bytes(uint64_t(r.memory_peak)) +

@@ -154,3 +154,55 @@ TEST_CASE("TIFF fast path: what it does not know goes to libtiff") {
   CHECK_FALSE(decode_tiff_fast(bytes, fast));
   check_same_as_libtiff(bytes);
 }
+
+TEST_CASE("TIFF fast path: given the bytes' owner, uncompressed little-endian strips are viewed where they lie") {
+  std::mt19937 rng(13);
+  for (const TiffLayout& layout : layouts_with_predictors()) {
+    const Image16 img = mixed_image(129, 300, rng);
+    const std::vector<uint8_t> encoded = encode_tiff(img, layout);
+    for (size_t shift : {0, 1}) {  // 1: every strip at an odd address, which a uint16_t view cannot take
+      auto buffer = std::make_shared<std::vector<uint8_t>>(shift, uint8_t(0));
+      buffer->insert(buffer->end(), encoded.begin(), encoded.end());
+      const std::span<const uint8_t> bytes(buffer->data() + shift, encoded.size());
+      INFO(layout.name << " shifted by " << shift);
+      DecodedTiff d = decode_tiff(bytes, buffer);
+      REQUIRE(d.ok());
+      CHECK(d.image.rows == 129);
+      CHECK(d.image.cols == 300);
+      CHECK(d.image.pixels == img.pixels);
+      const bool viewable = layout.compression == COMPRESSION_NONE && !layout.tiled && !layout.big_endian;
+      CHECK(d.image.pixels.is_view() == (viewable && shift == 0));
+      if (!d.image.pixels.is_view()) {
+        CHECK(buffer.use_count() == 1);  // a copy does not keep the bytes
+        continue;
+      }
+      const Image16& image = d.image;  // read through const: a non-const data() would copy the view
+      const auto* p = reinterpret_cast<const uint8_t*>(image.pixels.data());
+      CHECK((p >= bytes.data() && p + 129 * 300 * 2 <= bytes.data() + bytes.size()));
+      CHECK(d.image.pixels.capacity() == 129u * 300u);
+
+      // A copy of the image views the same pixels; the image outlives every other owner of the bytes.
+      const Image16 copy = d.image;
+      CHECK(copy.pixels.is_view());
+      CHECK(copy.pixels.data() == image.pixels.data());
+      CHECK(image.pixels.is_view());
+      const std::vector<uint8_t> before = *buffer;
+      const size_t at = size_t(p - buffer->data());
+      const auto* bytes_left = buffer.get();
+      buffer.reset();
+      CHECK(image.pixels == img.pixels);
+
+      // Writing to a view copies it first: the bytes (and the other view) never change.
+      d.image.at(3, 7) = uint16_t(img.at(3, 7) ^ 1);
+      CHECK_FALSE(d.image.pixels.is_view());
+      CHECK(copy.pixels == img.pixels);
+      CHECK(std::memcmp(bytes_left->data(), before.data(), before.size()) == 0);
+      CHECK(std::memcmp(copy.pixels.data(), before.data() + at, 129 * 300 * 2) == 0);
+      CHECK(d.image.at(3, 7) != img.at(3, 7));
+      CHECK(d.image.at(3, 8) == img.at(3, 8));
+    }
+  }
+  // Without an owner nothing can keep the bytes alive: the image is always a copy.
+  const Image16 img = mixed_image(20, 30, rng);
+  CHECK_FALSE(decode_tiff(encode_tiff(img, standard_tiff_layouts()[0])).image.pixels.is_view());
+}

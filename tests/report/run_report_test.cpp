@@ -20,6 +20,7 @@ RunReport every_field_set() {
   r.version = "abc1234", r.config = "threads=2\nbench-name=\"x\"\n";
   r.connections = 4, r.threads = 2, r.batches = 9, r.results = 7;
   r.wall_seconds = 1.234567891, r.throughput = 7 / 1.234567891, r.cpu_seconds = 2.0000000000000004;
+  r.embedded_cpu_seconds = 0.5;
   r.p50 = 1.5, r.p90 = 2.25, r.p99 = 3.25, r.max = 4.0625, r.mean = 1.9;
   r.fetch_s = 0.001, r.decode_s = 0.2, r.analyse_s = 0.3, r.submit_s = 0.04;
   r.max_queue_depth = 6, r.kafka_ready_seconds = 0.75, r.uncertain_reposts = 2, r.max_batches = 10;
@@ -84,6 +85,7 @@ void check_same_report(const RunReport& a, const RunReport& b) {
   CHECK(a.wall_seconds == b.wall_seconds);
   CHECK(a.throughput == b.throughput);
   CHECK(a.cpu_seconds == b.cpu_seconds);
+  CHECK(a.embedded_cpu_seconds == b.embedded_cpu_seconds);
   CHECK(a.p50 == b.p50);
   CHECK(a.p90 == b.p90);
   CHECK(a.p99 == b.p99);
@@ -177,6 +179,12 @@ TEST_CASE("the summary says what the report holds") {
   // Two repetitions: a bench's (median) CPU over a bench's batches counted after the warm-up, 5 / 2.
   CHECK(s.find("  cpu        2.000 s user+system in this process, 1.62 of 2 cores, 800000 us a batch\n") !=
         std::string::npos);
+  // Of it, the embedded challenger's threads (0.5 s) and the runner's own, likewise a bench's batch.
+  CHECK(s.find("  cpu        of which the runner 600000 us a batch, the embedded challenger (serving, scoring) "
+               "200000 us a batch\n") != std::string::npos);
+  RunReport external = r;
+  external.embedded_cpu_seconds = -1;
+  CHECK(summary_text(external).find("of which the runner") == std::string::npos);
   CHECK(s.find("  incomplete batch 5 (print P0, tile 3, layer 2): its window lacks layer(s) 0, 1\n") !=
         std::string::npos);
   CHECK(s.find("  kafka      workers held every partition of raw-batch after 0.75 s") != std::string::npos);
