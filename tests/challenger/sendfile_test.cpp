@@ -18,6 +18,7 @@
 #include "core/challenger/challenger_host.h"
 #include "io/golden_dataset.h"
 #include "io/http_server.h"
+#include "tests/faulty_challenger.h"
 #include "tests/http_test_client.h"
 #include "tests/test_support.h"
 
@@ -122,6 +123,30 @@ TEST_CASE("sendfile: every golden/small batch served from disk over loopback is 
     CHECK(parts->head.size() + parts->tiff->length == expected.value()->size());
   }
   CHECK(client.call(http::verb::get, "/api/next_batch/" + bench).status == 404);
+}
+
+TEST_CASE("sendfile: a cut_body fault on a disk-served batch sends half the whole map, as from memory") {
+  const auto ds = std::make_shared<const ServedDataset>(load_served_dataset(test::golden_dir() / "small", true));
+  test::FaultyChallenger ch(ds, [](Challenger& c, const HttpRequest& req) {
+    HttpReply reply = c.handle(req);
+    if (req.target.rfind("/api/next_batch/", 0) == 0 && reply.status == 200) reply.delivery = ReplyDelivery::cut_body;
+    return reply;
+  });
+  test::HttpTestClient client(ch.url());
+  const std::string bench = start_bench(client);
+  net::io_context client_io;
+  tcp::socket s(client_io);
+  const auto colon = ch.url().rfind(':');
+  s.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), uint16_t(std::stoi(ch.url().substr(colon + 1)))));
+  net::write(s, net::buffer("GET /api/next_batch/" + bench + " HTTP/1.1\r\nHost: x\r\n\r\n"));
+  const std::string got = read_until_closed(s.native_handle());
+  auto whole = ds->batch(0);
+  REQUIRE(whole.ok());
+  const std::string& map = *whole.value();
+  const size_t body_at = got.find("\r\n\r\n");
+  REQUIRE(body_at != std::string::npos);
+  CHECK(got.find("Content-Length: " + std::to_string(map.size())) != std::string::npos);
+  CHECK(got.substr(body_at + 4) == map.substr(0, map.size() / 2));
 }
 
 TEST_CASE("sendfile: a batch file cut short after loading is a 500 naming it; after opening, the connection ends") {
