@@ -1,5 +1,7 @@
 #include "io/http_server.h"
 
+#include <sys/sendfile.h>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -8,8 +10,10 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/version.hpp>
+#include <algorithm>
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <optional>
 #include <sstream>
 
@@ -159,7 +163,21 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     deliver(std::move(reply), keep_alive);
   }
 
+  // A file tail sent as part of the body (over TLS, or for a cut body): read in now. The header is
+  // not sent yet, so a file cut short since it was opened still gets a 500, not a short body.
+  static void inline_file_tail(HttpReply& reply) {
+    Result<std::string> payload = reply_payload(reply);
+    if (!payload) {
+      reply = HttpReply{500, "text/plain", "internal error: cannot send the reply: " + payload.error() + "\n", nullptr};
+      return;
+    }
+    reply.body = std::move(payload).value();
+    reply.shared_body = nullptr;
+    reply.file_tail = nullptr;
+  }
+
   void deliver(HttpReply reply, bool keep_alive) {
+    if (reply.file_tail && (kTls || reply.delivery == ReplyDelivery::cut_body)) inline_file_tail(reply);
     switch (reply.delivery) {
       case ReplyDelivery::normal: return send(std::move(reply), keep_alive);
       case ReplyDelivery::drop: return drop();
@@ -176,6 +194,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void send(HttpReply reply, bool keep_alive) {
+    if constexpr (!kTls) {
+      if (reply.file_tail) return send_with_file_tail(std::move(reply), keep_alive);
+    }
     if (reply.shared_body) {
       auto res = std::make_shared<http::response<http::span_body<const char>>>(http::status(reply.status), 11);
       res->body() = {reply.shared_body->data(), reply.shared_body->size()};
@@ -196,6 +217,78 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       if (ec || !res->keep_alive()) return self->do_close();
       self->wait_for_request();
     });
+  }
+
+  // A reply whose body ends with a file region: the header and the body's head from memory, then
+  // the file with sendfile(2) from the page cache (no read copy, no write copy), never blocking:
+  // on a full socket buffer the session waits for it to drain, bounded by the idle timeout like a
+  // write, and other connections are served meanwhile. A file that ends early (cut short after it
+  // was opened) or a socket error ends the connection, as a partial reply does.
+  struct FileReply {
+    std::string header;
+    HttpReply reply;
+    bool keep_alive = false;
+    uint64_t sent = 0;  // of the file tail
+  };
+
+  void send_with_file_tail(HttpReply reply, bool keep_alive) {
+    auto out = std::make_shared<FileReply>();
+    const std::string& head = reply.shared_body ? *reply.shared_body : reply.body;
+    http::response<http::empty_body> res(http::status(reply.status), 11);
+    res.set(http::field::server, *server_name_);
+    if (!reply.content_type.empty()) res.set(http::field::content_type, reply.content_type);
+    res.keep_alive(keep_alive);
+    res.content_length(head.size() + reply.file_tail->length);
+    std::ostringstream header;
+    header << res.base();
+    out->header = std::move(header).str();
+    out->reply = std::move(reply);
+    out->keep_alive = keep_alive;
+    const std::string& body = out->reply.shared_body ? *out->reply.shared_body : out->reply.body;
+    const std::array<net::const_buffer, 2> buffers{net::buffer(out->header), net::buffer(body)};
+    tcp_layer().expires_after(limits_.idle_timeout);
+    net::async_write(stream_, buffers, [self = shared_from_this(), out](beast::error_code ec, std::size_t) {
+      if (ec) return self->do_close();
+      beast::error_code nb;
+      self->tcp_layer().socket().native_non_blocking(true, nb);
+      if (nb) return self->drop();
+      self->send_file_tail(out);
+    });
+  }
+
+  void send_file_tail(const std::shared_ptr<FileReply>& out) {
+    const FileTail& tail = *out->reply.file_tail;
+    const int socket = tcp_layer().socket().native_handle();
+    while (out->sent < tail.length) {
+      off_t offset = off_t(tail.offset + out->sent);
+      const size_t chunk = size_t(std::min<uint64_t>(tail.length - out->sent, uint64_t(1) << 30));
+      const ssize_t n = ::sendfile(socket, tail.fd, &offset, chunk);
+      if (n > 0) {
+        out->sent += uint64_t(n);
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        // A client that stops reading is closed after the idle timeout (`wait` tells this wait's
+        // expiry from one already queued when the socket became writable).
+        const uint64_t wait = ++file_waits_;
+        timer_.expires_after(limits_.idle_timeout);
+        timer_.async_wait([self = shared_from_this(), wait](beast::error_code ec) {
+          if (!ec && wait == self->file_waits_) self->drop();
+        });
+        tcp_layer().socket().async_wait(tcp::socket::wait_write,
+                                        [self = shared_from_this(), out](beast::error_code ec) {
+                                          ++self->file_waits_;
+                                          self->timer_.cancel();
+                                          if (ec) return self->drop();
+                                          self->send_file_tail(out);
+                                        });
+        return;
+      }
+      return drop();  // n == 0: the file is shorter than when it was opened; or the socket failed
+    }
+    if (!out->keep_alive) return do_close();
+    wait_for_request();
   }
 
   void write_raw(std::shared_ptr<std::string> bytes) {
@@ -237,6 +330,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::shared_ptr<const std::string> server_name_;
   bool linger_ = false;
   size_t drained_ = 0;
+  uint64_t file_waits_ = 0;
   std::array<char, 65536> scratch_{};
 };
 
@@ -261,11 +355,27 @@ std::string answer_raw_request(std::string_view request, const HttpHandler& hand
     reply = call_handler(handler, to_request(parser.get()));
   }
   http::response<http::string_body> res(http::status(reply.status), 11);
-  res.body() = reply.shared_body ? *reply.shared_body : std::move(reply.body);
+  if (Result<std::string> payload = reply_payload(reply)) {
+    res.body() = std::move(payload).value();
+  } else {
+    reply = HttpReply{500, "text/plain", "internal error: cannot send the reply: " + payload.error() + "\n", nullptr};
+    res = http::response<http::string_body>(http::status(reply.status), 11);
+    res.body() = reply.body;
+  }
   prepare(res, reply, keep_alive, server_name);
   std::ostringstream out;
   out << res;
   return out.str();
+}
+
+Result<std::string> reply_payload(const HttpReply& reply) {
+  std::string payload = reply.shared_body ? *reply.shared_body : reply.body;
+  if (!reply.file_tail) return payload;
+  const size_t head = payload.size();
+  payload.resize(head + reply.file_tail->length);
+  if (Status s = read_file_tail(*reply.file_tail, std::span(payload.data() + head, reply.file_tail->length)); !s)
+    return Error{s.error()};
+  return payload;
 }
 
 struct HttpServer::Listener : std::enable_shared_from_this<HttpServer::Listener> {

@@ -11,6 +11,8 @@
 #include <memory>
 #include <string>
 
+#include "io/file_tail.h"
+#include "io/result.h"
 #include "io/tls.h"
 
 namespace lpbf {
@@ -39,7 +41,16 @@ struct HttpReply {
   std::shared_ptr<const std::string> shared_body;
   ReplyDelivery delivery = ReplyDelivery::normal;
   std::chrono::milliseconds delay{0};  // wait this long before sending (a slow reply)
+  // The payload's last bytes, from a file opened when the reply was made (a batch served from
+  // disk): sent after `body` or `shared_body`, Content-Length covering both. Over plain TCP with
+  // `normal` delivery they go out with sendfile(2), no copy in user space; over TLS, or when the
+  // reply misbehaves on purpose, the file is read into the body first (reply_payload), as before.
+  std::shared_ptr<const FileTail> file_tail = nullptr;
 };
+
+// The whole payload of `reply` in memory: its body (or shared body) and its file tail, if any. An
+// Error names the file when the tail cannot be read whole.
+Result<std::string> reply_payload(const HttpReply& reply);
 
 using HttpHandler = std::function<HttpReply(const HttpRequest&)>;
 

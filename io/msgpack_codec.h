@@ -16,8 +16,8 @@ namespace lpbf {
 
 std::string encode_batch(const Batch& batch);
 // A batch map up to its TIFF: every field but the tif's bytes, which are last (SPEC §1's order),
-// so `encode_batch_head(...) + tif` is encode_batch's map. Lets a server read a TIFF file straight
-// into the reply after its head: one copy of the bytes (core/challenger/served_dataset.cpp).
+// so `encode_batch_head(...) + tif` is encode_batch's map. Lets a server send a TIFF file after the
+// head with sendfile(2), or read it into the reply after the head (core/challenger/served_dataset.cpp).
 std::string encode_batch_head(int64_t batch_id, const std::string& print_id, int64_t tile_id, int64_t layer,
                               uint32_t tif_bytes);
 std::string encode_result(const TileResult& result);

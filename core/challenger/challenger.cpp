@@ -192,18 +192,27 @@ HttpReply Challenger::next_batch(Bench& b) {
   if (b.ended || b.next >= b.limit) return text(404, "no more batches");
   // Served from disk, the map is built here; a file gone or cut short since loading is a 500 that
   // names it, counted, and the position is not passed: nothing was served.
-  auto map = dataset_->batch(b.next);
-  if (!map) {
+  // Its TIFF is not read here: the reply carries the map's head and the open file, which the server
+  // sends with sendfile(2) (or reads in, over TLS).
+  HttpReply reply{200, "application/msgpack", {}, nullptr};
+  std::string error;
+  if (dataset_->from_disk()) {
+    auto parts = dataset_->batch_parts(b.next);
+    if (parts) reply.body = std::move(parts->head), reply.file_tail = std::move(parts->tiff);
+    else error = parts.error();
+  } else {
+    reply.shared_body = dataset_->batches.at(b.next);
+  }
+  if (!error.empty()) {
     ++read_errors_total_;
-    return text(500,
-                "next_batch: cannot serve batch " + std::to_string(dataset_->batch_ids[b.next]) + ": " + map.error());
+    return text(500, "next_batch: cannot serve batch " + std::to_string(dataset_->batch_ids[b.next]) + ": " + error);
   }
   const size_t pos = b.next++;
   ++served_total_;
   const auto now = Clock::now();
   if (pos == 0) b.first_served = now;
   b.served_at[pos] = now;
-  return HttpReply{200, "application/msgpack", {}, std::move(map).value()};
+  return reply;
 }
 
 HttpReply Challenger::result(Bench& b, const std::string& batch_id_text, const std::string& body) {

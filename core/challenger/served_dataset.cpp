@@ -65,6 +65,15 @@ Result<std::shared_ptr<const std::string>> ServedDataset::batch(size_t pos) cons
   });
 }
 
+Result<ServedDataset::Parts> ServedDataset::batch_parts(size_t pos) const {
+  const OnDisk& d = on_disk.at(pos);
+  if (d.bytes > UINT32_MAX) return Error{d.file.string() + " is larger than a msgpack bin can hold (4 GiB)"};
+  auto tiff = open_file_tail(d.file, d.bytes);
+  if (!tiff) return Error{tiff.error()};
+  return Parts{encode_batch_head(batch_ids[pos], d.print_id, d.tile_id, d.layer, uint32_t(d.bytes)),
+               std::move(tiff).value()};
+}
+
 ServedDataset load_served_dataset(const std::filesystem::path& dir, bool from_disk) {
   const GoldenDataset golden = load_golden_dataset(dir);
   const size_t n = golden.manifest.size();

@@ -13,6 +13,7 @@
 
 #include "analysis/tile_result.h"
 #include "core/challenger/synthetic_stream.h"
+#include "io/file_tail.h"
 #include "io/result.h"
 
 namespace lpbf {
@@ -59,6 +60,14 @@ struct ServedDataset {
   // its bytes (the map's head, then the file read in after it). An Error names the file and what is
   // wrong (gone, unreadable, or not the size it had when loaded).
   Result<std::shared_ptr<const std::string>> batch(size_t pos) const;
+  // Served from disk, the batch at `pos` as the HTTP server sends it without copying its TIFF: the
+  // map's head (up to the TIFF's bin header) and the TIFF file, open and checked to have the size it
+  // had when loaded (an Error names it as batch's does). `head + the file's bytes` is batch(pos).
+  struct Parts {
+    std::string head;
+    std::shared_ptr<const FileTail> tiff;
+  };
+  Result<Parts> batch_parts(size_t pos) const;
 };
 
 // Throws std::runtime_error for an unreadable directory. `from_disk`: keep the batches' metadata only

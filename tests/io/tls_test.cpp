@@ -23,6 +23,8 @@
 using namespace lpbf;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+namespace net = boost::asio;
+namespace http = boost::beast::http;
 
 namespace {
 
@@ -131,6 +133,42 @@ TEST_CASE("tls: a run against its own embedded challenger over https") {
   CHECK(r.output.find("embedded challenger at https://127.0.0.1:") != std::string::npos);
   CHECK(r.output.find("12 answered") != std::string::npos);
   CHECK(r.output.find("challenger: 12 answered, 0 wrong, 0 missing") != std::string::npos);
+}
+
+TEST_CASE("tls: a dataset served from disk goes over https byte for byte (its file read into the body)") {
+  REQUIRE(pki().ok);
+  const auto ds = std::make_shared<const ServedDataset>(load_served_dataset(test::golden_dir() / "small", true));
+  REQUIRE(ds->from_disk());
+  ChallengerHost host(ds, "127.0.0.1", 0, 2, kDefaultApiToken, HttpServerLimits{}, EmulationOptions{},
+                      server_tls("good"));
+  net::io_context io;
+  auto conn = std::make_shared<HttpConnection>(io, "127.0.0.1", std::to_string(host.port()), 5000ms,
+                                               make_tls_client_context({pki().pem("ca"), "", "", false}));
+  auto call = [&](http::verb verb, const std::string& target, std::string body = "") {
+    HttpResponse out;
+    HttpError error;
+    conn->request(verb, target, std::move(body), "application/json", [&](const HttpError& e, HttpResponse&& r) {
+      error = e;
+      out = std::move(r);
+    });
+    io.restart();
+    io.run();
+    INFO(error.message());
+    CHECK(!error);
+    return out;
+  };
+  const std::string created =
+      call(http::verb::post, "/api/create", R"({"apitoken": "polimi-deib", "name": "t", "test": true})").text();
+  const std::string bench = created.substr(1, created.find('"', 1) - 1);
+  REQUIRE(call(http::verb::post, "/api/start/" + bench).status == 200);
+  for (size_t i = 0; i < ds->size(); ++i) {
+    CAPTURE(i);
+    const HttpResponse r = call(http::verb::get, "/api/next_batch/" + bench);
+    REQUIRE(r.status == 200);
+    auto expected = ds->batch(i);
+    REQUIRE(expected.ok());
+    CHECK(std::string(r.body.begin(), r.body.end()) == *expected.value());
+  }
 }
 
 TEST_CASE("tls: a certificate for another host name is refused, naming the host") {
