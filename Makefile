@@ -25,7 +25,7 @@ TEST_JOBS     ?= 5
 # tests/peers/organisers_client.py), and Prometheus (promtool on /metrics, a real server scraping a run).
 PACKAGES := cmake make g++ pkg-config zlib1g-dev libboost-dev libtiff-dev libdeflate-dev libsimdjson-dev \
             libmsgpack-cxx-dev doctest-dev libconcurrentqueue-dev librdkafka-dev libcli11-dev libssl-dev
-TEST_PACKAGES := chromium python3-requests python3-msgpack prometheus openssl
+TEST_PACKAGES := chromium python3-requests python3-msgpack prometheus openssl time
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -274,17 +274,18 @@ TEST_CASE(
 }
 
 TEST_CASE("served from disk: a stream far larger than the memory limit is prepared and served in bounded memory") {
-  // 400 raw 500x500 batches: 200 MB of TIFF, served from disk above a 32 MiB limit. In memory the
-  // maps alone would be 200 MB; from disk the process stays near its size without a dataset.
-  // Measured: 47-63 MiB, preparing or loading; held in memory (--serve-from memory) it peaked at 250 MiB.
+  // 800 raw 500x500 batches: 382 MiB of TIFF, served from disk above a 32 MiB limit. In memory the
+  // maps alone would be 382 MiB; from disk the process stays near its size without a dataset.
+  // Measured: 40-63 MiB (for 400 and 800 batches, idle or busy machine): the bound leaves room for a
+  // slower host and stays half the stream.
 #if defined(__SANITIZE_ADDRESS__)
-  constexpr long kBoundKb = (100 + 256 + 100 / 8) * 1024;  // ASan's quarantine and shadow memory besides
+  constexpr long kBoundKb = (192 + 256 + 192 / 8) * 1024;  // ASan's quarantine and shadow memory besides
 #else
-  constexpr long kBoundKb = 100 * 1024;
+  constexpr long kBoundKb = 192 * 1024;
 #endif
   const fs::path cache = fresh_dir("rss");
   const std::string cmd = "LPBF_CACHE_DIR=" + cache.string() + " " + test::binary() +
-                          " --layers 25 --grid 4 --tile 500 --layout raw --threads 2 --serve-memory-limit 32";
+                          " --layers 50 --grid 4 --tile 500 --layout raw --threads 2 --serve-memory-limit 32";
   for (const char* when : {"stored in the cache", "loaded from the cache"}) {
     const auto r = test::run_command_measured(cmd);
     INFO(r.output);
@@ -293,6 +294,7 @@ TEST_CASE("served from disk: a stream far larger than the memory limit is prepar
     CHECK(r.output.find("served from disk") != std::string::npos);
     CHECK(r.output.find(" 0 wrong, 0 missing") != std::string::npos);
     MESSAGE("peak RSS " << r.max_rss_kb / 1024 << " MiB (" << when << ")");
+    CHECK(r.max_rss_kb > 0);
     CHECK(r.max_rss_kb < kBoundKb);
   }
   fs::remove_all(cache);

@@ -52,28 +52,13 @@ struct Child {
   uint64_t max_rss_bytes = 0;
 };
 
-// Runs the binary with `args`, its output to /dev/null; its own peak RSS from wait4.
+// Runs the binary with `args`, its output to /dev/null; its own peak RSS (test::run_command_measured).
 Child run_child(const std::vector<std::string>& args) {
-  std::vector<std::string> all{test::binary()};
-  all.insert(all.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& a : all) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const int null = open("/dev/null", O_WRONLY);
-    dup2(null, 1), dup2(null, 2);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  Child c;
-  int status = 0;
-  rusage usage{};
-  if (pid > 0 && wait4(pid, &status, 0, &usage) == pid) {
-    c.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    c.max_rss_bytes = uint64_t(usage.ru_maxrss) * 1024;
-  }
-  return c;
+  std::string command = test::binary();
+  for (const std::string& a : args) command += " " + a;
+  const test::MeasuredProcess r = test::run_command_measured(command + " > /dev/null");
+  REQUIRE_MESSAGE(r.max_rss_kb > 0, "no peak RSS: GNU time is missing (make test-deps installs package time)");
+  return {r.exit_code, uint64_t(r.max_rss_kb) * 1024};
 }
 
 }  // namespace
