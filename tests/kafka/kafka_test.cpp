@@ -285,10 +285,13 @@ TEST_CASE("kafka: a broker lost mid-run: the run ends with every batch answered 
   CHECK(batches == 96);
   CHECK(results + int64_t(failed) >= batches);  // nothing silently lost
   CHECK(verdict(host.challenger(), "wrong") == 0);
-  // Exactly 1: with broker 2 gone, the batches of the partitions it led get no outcome within
-  // --kafka-timeout, and each is listed as failed (none answered wrongly, none silently lost).
-  CHECK(r.exit_code == 1);
-  CHECK(failed > 0);
+  // A batch on a partition broker 2 led when it went gets no outcome within --kafka-timeout and is
+  // listed as failed: exit 1. Whether one was there depends on the moment (2 in flight), and
+  // librdkafka sends later batches to the partitions that still have a leader, so a run can also
+  // end with all 96 answered (CI saw that, in 18 s): then exit 0. Either way the exit code says
+  // which (every batch answered or listed: checked above).
+  MESSAGE(failed << " of 96 listed as failed");
+  CHECK(r.exit_code == (failed > 0 ? 1 : 0));
   fs::remove(report);
 }
 
