@@ -278,11 +278,7 @@ TEST_CASE("served from disk: a stream far larger than the memory limit is prepar
   // maps alone would be 382 MiB; from disk the process stays near its size without a dataset.
   // Measured: 40-63 MiB (for 400 and 800 batches, idle or busy machine): the bound leaves room for a
   // slower host and stays half the stream.
-#if defined(__SANITIZE_ADDRESS__)
-  constexpr long kBoundKb = (192 + 256 + 192 / 8) * 1024;  // ASan's quarantine and shadow memory besides
-#else
   constexpr long kBoundKb = 192 * 1024;
-#endif
   const fs::path cache = fresh_dir("rss");
   const std::string cmd = "LPBF_CACHE_DIR=" + cache.string() + " " + test::binary() +
                           " --layers 50 --grid 4 --tile 500 --layout raw --threads 2 --serve-memory-limit 32";
@@ -295,7 +291,11 @@ TEST_CASE("served from disk: a stream far larger than the memory limit is prepar
     CHECK(r.output.find(" 0 wrong, 0 missing") != std::string::npos);
     MESSAGE("peak RSS " << r.max_rss_kb / 1024 << " MiB (" << when << ")");
     CHECK(r.max_rss_kb > 0);
+#if !defined(__SANITIZE_ADDRESS__)
+    // Not under ASan (make check's sanitizer build): its allocator keeps freed blocks in quarantine
+    // and its caches, so RSS there measures ASan (692 MiB seen), not this process's memory.
     CHECK(r.max_rss_kb < kBoundKb);
+#endif
   }
   fs::remove_all(cache);
 }
