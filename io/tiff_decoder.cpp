@@ -77,6 +77,12 @@ DecodedTiff decode_tiff_with_libtiff(std::span<const uint8_t> bytes) {
     if (TIFFGetField(t, TIFFTAG_TILEWIDTH, &tw) != 1 || TIFFGetField(t, TIFFTAG_TILELENGTH, &tl) != 1 || tw == 0 ||
         tl == 0)
       return failure("is tiled but has no tile size", stream);
+    // The tile's size comes from the input: bounded like the image's, before anything is allocated
+    // for it (fuzzing found a 65536x... tile asking for 256 GB).
+    if (uint64_t(tw) * tl > kMaxTiffPixels)
+      return failure("has " + std::to_string(tl) + "x" + std::to_string(tw) + " pixel tiles, over the limit of " +
+                         std::to_string(kMaxTiffPixels),
+                     stream);
     const tmsize_t tile_bytes = TIFFTileSize(t);
     if (tile_bytes <= 0 || uint64_t(tile_bytes) < uint64_t(tw) * tl * 2)
       return failure("has an invalid tile size", stream);
