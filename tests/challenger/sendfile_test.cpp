@@ -102,6 +102,18 @@ struct FileServer {
   std::thread thread;
 };
 
+// A client with a 16 KB receive buffer that sends `request` and then reads nothing: the server's
+// socket buffer fills within a large body.
+tcp::socket stalled_request(net::io_context& io, unsigned short port, const std::string& request) {
+  tcp::socket socket(io);
+  socket.open(tcp::v4());
+  const int small = 16 << 10;
+  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  socket.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+  net::write(socket, net::buffer(request));
+  return socket;
+}
+
 }  // namespace
 
 TEST_CASE("sendfile: every golden/small batch served from disk over loopback is batch(pos)'s bytes") {
@@ -185,12 +197,8 @@ TEST_CASE("sendfile: a client that stops reading mid-body holds up no other conn
 
   // A small receive buffer, and no reading: the server's socket buffer fills within the body.
   net::io_context client_io;
-  tcp::socket stalled(client_io);
-  stalled.open(tcp::v4());
-  const int small = 16 << 10;
-  ::setsockopt(stalled.native_handle(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-  stalled.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), server.server->port()));
-  net::write(stalled, net::buffer(std::string("GET /file HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")));
+  tcp::socket stalled =
+      stalled_request(client_io, server.server->port(), "GET /file HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   std::this_thread::sleep_for(300ms);
 
   // Meanwhile others are served, on the server's one io thread.
@@ -222,12 +230,7 @@ TEST_CASE("sendfile: a client that never reads on is closed after the idle timeo
   limits.idle_timeout = 500ms;
   FileServer server(file, limits);
   net::io_context client_io;
-  tcp::socket stalled(client_io);
-  stalled.open(tcp::v4());
-  const int small = 16 << 10;
-  ::setsockopt(stalled.native_handle(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-  stalled.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), server.server->port()));
-  net::write(stalled, net::buffer(std::string("GET /file HTTP/1.1\r\nHost: x\r\n\r\n")));
+  tcp::socket stalled = stalled_request(client_io, server.server->port(), "GET /file HTTP/1.1\r\nHost: x\r\n\r\n");
   const auto deadline = std::chrono::steady_clock::now() + 10s;
   while (server.server->open_connections() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(20ms);
