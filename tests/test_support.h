@@ -22,6 +22,16 @@ namespace lpbf::test {
 inline std::filesystem::path golden_dir() { return LPBF_GOLDEN_DIR; }
 inline std::string binary() { return LPBF_BINARY; }
 
+// lpbf-NAME-PID in the temporary directory, emptied (removed, and made again when `create`): a
+// test's own scratch directory, one per test process.
+inline std::filesystem::path fresh_temp_dir(const std::string& name, bool create = false) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("lpbf-" + name + "-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  if (create) std::filesystem::create_directories(dir);
+  return dir;
+}
+
 // Values drawn from a mix that produces outliers, empties and saturation alike.
 inline Image16 random_image(int rows, int cols, std::mt19937& rng) {
   Image16 img(rows, cols);

@@ -31,12 +31,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("lpbf-sendfile-test-" + name + "-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+fs::path fresh_dir(const std::string& name) { return test::fresh_temp_dir("sendfile-test-" + name, true); }
 
 // A writable copy of golden/small.
 fs::path copy_of_small(const std::string& name) {
